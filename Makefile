@@ -1,0 +1,53 @@
+# The two commands a newcomer needs: `make run` and `make test`.
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install lint format migrate seed worker beat bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/python -m pip install --quiet --upgrade pip > $(VENV)/pip.log 2>&1
+	$(BIN)/python -m pip install --quiet -e ".[dev]" >> $(VENV)/pip.log 2>&1 || (tail -n 30 $(VENV)/pip.log; exit 1)
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run — the portal with demo data on the embedded default (SQLite, eager Celery, console email)
+run: install
+	$(BIN)/python manage.py migrate --no-input
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py runserver $(HOST):$(PORT)
+
+## make test — ruff, migrations check, then the whole pytest suite
+test: install lint
+	$(BIN)/python manage.py makemigrations --check --dry-run --no-input > /dev/null || \
+		(echo "Model changes without a migration: run manage.py makemigrations"; exit 1)
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+worker: install
+	$(BIN)/celery -A ipp_portal worker --loglevel=info
+
+beat: install
+	$(BIN)/celery -A ipp_portal beat --loglevel=info --schedule var/celerybeat-schedule
+
+bench: install
+	$(BIN)/python bench/parse_urls.py
+	$(BIN)/python bench/import_listings.py
+	$(BIN)/python bench/http_ceiling.py
+
+clean:
+	rm -rf $(VENV) var/db.sqlite3 var/test-private staticfiles

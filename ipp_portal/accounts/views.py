@@ -1,0 +1,80 @@
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.shortcuts import redirect, render
+from django.urls import reverse_lazy
+from django.views.decorators.http import require_http_methods
+
+from . import services
+from .forms import LoginForm, OutboxPasswordResetForm, ResendVerificationForm, SignUpForm
+
+
+@require_http_methods(["GET", "POST"])
+def sign_up(request):
+    if request.user.is_authenticated:
+        return redirect("home")
+    form = SignUpForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.user_sign_up(
+            email=form.cleaned_data["email"],
+            password=form.cleaned_data["password1"],
+            full_name=form.cleaned_data["full_name"],
+        )
+        return render(request, "accounts/signup_done.html", {"email": form.cleaned_data["email"]})
+    return render(request, "accounts/signup_form.html", {"form": form})
+
+
+def verify_email(request, uidb64: str, token: str):
+    """The link only shows a confirm button; verifying is a POST (mail scanners follow GET links)."""
+    if request.method == "POST":
+        try:
+            services.user_verify_email(uidb64=uidb64, token=token)
+        except services.VerificationLinkInvalid as exc:
+            messages.error(request, exc.message)
+            return redirect("accounts:resend-verification")
+        messages.success(request, "Your email address is confirmed. You can sign in now.")
+        return redirect("accounts:login")
+    return render(request, "accounts/verify_confirm.html")
+
+
+@require_http_methods(["GET", "POST"])
+def resend_verification(request):
+    form = ResendVerificationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.user_resend_verification(email=form.cleaned_data["email"])
+        messages.success(request, "If that address belongs to an unconfirmed account, a new link is on its way.")
+        return redirect("accounts:login")
+    return render(request, "accounts/resend_verification.html", {"form": form})
+
+
+class LoginView(auth_views.LoginView):
+    form_class = LoginForm
+    template_name = "accounts/login.html"
+    redirect_authenticated_user = True
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    form_class = OutboxPasswordResetForm
+    template_name = "accounts/password_reset_form.html"
+    success_url = reverse_lazy("accounts:password-reset-done")
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/password_reset_done.html"
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    success_url = reverse_lazy("accounts:password-reset-complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/password_reset_complete.html"
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/password_change_form.html"
+    success_url = reverse_lazy("accounts:password-change-done")
+
+
+class PasswordChangeDoneView(auth_views.PasswordChangeDoneView):
+    template_name = "accounts/password_change_done.html"

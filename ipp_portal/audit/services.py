@@ -1,0 +1,35 @@
+"""Writing the audit trail. Called by every state-changing service inside its transaction."""
+
+from typing import Any
+
+from django.contrib.contenttypes.models import ContentType
+from django.db import transaction
+
+from .models import AuditEvent
+
+
+def record(
+    *,
+    actor,
+    verb: str,
+    target=None,
+    before: str = "",
+    after: str = "",
+    data: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one audit event; must run inside the transaction of the change it describes."""
+    if not transaction.get_connection().in_atomic_block:
+        # An audit row outside the change's transaction could survive a rolled-back change (or vice versa).
+        raise RuntimeError("audit.record() must be called inside the transaction of the change it records.")
+    is_user = actor is not None and getattr(actor, "pk", None) is not None
+    return AuditEvent.objects.create(
+        actor=actor if is_user else None,
+        actor_label=actor.email if is_user else "system",
+        verb=verb,
+        target_type=ContentType.objects.get_for_model(target) if target is not None else None,
+        target_id=str(target.pk) if target is not None else "",
+        target_label=str(target)[:300] if target is not None else "",
+        from_state=str(before or ""),
+        to_state=str(after or ""),
+        data=data or {},
+    )

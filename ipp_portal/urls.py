@@ -1,0 +1,23 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from . import views
+
+admin.site.site_header = "IPP Portal — staff"
+admin.site.site_title = "IPP Portal staff"
+admin.site.index_title = "Review and verification"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("healthz", views.healthz, name="healthz"),
+    path("ping", views.ping, name="ping"),
+    path("accounts/", include("ipp_portal.accounts.urls")),
+    path("inbox/", include("ipp_portal.notifications.urls")),
+    path("seller/", include("listings.urls")),
+    path("admin/", admin.site.urls),
+]
+
+handler400 = "ipp_portal.views.bad_request"
+handler403 = "ipp_portal.views.permission_denied"
+handler404 = "ipp_portal.views.page_not_found"
+handler500 = "ipp_portal.views.server_error"

@@ -1,0 +1,27 @@
+"""Reads of the catalogue with visibility rules: a seller sees their own stores and listings only."""
+
+from django.db.models import QuerySet
+
+from .models import Listing, Seller, Site
+
+
+def site_list() -> QuerySet[Site]:
+    return Site.objects.order_by("name")
+
+
+def seller_list_for_user(user) -> QuerySet[Seller]:
+    return Seller.objects.filter(user=user).select_related("site").order_by("site__name", "store_name")
+
+
+def listing_list_for_seller_user(user, *, status: str | None = None, seller_id: int | None = None):
+    qs = Listing.objects.filter(seller__user=user).select_related("site", "seller")
+    if status:
+        qs = qs.filter(status=status)
+    if seller_id:
+        qs = qs.filter(seller_id=seller_id)
+    return qs.order_by("-created_at", "-id")
+
+
+def listing_get_for_seller_user(user, listing_id: int) -> Listing:
+    """The seller's own listing; anyone else's raises DoesNotExist (a 404, not a 403: no existence leak)."""
+    return Listing.objects.select_related("site", "seller", "seller__site").get(pk=listing_id, seller__user=user)

@@ -1,0 +1,137 @@
+"""Every write to the catalogue made by people: opening a store, posting, editing and delisting listings."""
+
+import secrets
+from decimal import Decimal
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from ipp_portal.audit.services import record
+from ipp_portal.errors import NotPermitted, PortalError
+
+from .links import ListingRef, canonical_listing_url
+from .models import Listing, Seller, Site
+
+# Ranges that look like each site's current listing ids (13-digit 1601… on alibaba.com, 16-digit 1005… on
+# aliexpress.com), so that a posted listing's URL is a real-shaped product URL that the link parser accepts.
+EXTERNAL_ID_RANGES = {
+    "alibaba": (1_601_000_000_000, 1_601_999_999_999),
+    "aliexpress": (1_005_009_000_000_000, 1_005_009_999_999_999),
+}
+DEFAULT_EXTERNAL_ID_RANGE = (100_000_000_000, 999_999_999_999)
+
+
+class PostingRefused(NotPermitted):
+    code = "posting_refused"
+
+
+class StoreExists(PortalError):
+    code = "store_exists"
+
+
+def _new_external_id(site: Site) -> str:
+    low, high = EXTERNAL_ID_RANGES.get(site.code, DEFAULT_EXTERNAL_ID_RANGE)
+    return str(low + secrets.randbelow(high - low + 1))
+
+
+def _member_id() -> str:
+    return f"m{secrets.randbelow(10**12):012d}"
+
+
+@transaction.atomic
+def seller_open_store(*, user, site: Site, store_name: str) -> Seller:
+    """Open a store for ``user`` on ``site`` (one per person and site)."""
+    if Seller.objects.filter(user=user, site=site).exists():
+        raise StoreExists(f"You already have a store on {site.name}.")
+    seller = Seller.objects.create(user=user, site=site, store_name=store_name.strip(), member_id=_member_id())
+    record(actor=user, verb="seller.store_opened", target=seller, after=seller.standing)
+    return seller
+
+
+def _check_can_post(seller: Seller) -> None:
+    refusal = seller.posting_refusal()
+    if refusal:
+        raise PostingRefused(refusal)
+
+
+@transaction.atomic
+def listing_create(
+    *,
+    seller: Seller,
+    actor,
+    title: str,
+    description: str = "",
+    price: Decimal | None = None,
+    currency: str = "USD",
+) -> Listing:
+    """Post a new live listing; refused while the store's standing forbids posting."""
+    seller = Seller.objects.select_for_update().select_related("site").get(pk=seller.pk)
+    if seller.user_id != actor.pk:
+        raise NotPermitted("You can post only in your own store.")
+    _check_can_post(seller)
+    now = timezone.now()
+    for _ in range(5):
+        external_id = _new_external_id(seller.site)
+        try:
+            with transaction.atomic():
+                listing = Listing.objects.create(
+                    site=seller.site,
+                    external_id=external_id,
+                    url=canonical_listing_url(ListingRef(seller.site.code, external_id)),
+                    title=title.strip(),
+                    description=description.strip(),
+                    price=price,
+                    currency=currency.upper(),
+                    seller=seller,
+                    created_at=now,
+                    updated_at=now,
+                )
+            break
+        except IntegrityError:  # an id collision: astronomically rare, but never a 500
+            continue
+    else:  # pragma: no cover
+        raise PortalError("Could not allocate a listing id; please try again.")
+    record(actor=actor, verb="listing.posted", target=listing, after=listing.status)
+    return listing
+
+
+def _lock_own_listing(listing_id: int, actor) -> Listing:
+    listing = (
+        Listing.objects.select_for_update(of=("self",))
+        .select_related("seller", "seller__site")
+        .filter(pk=listing_id, seller__user=actor)
+        .first()
+    )
+    if listing is None:
+        raise Listing.DoesNotExist
+    return listing
+
+
+@transaction.atomic
+def listing_update(
+    *, listing_id: int, actor, title: str, description: str, price: Decimal | None, currency: str
+) -> Listing:
+    """Edit the seller's own visible listing; refused while posting is restricted or the listing was removed."""
+    listing = _lock_own_listing(listing_id, actor)
+    _check_can_post(listing.seller)
+    if not listing.is_editable:
+        raise NotPermitted(f"This listing is {listing.get_status_display().lower()} and cannot be edited.")
+    before = {"title": listing.title, "price": str(listing.price) if listing.price is not None else None}
+    listing.title, listing.description = title.strip(), description.strip()
+    listing.price, listing.currency = price, currency.upper()
+    listing.updated_at = timezone.now()
+    listing.save(update_fields=["title", "description", "price", "currency", "updated_at"])
+    record(actor=actor, verb="listing.edited", target=listing, data={"before": before})
+    return listing
+
+
+@transaction.atomic
+def listing_delist(*, listing_id: int, actor) -> Listing:
+    """The seller takes their own listing off sale (allowed whatever their standing)."""
+    listing = _lock_own_listing(listing_id, actor)
+    before = listing.status
+    listing.move_to(Listing.Status.DELISTED)
+    listing.updated_at = timezone.now()
+    listing.save(update_fields=["status", "updated_at"])
+    record(actor=actor, verb="listing.delisted", target=listing, before=before, after=listing.status)
+    return listing

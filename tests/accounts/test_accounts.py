@@ -1,0 +1,225 @@
+import re
+
+import pytest
+from django.core.cache import cache
+
+from ipp_portal.accounts.models import User
+from ipp_portal.audit.models import AuditEvent
+from ipp_portal.notifications.models import Notification
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _clear_throttle():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def _sign_up(client, django_capture_on_commit_callbacks, **overrides):
+    data = {
+        "full_name": "Ada Brand",
+        "email": "Ada@Example.com",
+        "password1": PASSWORD,
+        "password2": PASSWORD,
+    }
+    data.update(overrides)
+    with django_capture_on_commit_callbacks(execute=True):
+        return client.post("/accounts/signup/", data)
+
+
+def _link(mail) -> str:
+    return re.search(r"https?://[^/\s]+(/accounts/verify/\S+/)", mail.body).group(1)
+
+
+def test_sign_up_creates_unverified_account_and_emails_link(client, django_capture_on_commit_callbacks, mailoutbox):
+    response = _sign_up(client, django_capture_on_commit_callbacks)
+
+    user = User.objects.get()
+    assert response.status_code == 200
+    assert b"Check your email" in response.content
+    assert user.email == "ada@example.com"
+    assert user.email_verified_at is None
+    assert len(mailoutbox) == 1
+    assert mailoutbox[0].to == ["ada@example.com"]
+    notification = Notification.objects.get()
+    assert (notification.recipient, notification.is_sensitive) == (user, True)
+    assert AuditEvent.objects.filter(verb="user.signed_up", actor=user).count() == 1
+
+
+def test_verification_link_confirms_on_post_then_login_works(client, django_capture_on_commit_callbacks, mailoutbox):
+    _sign_up(client, django_capture_on_commit_callbacks)
+    link = _link(mailoutbox[0])
+
+    shown = client.get(link)
+    assert User.objects.get().email_verified_at is None  # a GET (mail scanners) changes nothing
+    confirmed = client.post(link, follow=True)
+    logged_in = client.post("/accounts/login/", {"username": "ada@example.com", "password": PASSWORD})
+
+    assert shown.status_code == 200
+    assert b"Confirm my email address" in shown.content
+    assert b"You can sign in now" in confirmed.content
+    assert User.objects.get().email_verified_at is not None
+    assert logged_in.status_code == 302
+    assert AuditEvent.objects.filter(verb="user.email_verified").count() == 1
+
+
+def test_tampered_verification_link_is_refused(client, django_capture_on_commit_callbacks, mailoutbox):
+    _sign_up(client, django_capture_on_commit_callbacks)
+    link = _link(mailoutbox[0])
+    bad = link.rstrip("/")[:-3] + "zzz/"
+
+    response = client.post(bad, follow=True)
+
+    assert b"invalid or has expired" in response.content
+    assert User.objects.get().email_verified_at is None
+    assert not AuditEvent.objects.filter(verb="user.email_verified").exists()
+
+
+def test_unverified_account_cannot_sign_in(client, django_capture_on_commit_callbacks):
+    _sign_up(client, django_capture_on_commit_callbacks)
+
+    response = client.post("/accounts/login/", {"username": "ada@example.com", "password": PASSWORD})
+
+    assert response.status_code == 200
+    assert b"Confirm your email address first" in response.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_sign_up_errors_keep_what_was_typed(client, django_capture_on_commit_callbacks, mailoutbox):
+    UserFactory(email="taken@example.com")
+
+    response = _sign_up(
+        client, django_capture_on_commit_callbacks, email="TAKEN@example.com", password2="something else 123"
+    )
+
+    html = response.content.decode()
+    assert response.status_code == 200
+    assert "already exists" in html
+    assert "The two passwords differ" in html
+    assert 'value="Ada Brand"' in html
+    assert 'value="TAKEN@example.com"' in html
+    assert User.objects.count() == 1
+    assert mailoutbox == []
+
+
+def test_weak_password_is_explained_next_to_the_field(client, django_capture_on_commit_callbacks):
+    response = _sign_up(client, django_capture_on_commit_callbacks, password1="12345678", password2="12345678")
+
+    assert b"too short" in response.content
+    assert not User.objects.exists()
+
+
+def test_login_is_case_insensitive_on_email(client):
+    UserFactory(email="mixed@example.com")
+
+    response = client.post("/accounts/login/", {"username": "MIXED@Example.COM", "password": PASSWORD})
+
+    assert response.status_code == 302
+
+
+def test_failed_logins_are_throttled_per_account(client, settings):
+    settings.LOGIN_THROTTLE_ACCOUNT_LIMIT = 3
+    UserFactory(email="victim@example.com")
+
+    for _ in range(3):
+        client.post("/accounts/login/", {"username": "victim@example.com", "password": "wrong password"})
+    blocked = client.post("/accounts/login/", {"username": "victim@example.com", "password": PASSWORD})
+
+    assert b"Too many sign-in attempts" in blocked.content
+    assert "_auth_user_id" not in client.session
+
+
+def test_attempts_are_throttled_per_client_address(client, settings):
+    settings.LOGIN_THROTTLE_IP_LIMIT = 5
+    UserFactory(email="real@example.com")
+
+    for n in range(5):
+        client.post("/accounts/login/", {"username": f"guess{n}@example.com", "password": "x"})
+    blocked = client.post("/accounts/login/", {"username": "real@example.com", "password": PASSWORD})
+    other_address = client.post(
+        "/accounts/login/", {"username": "real@example.com", "password": PASSWORD}, REMOTE_ADDR="10.9.9.9"
+    )
+
+    assert b"Too many sign-in attempts" in blocked.content
+    assert other_address.status_code == 302
+
+
+def test_throttle_window_slides(settings):
+    from ipp_portal.accounts import throttle
+
+    settings.LOGIN_THROTTLE_IP_LIMIT = 2
+    settings.LOGIN_THROTTLE_WINDOW_SECONDS = 300
+    start = 1_800_000_000.0
+    throttle.note_attempt(ip="1.2.3.4", now=start)
+    throttle.note_attempt(ip="1.2.3.4", now=start + 10)
+
+    assert throttle.is_blocked(ip="1.2.3.4", email="", now=start + 20)
+    assert throttle.is_blocked(ip="1.2.3.4", email="", now=start + 239)
+    assert not throttle.is_blocked(ip="1.2.3.4", email="", now=start + 400)
+
+
+def test_password_reset_goes_through_the_outbox(client, django_capture_on_commit_callbacks, mailoutbox):
+    user = UserFactory(email="forgot@example.com")
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/password/reset/", {"email": "forgot@example.com"})
+    link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mailoutbox[0].body).group(1)
+    form_page = client.get(link, follow=True)
+    done = client.post(
+        form_page.redirect_chain[-1][0],
+        {"new_password1": "a brand new passphrase", "new_password2": "a brand new passphrase"},
+    )
+
+    assert response.status_code == 302
+    assert Notification.objects.get(recipient=user).template == "accounts/password_reset"
+    assert done.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("a brand new passphrase")
+
+
+def test_password_reset_for_unknown_email_sends_nothing(client, django_capture_on_commit_callbacks, mailoutbox):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/accounts/password/reset/", {"email": "nobody@example.com"})
+
+    assert response.status_code == 302
+    assert mailoutbox == []
+
+
+def test_logout_needs_post(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    assert client.get("/accounts/logout/").status_code == 405
+    assert client.post("/accounts/logout/").status_code == 302
+    assert "_auth_user_id" not in client.session
+
+
+def test_password_change(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    response = client.post(
+        "/accounts/password/change/",
+        {
+            "old_password": PASSWORD,
+            "new_password1": "another good passphrase",
+            "new_password2": "another good passphrase",
+        },
+    )
+
+    assert response.status_code == 302
+    user.refresh_from_db()
+    assert user.check_password("another good passphrase")
+
+
+def test_error_pages_are_the_portals_own(client):
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert b"Page not found" in response.content
+    assert b"IPP Portal" in response.content
