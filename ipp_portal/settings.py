@@ -176,8 +176,10 @@ STORAGES = {
         else "django.contrib.staticfiles.storage.StaticFilesStorage",
     },
 }
-MEDIA_ROOT = str(VAR_DIR / "private")
-MEDIA_URL = None
+# Nothing is public media: uploads go to the private storage above. These two only satisfy tools that expect them
+# (e.g. the test live server), and point at a folder nothing is written to.
+MEDIA_ROOT = str(VAR_DIR / "no-public-media")
+MEDIA_URL = "/no-public-media/"
 STATIC_URL = "static/"
 STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
