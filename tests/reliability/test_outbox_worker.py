@@ -46,9 +46,13 @@ def test_rolled_back_change_sends_nothing(celery_worker_app, drain):
     user = UserFactory()
     mail.outbox.clear()
 
-    with pytest.raises(RuntimeError), transaction.atomic():
-        _queue(user)
-        raise RuntimeError("the change failed")
+    def failing_change():
+        with transaction.atomic():
+            _queue(user)
+            raise RuntimeError("the change failed")
+
+    with pytest.raises(RuntimeError):
+        failing_change()
     drain()
 
     assert not Notification.objects.exists()
