@@ -21,7 +21,7 @@ from django.utils import timezone
 
 from ipp_portal.audit.services import record
 
-from .links import ListingRef, ListingURLError, canonical_listing_url, parse_listing_url
+from .links import ListingRef, ListingURLError, canonical_listing_url, is_valid_external_id, parse_listing_url
 from .models import Listing, Seller, Site
 
 BATCH_SIZE = 2000
@@ -87,6 +87,8 @@ def _clean_row(raw: dict[str, Any], sites: dict[str, Site]) -> dict[str, Any]:
             raise RowError("Give either a listing url, or both site and external_id.")
         if not (external_id.isascii() and external_id.isdigit()):
             raise RowError("external_id must be digits only.")
+        if not is_valid_external_id(external_id):
+            raise RowError(f"external_id {external_id} does not look like a listing id (6 to 20 digits, no leading 0).")
         ref = ListingRef(site_code, external_id)
     site = sites.get(ref.site_code)
     if site is None:

@@ -27,18 +27,20 @@ def test_good_rows_are_kept_and_bad_rows_reported_by_number():
         "alibaba,1601000000003,,Bad price,,twelve,USD,m1,Audio Co,",
         "ebay,123456789,,Wrong site,,1,USD,m1,Audio Co,",
         "alibaba,1601000000004,https://www.aliexpress.com/item/1005001234567892.html,Mismatch,,1,USD,m1,A,",
+        "alibaba,0123,,Too short,,1,USD,m1,A,",
     )
 
     summary = import_listings(stream, fmt="csv")
 
-    assert (summary.rows, summary.created, summary.updated, summary.failed) == (7, 2, 0, 5)
-    assert [n for n, _ in summary.errors] == [3, 5, 6, 7, 8]
+    assert (summary.rows, summary.created, summary.updated, summary.failed) == (8, 2, 0, 6)
+    assert [n for n, _ in summary.errors] == [3, 5, 6, 7, 8, 9]
     messages = dict(summary.errors)
     assert "digits" in messages[3]
     assert "seller_member_id" in messages[5]
     assert "not a number" in messages[6]
     assert "Unknown site" in messages[7]
     assert "aliexpress listing" in messages[8]
+    assert "does not look like a listing id" in messages[9]
     handbag = Listing.objects.get(external_id="1005001234567890")
     assert (handbag.site.code, handbag.currency, str(handbag.price)) == ("aliexpress", "EUR", "39.00")
     assert handbag.url == "https://www.aliexpress.com/item/1005001234567890.html"
