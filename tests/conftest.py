@@ -11,6 +11,8 @@ from functools import cache
 import pytest
 from django.conf import settings
 
+# Transactional tests (live server, real worker, threads) flush the database afterwards; they declare
+# django_db(transaction=True, serialized_rollback=True) so the sites seeded by migrations come back for each.
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
