@@ -16,7 +16,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
 
-from django.db import transaction
+from django.conf import settings
+from django.db import reset_queries, transaction
 from django.utils import timezone
 
 from ipp_portal.audit.services import record
@@ -46,6 +47,7 @@ class ImportSummary:
     rows: int = 0
     created: int = 0
     updated: int = 0
+    unchanged: int = 0
     failed: int = 0
     sellers_created: int = 0
     errors: list[tuple[int, str]] = field(default_factory=list)
@@ -129,12 +131,13 @@ def _rows_csv(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any] | str]]:
     missing = {"title", "seller_member_id"} - set(reader.fieldnames or ())
     if missing:
         raise RowError(f"The CSV header lacks column(s): {', '.join(sorted(missing))}.")
-    for row in reader:
-        # Row numbers count the header as line 1, as a spreadsheet shows them.
+    # Row numbers count records with the header as row 1, as a spreadsheet shows them (a quoted cell may span
+    # several physical lines, so the reader's line number would be wrong).
+    for number, row in enumerate(reader, start=2):
         if None in row:
-            yield reader.line_num, "has more cells than the header."
+            yield number, "has more cells than the header."
         else:
-            yield reader.line_num, row
+            yield number, row
 
 
 def _rows_jsonl(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any] | str]]:
@@ -149,6 +152,9 @@ def _rows_jsonl(stream: IO[str]) -> Iterator[tuple[int, dict[str, Any] | str]]:
         yield number, row if isinstance(row, dict) else "is not a JSON object."
 
 
+UPDATED_FIELDS = ("url", "title", "description", "price", "currency", "seller_id")
+
+
 def _write_batch(batch: list[tuple[int, dict[str, Any]]], summary: ImportSummary) -> None:
     # Last row wins within a batch: one upsert statement may not touch the same key twice.
     by_key: dict[tuple[int, str], dict[str, Any]] = {}
@@ -160,43 +166,60 @@ def _write_batch(batch: list[tuple[int, dict[str, Any]]], summary: ImportSummary
         sellers[key] = row["store_name"] or sellers.get(key) or ""
     now = timezone.now()
     with transaction.atomic():
-        existing_sellers = _existing_keys(Seller, "member_id", sellers)
+        seller_ids = _existing_keys(Seller, "member_id", sellers)
         new_sellers = [
             Seller(site_id=s, member_id=m, store_name=n or m)
             for (s, m), n in sellers.items()
-            if (s, m) not in existing_sellers
+            if (s, m) not in seller_ids
         ]
-        Seller.objects.bulk_create(new_sellers, ignore_conflicts=True)
-        summary.sellers_created += len(new_sellers)
-        seller_ids = _existing_keys(Seller, "member_id", sellers)
-        existing_listings = _existing_keys(Listing, "external_id", by_key)
-        objs = [
-            Listing(
-                site_id=site_id,
-                external_id=external_id,
-                url=canonical_listing_url(row["ref"]),
-                title=row["title"],
-                description=row["description"],
-                price=row["price"],
-                currency=row["currency"],
-                seller_id=seller_ids[(site_id, row["member_id"])],
-                status=row["status"],
-                created_at=now,
-                updated_at=now,
+        if new_sellers:
+            Seller.objects.bulk_create(new_sellers, ignore_conflicts=True)
+            summary.sellers_created += len(new_sellers)
+            seller_ids = _existing_keys(Seller, "member_id", sellers)
+        existing = _existing_listings(by_key)
+        objs = []
+        for (site_id, external_id), row in by_key.items():
+            listing = Listing(
+                site_id=site_id, external_id=external_id, url=canonical_listing_url(row["ref"]), title=row["title"],
+                description=row["description"], price=row["price"], currency=row["currency"],
+                seller_id=seller_ids[(site_id, row["member_id"])], status=row["status"], created_at=now, updated_at=now,
+            )  # fmt: skip
+            current = existing.get((site_id, external_id))
+            if current is not None and current == tuple(getattr(listing, f) for f in UPDATED_FIELDS):
+                summary.unchanged += 1  # an identical row is not rewritten: a re-run changes nothing
+                continue
+            if current is None:
+                summary.created += 1
+            else:
+                summary.updated += 1
+            objs.append(listing)
+        if objs:
+            Listing.objects.bulk_create(
+                objs,
+                update_conflicts=True,
+                unique_fields=["site", "external_id"],
+                update_fields=[*(f.removesuffix("_id") for f in UPDATED_FIELDS), "updated_at"],
             )
-            for (site_id, external_id), row in by_key.items()
-        ]
-        Listing.objects.bulk_create(
-            objs,
-            update_conflicts=True,
-            unique_fields=["site", "external_id"],
-            update_fields=["url", "title", "description", "price", "currency", "seller", "updated_at"],
-        )
-    updated = len(existing_listings)
-    summary.updated += updated
-    summary.created += len(by_key) - updated
     # Rows superseded by a later row for the same listing in this batch count as updates of it.
     summary.updated += len(batch) - len(by_key)
+    # With DEBUG on (the embedded default) Django keeps the SQL of the last 9,000 queries, each bulk INSERT a
+    # megabyte of text: a long import must not accumulate it.
+    if settings.DEBUG:
+        reset_queries()
+
+
+def _existing_listings(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], tuple]:
+    """{(site_id, external_id): (url, title, …)} for the listings that exist, one query per site."""
+    per_site: dict[int, list[str]] = {}
+    for site_id, external_id in keys:
+        per_site.setdefault(site_id, []).append(external_id)
+    found: dict[tuple[int, str], tuple] = {}
+    for site_id, values in per_site.items():
+        rows = Listing.objects.filter(site_id=site_id, external_id__in=values).values_list(
+            "external_id", *UPDATED_FIELDS
+        )
+        found.update({(site_id, external_id): tuple(rest) for external_id, *rest in rows})
+    return found
 
 
 def _existing_keys(model, field_name: str, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], int]:
@@ -247,6 +270,7 @@ def import_listings(stream: IO[str], *, fmt: str, actor=None, batch_size: int = 
                 "rows": summary.rows,
                 "created": summary.created,
                 "updated": summary.updated,
+                "unchanged": summary.unchanged,
                 "failed": summary.failed,
                 "sellers_created": summary.sellers_created,
             },

@@ -59,7 +59,7 @@ def test_import_is_idempotent_and_updates_in_place():
     again = import_listings(_csv(*rows), fmt="csv")
     changed = import_listings(_csv("alibaba,1601000000001,,Earbuds v2,,13.00,USD,m1,Audio Co,"), fmt="csv")
 
-    assert (again.created, again.updated, again.sellers_created) == (0, 2, 0)
+    assert (again.created, again.updated, again.unchanged, again.sellers_created) == (0, 0, 2, 0)
     assert (changed.created, changed.updated) == (0, 1)
     assert Listing.objects.count() == 2
     assert Listing.objects.get(external_id="1601000000001").title == "Earbuds v2"
@@ -162,7 +162,7 @@ def test_command_reports_bad_rows_on_stderr(tmp_path):
     call_command("import_listings", str(path), stdout=out, stderr=err)
 
     assert "row 3: external_id must be digits only." in err.getvalue()
-    assert "2 rows read: 1 listings created, 0 updated, 1 rejected" in out.getvalue()
+    assert "2 rows read: 1 listings created, 0 updated, 0 unchanged, 1 rejected" in out.getvalue()
 
 
 @pytest.mark.postgres
@@ -179,3 +179,25 @@ def test_import_query_count_grows_with_batches_not_rows():
         return len(ctx.captured_queries)
 
     assert queries(10, 1601000000000) == queries(900, 1601000100000)
+
+
+def test_rerun_leaves_unchanged_rows_untouched():
+    rows = ("alibaba,1601000000001,,Earbuds,,12.50,USD,m1,Audio Co,",)
+    import_listings(_csv(*rows), fmt="csv")
+    stamp = Listing.objects.get().updated_at
+
+    summary = import_listings(_csv(*rows), fmt="csv")
+
+    assert (summary.created, summary.updated, summary.unchanged) == (0, 0, 1)
+    assert Listing.objects.get().updated_at == stamp
+
+
+def test_row_numbers_count_records_when_a_quoted_cell_spans_lines():
+    stream = _csv(
+        'alibaba,1601000000001,,Earbuds,"Line one\nLine two\nLine three",1,USD,m1,S,',
+        "alibaba,x,,Bad,,1,USD,m1,S,",
+    )
+
+    summary = import_listings(stream, fmt="csv")
+
+    assert summary.errors == [(3, "external_id must be digits only.")]

@@ -28,5 +28,5 @@ class Command(BaseCommand):
             self.stderr.write(f"… and {summary.failed - len(summary.errors)} more bad rows.")
         self.stdout.write(
             f"{summary.rows} rows read: {summary.created} listings created, {summary.updated} updated, "
-            f"{summary.failed} rejected; {summary.sellers_created} new sellers."
+            f"{summary.unchanged} unchanged, {summary.failed} rejected; {summary.sellers_created} new sellers."
         )
