@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from boto3.s3.transfer import TransferConfig
 from celery.schedules import crontab
 from django.core.exceptions import ImproperlyConfigured
 
@@ -47,6 +48,7 @@ INSTALLED_APPS = [
     "ipp_portal.accounts",
     "ipp_portal.audit",
     "ipp_portal.notifications",
+    "ipp_portal.documents",
     "listings",
     "enforcement",
     "complaints",
@@ -139,6 +141,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.sweep_pending_notifications",
         "schedule": crontab(minute="*"),
     },
+    "sweep-vault-expiry": {
+        "task": "complaints.sweep_vault_expiry",
+        "schedule": crontab(minute="7"),  # hourly: expiry is by date, so any hour of the day catches it
+    },
 }
 # A pending outbox row older than this is dispatched again by the sweep (the broker may have lost it).
 NOTIFICATION_REDISPATCH_AFTER = timedelta(minutes=env.int("NOTIFICATION_REDISPATCH_AFTER_MINUTES", default=3))
@@ -153,6 +159,9 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # --- Files ----------------------------------------------------------------------------------------------------
 # Uploaded documents are private: never under STATIC or a public MEDIA_URL; served only through views that check
 # who is asking.
+# Every document upload (ipp_portal.documents): the largest accepted file, and the most files in one submission.
+UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
+UPLOAD_MAX_FILES = env.int("UPLOAD_MAX_FILES", default=20)
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
     PRIVATE_STORAGE = {
@@ -164,6 +173,9 @@ if AWS_STORAGE_BUCKET_NAME:
             "access_key": env.str("AWS_ACCESS_KEY_ID", default=None),
             "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default=None),
             "default_acl": "private",
+            # One PUT per document (uploads are capped well below S3's 5 GB limit): boto's multipart transfer
+            # would buffer up to 80 MB per upload in memory.
+            "transfer_config": TransferConfig(multipart_threshold=UPLOAD_MAX_BYTES + 1),
             "querystring_auth": True,
             "file_overwrite": False,
         },

@@ -65,7 +65,7 @@ def listing_create(
     currency: str = "USD",
 ) -> Listing:
     """Post a new live listing; refused while the store's standing forbids posting."""
-    seller = Seller.objects.select_for_update().select_related("site").get(pk=seller.pk)
+    seller = Seller.objects.select_for_update(of=("self",)).select_related("site").get(pk=seller.pk)
     if seller.user_id != actor.pk:
         raise NotPermitted("You can post only in your own store.")
     _check_can_post(seller)

@@ -11,8 +11,6 @@ from functools import cache
 import pytest
 from django.conf import settings
 
-# Transactional tests (live server, real worker, threads) flush the database afterwards; they declare
-# django_db(transaction=True, serialized_rollback=True) so the sites seeded by migrations come back for each.
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 
@@ -64,6 +62,31 @@ def _private_storage(settings, tmp_path):
     if storages["default"]["BACKEND"].endswith("FileSystemStorage"):
         storages["default"] = {**storages["default"], "OPTIONS": {"location": str(tmp_path / "private")}}
         settings.STORAGES = storages
+
+
+@pytest.fixture(autouse=True)
+def _fresh_content_type_cache():
+    """A flush between transactional tests recreates content types under new ids; a process-wide cache of the
+    old ids would point audit rows at rows that no longer exist."""
+    from django.contrib.contenttypes.models import ContentType
+
+    ContentType.objects.clear_cache()
+
+
+@pytest.fixture(autouse=True)
+def _marketplace_sites(request):
+    """Transactional tests (live server, real worker, threads) start from a flushed database: put back the two
+    sites the data migration seeds, from the migration's own list."""
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not marker.kwargs.get("transaction"):
+        return
+    import importlib
+
+    from listings.models import Site
+
+    request.getfixturevalue("transactional_db")
+    for code, name, domain, tz in importlib.import_module("listings.migrations.0002_seed_marketplace_sites").SITES:
+        Site.objects.update_or_create(code=code, defaults={"name": name, "domain": domain, "timezone": tz})
 
 
 @pytest.fixture

@@ -90,7 +90,10 @@ def notification_deliver(notification_id: int) -> Notification | None:
     """Send one notification by email if it is still pending; idempotent under redelivery and retries."""
     with transaction.atomic():
         notification = (
-            Notification.objects.select_for_update().select_related("recipient").filter(pk=notification_id).first()
+            Notification.objects.select_for_update(of=("self",))
+            .select_related("recipient")
+            .filter(pk=notification_id)
+            .first()
         )
         if notification is None or notification.status != Notification.Status.PENDING:
             return notification

@@ -1,0 +1,32 @@
+from django.contrib import admin
+
+from .models import Document
+
+
+@admin.register(Document)
+class DocumentAdmin(admin.ModelAdmin):
+    """Read-only: documents are immutable; each higher app offers its own download view that checks access."""
+
+    list_display = ["created_at", "original_name", "content_type", "size", "uploaded_by", "sha256"]
+    list_filter = ["content_type"]
+    search_fields = ["original_name", "sha256", "uploaded_by__email"]
+    date_hierarchy = "created_at"
+    list_select_related = ["uploaded_by"]
+    # The storage name as text, not the field's link: the files are private and served only by the higher apps'
+    # views, which check who is asking.
+    fields = ["original_name", "content_type", "size", "sha256", "uploaded_by", "created_at", "stored_as"]
+    readonly_fields = fields
+    show_full_result_count = False
+
+    @admin.display(description="Stored as")
+    def stored_as(self, obj: Document) -> str:
+        return obj.file.name
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
