@@ -1,0 +1,238 @@
+"""Complainants, the IP-rights vault and agent authorizations (seed §5: proof of identity, of ownership, and of
+authorization when the complaining party is not the right holder)."""
+
+import re
+from datetime import date
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+from ipp_portal.errors import TransitionMixin
+
+from .jurisdictions import COUNTRY_CHOICES, JURISDICTION_CHOICES
+
+
+class VerificationStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for verification"
+    VERIFIED = "verified", "Verified"
+    REJECTED = "rejected", "Rejected"
+
+
+class Verifiable(TransitionMixin, models.Model):
+    """Shared verification fields: staff verify or reject (with a reason the complainant reads)."""
+
+    submitted_at = models.DateTimeField(default=timezone.now, help_text="When it last entered the queue.")
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    rejection_reason = models.TextField(blank=True)
+
+    class Meta:
+        abstract = True
+
+    @property
+    def is_verified(self) -> bool:
+        return self.status == VerificationStatus.VERIFIED
+
+
+class Complainant(Verifiable):
+    """A rights holder, or an agent acting for one, with proof of identity (one profile per account)."""
+
+    class Kind(models.TextChoices):
+        INDIVIDUAL = "individual", "An individual"
+        ENTERPRISE = "enterprise", "A company or organisation"
+
+    class Role(models.TextChoices):
+        RIGHT_HOLDER = "right_holder", "The right holder (I own the rights)"
+        LAW_FIRM = "law_firm", "An agent: a law firm acting for right holders"
+        VENDOR = "vendor", "An agent: a brand-protection service acting for right holders"
+
+    TRANSITIONS = {
+        VerificationStatus.PENDING: {VerificationStatus.VERIFIED, VerificationStatus.REJECTED},
+        VerificationStatus.REJECTED: {VerificationStatus.PENDING},
+        VerificationStatus.VERIFIED: set(),
+    }
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="complainant")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    role = models.CharField(max_length=12, choices=Role.choices)
+    legal_name = models.CharField(max_length=200)
+    country = models.CharField(max_length=2, choices=COUNTRY_CHOICES)
+    postal_address = models.TextField()
+    phone = models.CharField(max_length=40)
+    contact_email = models.EmailField(
+        help_text="Shown to the sellers you file against, so that they can contact you (the policy requires it)."
+    )
+    identity_documents = models.ManyToManyField("documents.Document", related_name="+", blank=True)
+    status = models.CharField(max_length=10, choices=VerificationStatus.choices, default=VerificationStatus.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status", "submitted_at"], name="complainant_queue_idx")]
+
+    def __str__(self) -> str:
+        return self.legal_name
+
+    @property
+    def is_agent(self) -> bool:
+        return self.role != self.Role.RIGHT_HOLDER
+
+    @property
+    def identity_document_hint(self) -> str:
+        if self.kind == self.Kind.ENTERPRISE:
+            return "the business registration certificate (or an extract from the company register)"
+        return "a national ID card, passport or driving licence"
+
+
+def normalise_registration_number(value: str) -> str:
+    """Registration numbers are compared without case, spaces or punctuation ("TM 1.234-567" = "tm1234567")."""
+    return re.sub(r"[^0-9A-Za-z]", "", value).upper()
+
+
+class IPRight(Verifiable):
+    """One intellectual-property right, uploaded once and reused by every claim (Alibaba IPP's model)."""
+
+    class Kind(models.TextChoices):
+        TRADEMARK = "trademark", "Trademark"
+        COPYRIGHT = "copyright", "Copyright"
+        PATENT = "patent", "Patent"
+        DESIGN = "design", "Design"
+
+    class MarkType(models.TextChoices):
+        WORD = "word", "Word mark"
+        FIGURATIVE = "figurative", "Figurative mark (logo)"
+        COMBINED = "combined", "Combined word and figurative mark"
+
+    class WorkType(models.TextChoices):
+        IMAGE = "image", "Photograph or image"
+        ARTWORK = "artwork", "Artwork or drawing"
+        TEXT = "text", "Text"
+        SOFTWARE = "software", "Software"
+        AUDIO = "audio", "Music or sound recording"
+        VIDEO = "video", "Film or video"
+        OTHER = "other", "Other"
+
+    class PatentType(models.TextChoices):
+        INVENTION = "invention", "Invention patent"
+        UTILITY = "utility", "Utility model"
+        DESIGN = "design", "Design patent"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for verification"
+        VERIFIED = "verified", "Verified"
+        REJECTED = "rejected", "Rejected"
+        EXPIRED = "expired", "Expired"
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.VERIFIED, Status.REJECTED, Status.EXPIRED},
+        Status.REJECTED: {Status.PENDING},
+        Status.VERIFIED: {Status.EXPIRED},
+        Status.EXPIRED: set(),
+    }
+
+    registered_by = models.ForeignKey(Complainant, on_delete=models.PROTECT, related_name="rights")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    title = models.CharField(
+        max_length=300, help_text="The mark as registered, the work's title, or the patent's or design's title."
+    )
+    mark_type = models.CharField(max_length=10, choices=MarkType.choices, blank=True)
+    work_type = models.CharField(max_length=10, choices=WorkType.choices, blank=True)
+    patent_type = models.CharField(max_length=10, choices=PatentType.choices, blank=True)
+    registration_number = models.CharField(max_length=60, blank=True)
+    registration_key = models.CharField(max_length=60, blank=True, db_index=True, editable=False)
+    jurisdiction = models.CharField(max_length=2, choices=JURISDICTION_CHOICES)
+    nice_classes = models.JSONField(default=list, blank=True, help_text="Nice classes (1–45) of a trademark.")
+    owner_name = models.CharField(max_length=200, help_text="The owner's name exactly as registered.")
+    registered_on = models.DateField(null=True, blank=True)
+    expires_on = models.DateField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    expiry_warned_on = models.DateField(null=True, blank=True, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = "IP right"
+        indexes = [
+            models.Index(fields=["status", "submitted_at"], name="ipright_queue_idx"),
+            models.Index(fields=["status", "expires_on"], name="ipright_expiry_idx"),
+        ]
+
+    def __str__(self) -> str:
+        number = f" {self.registration_number}" if self.registration_number else ""
+        return f"{self.get_kind_display()} “{self.title}”{number} ({self.jurisdiction})"
+
+    @property
+    def is_registered(self) -> bool:
+        return bool(self.registration_number)
+
+    def is_expired_on(self, day: date) -> bool:
+        return self.expires_on is not None and self.expires_on < day
+
+
+class RightDocument(models.Model):
+    """A certificate or supporting document attached to a right (documents are immutable; new ones are added)."""
+
+    class Role(models.TextChoices):
+        CERTIFICATE = "certificate", "Registration certificate"
+        RENEWAL = "renewal", "Renewal"
+        ASSIGNMENT = "assignment", "Assignment or change of owner"
+        TRANSLATION = "translation", "Translation"
+        COPYRIGHT_STATEMENT = "copyright_statement", "Signed copyright claim statement"
+        OTHER = "other", "Other supporting document"
+
+    right = models.ForeignKey(IPRight, on_delete=models.CASCADE, related_name="documents")
+    document = models.ForeignKey("documents.Document", on_delete=models.PROTECT, related_name="+")
+    role = models.CharField(max_length=20, choices=Role.choices)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["right", "document"], name="rightdocument_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.get_role_display()} for right {self.right_id}"
+
+
+class Authorization(Verifiable):
+    """An owner's letter authorising an agent to file for named rights on named sites, for a period."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for verification"
+        VERIFIED = "verified", "Verified"
+        REJECTED = "rejected", "Rejected"
+        REVOKED = "revoked", "Revoked"
+        EXPIRED = "expired", "Expired"
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.VERIFIED, Status.REJECTED, Status.REVOKED, Status.EXPIRED},
+        Status.REJECTED: {Status.PENDING},
+        Status.VERIFIED: {Status.REVOKED, Status.EXPIRED},
+        Status.REVOKED: set(),
+        Status.EXPIRED: set(),
+    }
+
+    agent = models.ForeignKey(Complainant, on_delete=models.PROTECT, related_name="authorizations")
+    owner_name = models.CharField(max_length=200, help_text="The right holder who signs the letter.")
+    owner_address = models.TextField(blank=True)
+    owner_contact_email = models.EmailField(blank=True)
+    rights = models.ManyToManyField(IPRight, related_name="authorizations")
+    sites = models.ManyToManyField("listings.Site", related_name="+")
+    valid_from = models.DateField()
+    valid_until = models.DateField()
+    letter = models.ForeignKey("documents.Document", on_delete=models.PROTECT, related_name="+", null=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        indexes = [
+            models.Index(fields=["status", "submitted_at"], name="authorization_queue_idx"),
+            models.Index(fields=["status", "valid_until"], name="authorization_expiry_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.agent} for {self.owner_name} ({self.valid_from:%Y-%m-%d} – {self.valid_until:%Y-%m-%d})"
+
+    def is_in_force_on(self, day: date) -> bool:
+        return self.status == self.Status.VERIFIED and self.valid_from <= day <= self.valid_until

@@ -14,6 +14,7 @@ urlpatterns = [
     path("accounts/", include("ipp_portal.accounts.urls")),
     path("inbox/", include("ipp_portal.notifications.urls")),
     path("seller/", include("listings.urls")),
+    path("rights/", include("complaints.urls")),
     path("admin/", admin.site.urls),
 ]
 

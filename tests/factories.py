@@ -48,3 +48,73 @@ class ListingFactory(factory.django.DjangoModelFactory):
     url = factory.LazyAttribute(lambda o: canonical_listing_url(ListingRef(o.site.code, o.external_id)))
     title = factory.Faker("sentence", nb_words=5)
     price = "9.99"
+
+
+PDF_BYTES = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
+
+
+def make_document(user, name: str = "certificate.pdf", content: bytes = PDF_BYTES):
+    """A stored document as the upload pipeline would leave it (for tests whose subject is not the pipeline)."""
+    import hashlib
+
+    from django.core.files.base import ContentFile
+
+    from ipp_portal.documents.models import Document
+
+    document = Document(
+        original_name=name,
+        content_type="application/pdf",
+        size=len(content),
+        sha256=hashlib.sha256(content).hexdigest(),
+        uploaded_by=user,
+    )
+    document.file.save(f"test-{hashlib.sha256(content).hexdigest()[:12]}.pdf", ContentFile(content), save=False)
+    document.save()
+    return document
+
+
+def make_complainant(*, status: str = "verified", role: str = "right_holder", user=None, **fields):
+    from complaints.models import Complainant
+
+    user = user or UserFactory()
+    complainant = Complainant.objects.create(
+        user=user,
+        kind=fields.pop("kind", "enterprise"),
+        role=role,
+        legal_name=fields.pop("legal_name", "Acme Brands Ltd."),
+        country=fields.pop("country", "GB"),
+        postal_address=fields.pop("postal_address", "1 High Street\nLondon"),
+        phone=fields.pop("phone", "+44 20 7946 0000"),
+        contact_email=fields.pop("contact_email", "legal@acme.example"),
+        status=status,
+        **fields,
+    )
+    complainant.identity_documents.add(make_document(user, "registration.pdf"))
+    return complainant
+
+
+def make_right(complainant, *, status: str = "verified", **fields):
+    from datetime import date
+
+    from complaints.models import IPRight, RightDocument, normalise_registration_number
+
+    fields.setdefault("kind", "trademark")
+    fields.setdefault("title", "ACME")
+    fields.setdefault("mark_type", "word")
+    fields.setdefault("registration_number", "UK00003123456")
+    fields.setdefault("jurisdiction", "GB")
+    fields.setdefault("nice_classes", [9, 25])
+    fields.setdefault("owner_name", complainant.legal_name)
+    fields.setdefault("registered_on", date(2020, 1, 15))
+    fields.setdefault("expires_on", date(2030, 1, 15))
+    right = IPRight.objects.create(
+        registered_by=complainant,
+        status=status,
+        registration_key=normalise_registration_number(fields["registration_number"]),
+        **fields,
+    )
+    RightDocument.objects.create(right=right, document=make_document(complainant.user), role="certificate")
+    return right

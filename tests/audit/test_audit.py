@@ -40,7 +40,7 @@ def test_existing_events_cannot_be_changed_or_deleted_through_the_orm():
     assert AuditEvent.objects.get(pk=event.pk).verb == "system.sweep"
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_record_outside_a_transaction_is_refused():
     with pytest.raises(RuntimeError, match="inside the transaction"):
         record(actor=None, verb="system.sweep")

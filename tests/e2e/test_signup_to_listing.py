@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from listings.links import parse_listing_url
 from listings.models import Listing
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "a long enough passphrase"
 

@@ -48,7 +48,7 @@ def test_nothing_is_delivered_before_commit(django_capture_on_commit_callbacks, 
     assert Notification.objects.get(pk=notification.pk).status == Notification.Status.PENDING
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_queue_outside_a_transaction_is_refused():
     user = UserFactory()
 

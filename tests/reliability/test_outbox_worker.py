@@ -13,7 +13,7 @@ from ipp_portal.notifications.models import Notification
 from ipp_portal.notifications.tasks import notify_by_email, sweep_pending_notifications
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.celery_worker, pytest.mark.django_db(transaction=True)]
 
 
 def _wait_for(predicate, timeout: float = 15.0) -> bool:

@@ -13,7 +13,7 @@ from tests.factories import UserFactory
 
 
 @pytest.mark.postgres
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_two_workers_delivering_the_same_row_at_once_send_one_email():
     user = UserFactory()
     # A pending row whose delivery tasks are all about to run at once (e.g. the sweep and a redelivery).

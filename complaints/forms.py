@@ -1,0 +1,269 @@
+from datetime import date
+
+from django import forms
+from django.utils import timezone
+
+from ipp_portal.documents.forms import DocumentsFormMixin
+from listings.models import Site
+
+from .jurisdictions import JURISDICTIONS
+from .models import Authorization, Complainant, IPRight, RightDocument
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
+
+
+class ComplainantForm(DocumentsFormMixin, forms.ModelForm):
+    documents_label = "Proof of identity"
+    documents_help = (
+        "Individuals: a national ID card, passport or driving licence. Companies: the business registration "
+        "certificate or an extract from the company register."
+    )
+    documents_required = True
+
+    class Meta:
+        model = Complainant
+        fields = ["kind", "role", "legal_name", "country", "postal_address", "phone", "contact_email"]
+        labels = {
+            "kind": "You are",
+            "role": "You file as",
+            "legal_name": "Legal name",
+            "postal_address": "Postal address",
+            "contact_email": "Contact email for sellers",
+        }
+        help_texts = {
+            "legal_name": "Exactly as on your identity document or company registration.",
+            "contact_email": (
+                "Sellers you file against receive this address, your name and phone number, so that you can settle "
+                "disputes directly (the policy requires it). Use a mailbox you are happy to share."
+            ),
+            "phone": "With the country code, e.g. +86 21 5555 0100. Also shared with the sellers concerned.",
+        }
+        widgets = {
+            "kind": forms.RadioSelect,
+            "role": forms.RadioSelect,
+            "postal_address": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, locked_identity: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.locked_identity = locked_identity
+        if locked_identity:
+            for name in ("kind", "role", "legal_name", "country"):
+                self.fields[name].disabled = True
+            self.documents_required = False
+            self.fields["upload"].disabled = True
+            self.fields["documents"].disabled = True
+
+    def clean_phone(self) -> str:
+        phone = self.cleaned_data["phone"].strip()
+        digits = [c for c in phone if c.isdigit()]
+        if not phone.startswith("+") or not 7 <= len(digits) <= 15 or set(phone) - set("+0123456789 -()."):
+            raise forms.ValidationError("Give the number with its country code, e.g. +86 21 5555 0100.")
+        return phone
+
+
+class NiceClassesField(forms.CharField):
+    """ "9, 25, 35" → [9, 25, 35]; each class must be 1–45."""
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def clean(self, value):
+        value = super().clean(value)
+        if not value:
+            return []
+        classes = []
+        for part in value.replace(";", ",").replace(" ", ",").split(","):
+            if not part:
+                continue
+            if not part.isdigit() or not 1 <= int(part) <= 45:
+                raise forms.ValidationError(f"“{part}” is not a Nice class: classes are numbers from 1 to 45.")
+            classes.append(int(part))
+        return sorted(set(classes))
+
+
+class JurisdictionField(forms.CharField):
+    def clean(self, value):
+        value = (super().clean(value) or "").strip().upper()
+        if value not in JURISDICTIONS:
+            raise forms.ValidationError(
+                f"“{value}” is not a jurisdiction we know. Use the two-letter code of the country or office that "
+                "granted the right, e.g. CN, US, EM (European Union), WO (international registration)."
+            )
+        return value
+
+
+class IPRightForm(DocumentsFormMixin, forms.ModelForm):
+    documents_label = "Certificates and supporting documents"
+    documents_help = (
+        "The registration certificate; renewals, assignments and translations if the certificate is out of date or "
+        "not in English or Chinese. For an unregistered copyright work, a signed copyright claim statement."
+    )
+    documents_required = True
+
+    document_role = forms.ChoiceField(
+        label="What are the documents you are uploading now?",
+        choices=RightDocument.Role.choices,
+        initial=RightDocument.Role.CERTIFICATE,
+    )
+    jurisdiction = JurisdictionField(
+        label="Jurisdiction",
+        max_length=2,
+        help_text="Two-letter code of the country or office that granted the right: CN, US, EM (EUIPO), WO (WIPO)…",
+    )
+    nice_classes = NiceClassesField(
+        label="Nice classes", required=False, help_text="Trademarks only: the classes registered, e.g. 9, 25, 35."
+    )
+
+    class Meta:
+        model = IPRight
+        fields = [
+            "kind", "title", "mark_type", "work_type", "patent_type", "registration_number", "jurisdiction",
+            "nice_classes", "owner_name", "registered_on", "expires_on",
+        ]  # fmt: skip
+        labels = {
+            "kind": "Type of right",
+            "title": "Mark, work or title",
+            "mark_type": "Trademark type",
+            "work_type": "Copyright: type of work",
+            "patent_type": "Patent type",
+            "registration_number": "Registration number",
+            "owner_name": "Owner as registered",
+            "registered_on": "Registration date",
+            "expires_on": "Expiry date",
+        }
+        help_texts = {
+            "registration_number": "As on the certificate. Leave empty only for an unregistered copyright work.",
+            "expires_on": "Required for trademarks, patents and designs.",
+        }
+        widgets = {"kind": forms.RadioSelect, "registered_on": DATE_WIDGET, "expires_on": DATE_WIDGET}
+
+    REQUIRED_BY_KIND = {
+        IPRight.Kind.TRADEMARK: ("mark_type", "registration_number", "nice_classes", "expires_on"),
+        IPRight.Kind.COPYRIGHT: ("work_type",),
+        IPRight.Kind.PATENT: ("patent_type", "registration_number", "expires_on"),
+        IPRight.Kind.DESIGN: ("registration_number", "expires_on"),
+    }
+
+    def __init__(self, *args, is_new: bool = True, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.is_new = is_new
+
+    def clean(self):
+        cleaned = super().clean()
+        kind = cleaned.get("kind")
+        for name in self.REQUIRED_BY_KIND.get(kind, ()):
+            if not cleaned.get(name) and name not in self.errors:
+                label = self.fields[name].label.lower()
+                self.add_error(name, f"Required for a {IPRight.Kind(kind).label.lower()}: give the {label}.")
+        today = timezone.localdate()
+        registered_on: date | None = cleaned.get("registered_on")
+        expires_on: date | None = cleaned.get("expires_on")
+        if registered_on and registered_on > today:
+            self.add_error("registered_on", "The registration date cannot be in the future.")
+        if expires_on and self.is_new and expires_on < today:
+            self.add_error("expires_on", "This right has already expired. Only rights in force can back claims.")
+        if registered_on and expires_on and expires_on <= registered_on:
+            self.add_error("expires_on", "The expiry date must come after the registration date.")
+        unregistered_work = kind == IPRight.Kind.COPYRIGHT and not cleaned.get("registration_number")
+        has_statement = cleaned.get("document_role") == RightDocument.Role.COPYRIGHT_STATEMENT
+        if unregistered_work and not has_statement and "upload" not in self.errors:
+            self.add_error(
+                "document_role",
+                "An unregistered copyright work needs a signed copyright claim statement: upload it and choose "
+                "“Signed copyright claim statement” here.",
+            )
+        # Fields that do not apply to this kind are cleared, so a stale choice never reaches the record.
+        for name, applies_to in (
+            ("mark_type", IPRight.Kind.TRADEMARK),
+            ("nice_classes", IPRight.Kind.TRADEMARK),
+            ("work_type", IPRight.Kind.COPYRIGHT),
+            ("patent_type", IPRight.Kind.PATENT),
+        ):
+            if kind and kind != applies_to and name in cleaned:
+                cleaned[name] = [] if name == "nice_classes" else ""
+        return cleaned
+
+
+class RightDocumentsForm(DocumentsFormMixin, forms.Form):
+    documents_label = "Add documents"
+    documents_help = "Renewals, assignments, translations or a newer certificate. Documents are added, never replaced."
+    documents_required = True
+
+    document_role = forms.ChoiceField(
+        label="What are these documents?", choices=RightDocument.Role.choices, initial=RightDocument.Role.RENEWAL
+    )
+
+
+class AuthorizationForm(DocumentsFormMixin, forms.ModelForm):
+    documents_label = "Signed authorization letter"
+    documents_help = "The letter signed by the right holder. Download the template below, have it signed, upload it."
+    documents_required = True
+    documents_max = 1
+
+    rights = forms.ModelMultipleChoiceField(
+        queryset=IPRight.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        label="Rights covered",
+        help_text="Rights in your vault that the owner authorises you to enforce.",
+    )
+    sites = forms.ModelMultipleChoiceField(
+        queryset=Site.objects.order_by("name"), widget=forms.CheckboxSelectMultiple, label="Marketplaces covered"
+    )
+
+    class Meta:
+        model = Authorization
+        fields = ["owner_name", "owner_address", "owner_contact_email", "rights", "sites", "valid_from", "valid_until"]
+        labels = {
+            "owner_name": "Right holder's name",
+            "owner_address": "Right holder's address",
+            "owner_contact_email": "Right holder's email",
+            "valid_from": "Valid from",
+            "valid_until": "Valid until",
+        }
+        widgets = {
+            "owner_address": forms.Textarea(attrs={"rows": 3}),
+            "valid_from": DATE_WIDGET,
+            "valid_until": DATE_WIDGET,
+        }
+
+    def __init__(self, *args, agent: Complainant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rights"].queryset = IPRight.objects.filter(
+            registered_by=agent, status__in=[IPRight.Status.PENDING, IPRight.Status.VERIFIED]
+        ).order_by("title")
+
+    def clean(self):
+        cleaned = super().clean()
+        valid_from, valid_until = cleaned.get("valid_from"), cleaned.get("valid_until")
+        if valid_from and valid_until:
+            if valid_until < valid_from:
+                self.add_error("valid_until", "The end of the validity must come after its start.")
+            elif valid_until < timezone.localdate():
+                self.add_error("valid_until", "This authorization has already ended.")
+        return cleaned
+
+
+class LetterTemplateForm(forms.Form):
+    """The fields the letter template is filled with (all optional: blanks stay as lines to fill in by hand)."""
+
+    owner_name = forms.CharField(required=False, max_length=200)
+    owner_address = forms.CharField(required=False, max_length=1000)
+    rights = forms.ModelMultipleChoiceField(queryset=IPRight.objects.none(), required=False)
+    sites = forms.ModelMultipleChoiceField(queryset=Site.objects.all(), required=False)
+    valid_from = forms.DateField(required=False)
+    valid_until = forms.DateField(required=False)
+
+    def __init__(self, *args, agent: Complainant, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["rights"].queryset = IPRight.objects.filter(registered_by=agent)
+
+
+class DecisionForm(forms.Form):
+    """Staff: the reason for a rejection or revocation (read by the complainant)."""
+
+    reason = forms.CharField(
+        label="Reason (the complainant reads this)", widget=forms.Textarea(attrs={"rows": 3}), required=False
+    )

@@ -1,0 +1,15 @@
+"""Celery tasks of the complaints app: thin — call a service."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="complaints.sweep_vault_expiry")
+def sweep_vault_expiry() -> dict[str, int]:
+    """Warn holders 30 days before a right expires, expire rights and authorizations whose date has passed."""
+    return {
+        "rights_warned": services.rights_warn_expiring(),
+        "rights_expired": services.rights_expire_due(),
+        "authorizations_expired": services.authorizations_expire_due(),
+    }
