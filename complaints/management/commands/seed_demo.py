@@ -3,15 +3,23 @@
 from datetime import date
 from decimal import Decimal
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
 from django.utils import timezone
 
+from complaints.models import Complainant, IPRight, RightDocument, normalise_registration_number
 from ipp_portal.accounts.models import User
+from ipp_portal.documents.models import Document
+from ipp_portal.documents.services import document_store
 from listings.links import ListingRef, canonical_listing_url
 from listings.models import Holiday, Listing, Seller, Site
 
 PASSWORD = "demo-password-2026"  # noqa: S105 - demo accounts on a developer's machine only
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n2 0 obj<</Type/Pages/Kids[]/Count 0>>endobj\n"
+    b"trailer<</Root 1 0 R>>\n%%EOF\n"
+)
 
 SELLERS = [
     (
@@ -92,8 +100,11 @@ class Command(BaseCommand):
     @transaction.atomic
     def handle(self, *args, **options):
         now = timezone.now()
-        _user("reviewer@demo.example", "Riley Reviewer", is_staff=True, is_superuser=True, email_verified_at=now)
-        _user("brand@demo.example", "Acme Brands Legal", email_verified_at=now)
+        reviewer = _user(
+            "reviewer@demo.example", "Riley Reviewer", is_staff=True, is_superuser=True, email_verified_at=now
+        )
+        brand = _user("brand@demo.example", "Acme Brands Legal", email_verified_at=now)
+        self._verified_complainant(brand, reviewer, now)
         sites = {site.code: site for site in Site.objects.all()}
         listings = 0
         for email, name, site_code, member_id, store_name, items in SELLERS:
@@ -128,3 +139,51 @@ class Command(BaseCommand):
             ("bags@demo.example", "seller on aliexpress.com"),
         ]:
             self.stdout.write(f"  {email:<24} {role}")
+
+    def _document(self, user, name: str) -> Document:
+        existing = Document.objects.filter(uploaded_by=user, original_name=name).first()
+        return existing or document_store(upload=SimpleUploadedFile(name, DEMO_PDF), uploaded_by=user)
+
+    def _verified_complainant(self, user, reviewer, now) -> None:
+        """A right holder whose identity and one trademark are already verified (as staff would have done)."""
+        complainant, created = Complainant.objects.get_or_create(
+            user=user,
+            defaults={
+                "kind": Complainant.Kind.ENTERPRISE,
+                "role": Complainant.Role.RIGHT_HOLDER,
+                "legal_name": "Acme Brands Ltd.",
+                "country": "GB",
+                "postal_address": "1 High Street\nLondon EC1A 1AA",
+                "phone": "+44 20 7946 0000",
+                "contact_email": "ip@acme.example",
+                "status": "verified",
+                "decided_by": reviewer,
+                "decided_at": now,
+            },
+        )
+        if created:
+            complainant.identity_documents.add(self._document(user, "acme-company-registration.pdf"))
+        right, created = IPRight.objects.get_or_create(
+            registered_by=complainant,
+            registration_key=normalise_registration_number("UK00003123456"),
+            defaults={
+                "kind": IPRight.Kind.TRADEMARK,
+                "title": "ACME",
+                "mark_type": IPRight.MarkType.WORD,
+                "registration_number": "UK00003123456",
+                "jurisdiction": "GB",
+                "nice_classes": [9, 25],
+                "owner_name": "Acme Brands Ltd.",
+                "registered_on": date(2020, 1, 15),
+                "expires_on": date(2030, 1, 15),
+                "status": IPRight.Status.VERIFIED,
+                "decided_by": reviewer,
+                "decided_at": now,
+            },
+        )
+        if created:
+            RightDocument.objects.create(
+                right=right,
+                document=self._document(user, "acme-uk-certificate.pdf"),
+                role=RightDocument.Role.CERTIFICATE,
+            )
