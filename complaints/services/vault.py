@@ -1,6 +1,7 @@
 """The verified vault: complainant identities, IP rights and agent authorizations, and their verification."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 
@@ -54,38 +55,75 @@ def _already_decided(obj, noun: str) -> AlreadyDecided:
     return AlreadyDecided(f"This {noun} was already {obj.get_status_display().lower()} by {who} at {when} UTC.")
 
 
-def _notify_decision(obj, *, recipient, noun: str, path: str, reason: str = "") -> None:
-    queue(
-        recipient=recipient,
-        template="complaints/verification_decided",
-        context={
-            "noun": noun,
-            "label": str(obj),
-            "status": obj.status,
-            "status_label": obj.get_status_display(),
-            "reason": reason,
-            "path": path,
-        },
-        target=obj,
-    )
+@dataclass(frozen=True)
+class _Reviewed:
+    """What a verification decision needs to know about one kind of record."""
+
+    model: type
+    noun: str
+    related: tuple[str, ...]
+    recipient: Callable[[Any], Any]
+    path: Callable[[Any], str]
+
+    def lock(self, pk: int):
+        return self.model.objects.select_for_update(of=("self",)).select_related(*self.related).get(pk=pk)
+
+    def notify(self, obj, *, reason: str = "") -> None:
+        queue(
+            recipient=self.recipient(obj),
+            template="complaints/verification_decided",
+            context={
+                "noun": self.noun,
+                "label": str(obj),
+                "status": obj.status,
+                "status_label": obj.get_status_display(),
+                "reason": reason,
+                "path": self.path(obj),
+            },
+            target=obj,
+        )
+
+    def decide(self, pk: int, *, to_status: str, reviewer, reason: str = "", check=None):
+        """Lock, move a pending record to verified or rejected, audit, notify; the second of two reviewers is
+        told who was first."""
+        obj = self.lock(pk)
+        if obj.status != VerificationStatus.PENDING:
+            raise _already_decided(obj, self.noun)
+        if check is not None:
+            check(obj)
+        before = obj.status
+        obj.move_to(to_status)
+        obj.decided_by, obj.decided_at, obj.rejection_reason = reviewer, timezone.now(), reason
+        obj.save(update_fields=["status", "decided_by", "decided_at", "rejection_reason"])
+        record(
+            actor=reviewer,
+            verb=f"{self.model.__name__.lower()}.{obj.status}",
+            target=obj,
+            before=before,
+            after=obj.status,
+            data={"reason": reason} if reason else None,
+        )
+        self.notify(obj, reason=reason)
+        return obj
 
 
-def _decide(obj, *, to_status: str, reviewer, noun: str, reason: str = "") -> None:
-    """Move a pending record to verified or rejected; the second of two reviewers is told who was first."""
-    if obj.status != VerificationStatus.PENDING:
-        raise _already_decided(obj, noun)
-    before = obj.status
-    obj.move_to(to_status)
-    obj.decided_by, obj.decided_at, obj.rejection_reason = reviewer, timezone.now(), reason.strip()
-    obj.save(update_fields=["status", "decided_by", "decided_at", "rejection_reason"])
-    record(
-        actor=reviewer,
-        verb=f"{type(obj).__name__.lower()}.{obj.status}",
-        target=obj,
-        before=before,
-        after=obj.status,
-        data={"reason": reason} if reason else None,
-    )
+COMPLAINANT = _Reviewed(
+    Complainant, "identity", ("user", "decided_by"), lambda c: c.user, lambda c: reverse("complaints:profile")
+)
+RIGHT = _Reviewed(
+    IPRight,
+    "IP right",
+    ("registered_by__user", "decided_by"),
+    lambda r: r.registered_by.user,
+    lambda r: reverse("complaints:right-detail", args=[r.pk]),
+)
+AUTHORIZATION = _Reviewed(
+    Authorization,
+    "authorization",
+    ("agent__user", "decided_by"),
+    lambda a: a.agent.user,
+    lambda a: reverse("complaints:authorization-detail", args=[a.pk]),
+)
 
 
 def _require_reason(reason: str) -> str:
@@ -162,26 +200,14 @@ def complainant_update(*, complainant_id: int, user, documents: Sequence = (), *
 @transaction.atomic
 def complainant_verify(*, complainant_id: int, reviewer) -> Complainant:
     """Staff confirm the complainant's identity; the complainant is told."""
-    complainant = (
-        Complainant.objects.select_for_update(of=("self",)).select_related("user", "decided_by").get(pk=complainant_id)
-    )
-    _decide(complainant, to_status=VerificationStatus.VERIFIED, reviewer=reviewer, noun="identity")
-    _notify_decision(complainant, recipient=complainant.user, noun="identity", path=reverse("complaints:profile"))
-    return complainant
+    return COMPLAINANT.decide(complainant_id, to_status=VerificationStatus.VERIFIED, reviewer=reviewer)
 
 
 @transaction.atomic
 def complainant_reject(*, complainant_id: int, reviewer, reason: str) -> Complainant:
     """Staff refuse the identity proof with a reason the complainant reads and can act on."""
     reason = _require_reason(reason)
-    complainant = (
-        Complainant.objects.select_for_update(of=("self",)).select_related("user", "decided_by").get(pk=complainant_id)
-    )
-    _decide(complainant, to_status=VerificationStatus.REJECTED, reviewer=reviewer, noun="identity", reason=reason)
-    _notify_decision(
-        complainant, recipient=complainant.user, noun="identity", path=reverse("complaints:profile"), reason=reason
-    )
-    return complainant
+    return COMPLAINANT.decide(complainant_id, to_status=VerificationStatus.REJECTED, reviewer=reviewer, reason=reason)
 
 
 # --- IP rights ------------------------------------------------------------------------------------------------
@@ -241,44 +267,22 @@ def ip_right_add_documents(*, right_id: int, user, documents: Sequence[tuple[Any
     return right
 
 
+def _refuse_expired_right(right: IPRight) -> None:
+    if right.is_expired_on(_today()):
+        raise InvalidTransition("This right's expiry date has passed: it cannot be verified.")
+
+
 @transaction.atomic
 def ip_right_verify(*, right_id: int, reviewer) -> IPRight:
     """Staff confirm ownership; the right can now back claims."""
-    right = (
-        IPRight.objects.select_for_update(of=("self",))
-        .select_related("registered_by__user", "decided_by")
-        .get(pk=right_id)
-    )
-    if right.is_expired_on(_today()):
-        raise InvalidTransition("This right's expiry date has passed: it cannot be verified.")
-    _decide(right, to_status=IPRight.Status.VERIFIED, reviewer=reviewer, noun="IP right")
-    _notify_decision(
-        right,
-        recipient=right.registered_by.user,
-        noun="IP right",
-        path=reverse("complaints:right-detail", args=[right.pk]),
-    )
-    return right
+    return RIGHT.decide(right_id, to_status=IPRight.Status.VERIFIED, reviewer=reviewer, check=_refuse_expired_right)
 
 
 @transaction.atomic
 def ip_right_reject(*, right_id: int, reviewer, reason: str) -> IPRight:
     """Staff refuse the proof of ownership, with a reason."""
     reason = _require_reason(reason)
-    right = (
-        IPRight.objects.select_for_update(of=("self",))
-        .select_related("registered_by__user", "decided_by")
-        .get(pk=right_id)
-    )
-    _decide(right, to_status=IPRight.Status.REJECTED, reviewer=reviewer, noun="IP right", reason=reason)
-    _notify_decision(
-        right,
-        recipient=right.registered_by.user,
-        noun="IP right",
-        path=reverse("complaints:right-detail", args=[right.pk]),
-        reason=reason,
-    )
-    return right
+    return RIGHT.decide(right_id, to_status=IPRight.Status.REJECTED, reviewer=reviewer, reason=reason)
 
 
 @transaction.atomic
@@ -372,52 +376,36 @@ def authorization_register(
     return authorization
 
 
-def _authorization_for_decision(authorization_id: int) -> Authorization:
-    return (
-        Authorization.objects.select_for_update(of=("self",))
-        .select_related("agent__user", "decided_by")
-        .get(pk=authorization_id)
-    )
+def _refuse_ended_authorization(authorization: Authorization) -> None:
+    if authorization.valid_until < _today():
+        raise InvalidTransition("This authorization's validity has ended: it cannot be verified.")
 
 
 @transaction.atomic
 def authorization_verify(*, authorization_id: int, reviewer) -> Authorization:
     """Staff confirm the letter; the agent may now file for the covered rights and sites."""
-    authorization = _authorization_for_decision(authorization_id)
-    if authorization.valid_until < _today():
-        raise InvalidTransition("This authorization's validity has ended: it cannot be verified.")
-    _decide(authorization, to_status=Authorization.Status.VERIFIED, reviewer=reviewer, noun="authorization")
-    _notify_decision(
-        authorization,
-        recipient=authorization.agent.user,
-        noun="authorization",
-        path=reverse("complaints:authorization-detail", args=[authorization.pk]),
+    return AUTHORIZATION.decide(
+        authorization_id,
+        to_status=Authorization.Status.VERIFIED,
+        reviewer=reviewer,
+        check=_refuse_ended_authorization,
     )
-    return authorization
 
 
 @transaction.atomic
 def authorization_reject(*, authorization_id: int, reviewer, reason: str) -> Authorization:
+    """Staff refuse the authorization letter, with a reason."""
     reason = _require_reason(reason)
-    authorization = _authorization_for_decision(authorization_id)
-    _decide(
-        authorization, to_status=Authorization.Status.REJECTED, reviewer=reviewer, noun="authorization", reason=reason
+    return AUTHORIZATION.decide(
+        authorization_id, to_status=Authorization.Status.REJECTED, reviewer=reviewer, reason=reason
     )
-    _notify_decision(
-        authorization,
-        recipient=authorization.agent.user,
-        noun="authorization",
-        path=reverse("complaints:authorization-detail", args=[authorization.pk]),
-        reason=reason,
-    )
-    return authorization
 
 
 @transaction.atomic
 def authorization_revoke(*, authorization_id: int, reviewer, reason: str) -> Authorization:
     """Staff end an authorization at the owner's request; the agent can no longer file under it."""
     reason = _require_reason(reason)
-    authorization = _authorization_for_decision(authorization_id)
+    authorization = AUTHORIZATION.lock(authorization_id)
     before = authorization.status
     authorization.move_to(Authorization.Status.REVOKED)
     authorization.revoked_at, authorization.revocation_reason = timezone.now(), reason
@@ -430,13 +418,7 @@ def authorization_revoke(*, authorization_id: int, reviewer, reason: str) -> Aut
         after=authorization.status,
         data={"reason": reason},
     )
-    _notify_decision(
-        authorization,
-        recipient=authorization.agent.user,
-        noun="authorization",
-        path=reverse("complaints:authorization-detail", args=[authorization.pk]),
-        reason=reason,
-    )
+    AUTHORIZATION.notify(authorization, reason=reason)
     return authorization
 
 
@@ -444,7 +426,7 @@ def authorization_revoke(*, authorization_id: int, reviewer, reason: str) -> Aut
 def authorization_expire(*, authorization_id: int, today: date | None = None) -> Authorization | None:
     """Mark an authorization expired once its validity has ended (idempotent); the agent is told."""
     today = today or _today()
-    authorization = _authorization_for_decision(authorization_id)
+    authorization = AUTHORIZATION.lock(authorization_id)
     active = (Authorization.Status.PENDING, Authorization.Status.VERIFIED)
     if authorization.status not in active or authorization.valid_until >= today:
         return None
@@ -452,16 +434,12 @@ def authorization_expire(*, authorization_id: int, today: date | None = None) ->
     authorization.move_to(Authorization.Status.EXPIRED)
     authorization.save(update_fields=["status"])
     record(actor=None, verb="authorization.expired", target=authorization, before=before, after=authorization.status)
-    _notify_decision(
-        authorization,
-        recipient=authorization.agent.user,
-        noun="authorization",
-        path=reverse("complaints:authorization-detail", args=[authorization.pk]),
-    )
+    AUTHORIZATION.notify(authorization)
     return authorization
 
 
 def authorizations_expire_due(*, today: date | None = None, batch_size: int = 500) -> int:
+    """Expire every authorization whose last day has passed; catches up after downtime."""
     today = today or _today()
     ids = list(
         Authorization.objects.filter(
