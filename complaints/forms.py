@@ -267,3 +267,138 @@ class DecisionForm(forms.Form):
     reason = forms.CharField(
         label="Reason (the complainant reads this)", widget=forms.Textarea(attrs={"rows": 3}), required=False
     )
+
+
+class ClaimForm(DocumentsFormMixin, forms.Form):
+    """The claim form. Links come in one text area (or a .txt/.csv file), never one field per link: Django refuses
+    forms with more than 1,000 fields, and a 300-link claim must fit."""
+
+    documents_label = "Evidence"
+    documents_help = (
+        "Side-by-side comparisons, test-buy reports, photographs of the genuine product, an infringement analysis "
+        "for invention patents and utility models."
+    )
+
+    site = forms.ModelChoiceField(queryset=Site.objects.order_by("name"), label="Marketplace", empty_label=None)
+    right = forms.ModelChoiceField(queryset=IPRight.objects.none(), label="The right infringed", empty_label=None)
+    reason_code = forms.ChoiceField(label="Reason", choices=())
+    links = forms.CharField(
+        label="Listing links, one per line",
+        widget=forms.Textarea(attrs={"rows": 8, "spellcheck": "false", "autocapitalize": "off"}),
+        required=False,
+        max_length=1_000_000,
+        help_text="Paste the address of each infringing product page, as shown in the browser's address bar.",
+    )
+    links_file = forms.FileField(
+        label="…or a .txt or .csv file of links",
+        required=False,
+        help_text="One link per line, or per row of a spreadsheet saved as CSV.",
+    )
+    explanation = forms.CharField(
+        label="Explanation",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text="What infringes, and how your evidence shows it. The seller reads this in the notice.",
+        max_length=10_000,
+    )
+    order_numbers = forms.CharField(
+        label="Test-buy order numbers",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        required=False,
+        help_text="If you bought the product to test it: the order numbers, one per line.",
+    )
+    states_good_faith = forms.BooleanField(
+        label="I have a good-faith belief that the use of the material described above is not authorised by the "
+        "right holder, its agent, or the law.",
+        required=False,
+    )
+    states_accuracy = forms.BooleanField(label="The information in this claim is accurate.", required=False)
+    states_authority_under_perjury = forms.BooleanField(
+        label="Under penalty of perjury, I am the owner of the right named, or authorised to act on the owner's "
+        "behalf.",
+        required=False,
+    )
+    agrees_to_indemnify = forms.BooleanField(
+        label="I agree to indemnify and hold the platform harmless from all claims, causes of action, damages and "
+        "judgments arising out of any removal of listings under this claim.",
+        required=False,
+    )
+    signature_name = forms.CharField(
+        label="Signature: type your full name", max_length=200, required=False,
+        help_text="Your typed name is your signature. We record the time and a hash of your network address.",
+    )  # fmt: skip
+    token = forms.UUIDField(widget=forms.HiddenInput)
+
+    STATEMENTS = ("states_good_faith", "states_accuracy", "states_authority_under_perjury", "agrees_to_indemnify")
+
+    def __init__(self, *args, complainant, **kwargs):
+        super().__init__(*args, **kwargs)
+        from .reasons import CHOICES
+
+        self.complainant = complainant
+        self.fields["right"].queryset = IPRight.objects.filter(
+            registered_by=complainant, status__in=[IPRight.Status.VERIFIED, IPRight.Status.PENDING]
+        ).order_by("title")
+        self.fields["right"].label_from_instance = lambda r: f"{r} — {r.get_status_display().lower()}"
+        self.fields["reason_code"].choices = CHOICES
+
+    def clean_links_file(self):
+        upload = self.cleaned_data.get("links_file")
+        if not upload:
+            return None
+        name = upload.name.lower()
+        if not name.endswith((".txt", ".csv")):
+            raise forms.ValidationError(f"“{upload.name}” is not a .txt or .csv file.")
+        if upload.size > 2 * 1024 * 1024:
+            raise forms.ValidationError(f"“{upload.name}” is larger than 2 MB; a list of 300 links is far smaller.")
+        data = upload.read()
+        if b"\x00" in data:
+            raise forms.ValidationError(f"“{upload.name}” is not a text file.")
+        return data
+
+    def clean(self):
+        from .link_check import links_from_file
+        from .reasons import BY_CODE
+
+        cleaned = super().clean()
+        file_links = cleaned.get("links_file")
+        if file_links:
+            # The file's links join the text area, so the check shows them and nothing typed is lost.
+            combined = "\n".join(part for part in (cleaned.get("links", ""), links_from_file(file_links)) if part)
+            cleaned["links"] = combined
+            data = self.data.copy()
+            data[self.add_prefix("links")] = combined
+            self.data = data
+        right, code = cleaned.get("right"), cleaned.get("reason_code")
+        if right and code and BY_CODE[code].code not in {r.code for r in _reasons_for(right.kind)}:
+            self.add_error(
+                "reason_code",
+                f"“{BY_CODE[code].label}” is not a reason for a {right.get_kind_display().lower()}. "
+                f"Choose one of: {', '.join(r.label for r in _reasons_for(right.kind))}.",
+            )
+        return cleaned
+
+    def require_submission(self) -> bool:
+        """The extra checks that only submitting needs (a draft may be incomplete)."""
+        ok = True
+        for name in self.STATEMENTS:
+            if not self.cleaned_data.get(name):
+                self.add_error(name, "Tick this statement to file the claim.")
+                ok = False
+        if not (self.cleaned_data.get("signature_name") or "").strip():
+            self.add_error("signature_name", "Type your full name to sign the claim.")
+            ok = False
+        if not (self.cleaned_data.get("links") or "").strip():
+            self.add_error("links", "Paste at least one listing link.")
+            ok = False
+        return ok
+
+
+def _reasons_for(kind):
+    from .reasons import reasons_for
+
+    return reasons_for(kind)
+
+
+class ClaimInfoForm(DocumentsFormMixin, forms.Form):
+    documents_label = "Additional documents"
+    answer = forms.CharField(label="Your answer", widget=forms.Textarea(attrs={"rows": 5}), required=False)

@@ -236,3 +236,151 @@ class Authorization(Verifiable):
 
     def is_in_force_on(self, day: date) -> bool:
         return self.status == self.Status.VERIFIED and self.valid_from <= day <= self.valid_until
+
+
+class Claim(TransitionMixin, models.Model):
+    """An infringement claim under penalty of perjury: one right, one site, one item per listing URL."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", "Draft"
+        WAITING_FOR_RIGHT = "waiting_for_right", "Waiting for the right to be verified"
+        SUBMITTED = "submitted", "Submitted"
+        NEEDS_INFO = "needs_info", "More information needed"
+        IN_REVIEW = "in_review", "In review"
+        DECIDED = "decided", "Decided"
+        CLOSED = "closed", "Closed"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    TRANSITIONS = {
+        Status.DRAFT: {Status.SUBMITTED, Status.WAITING_FOR_RIGHT},
+        Status.WAITING_FOR_RIGHT: {Status.SUBMITTED, Status.WITHDRAWN},
+        Status.SUBMITTED: {Status.IN_REVIEW, Status.NEEDS_INFO, Status.DECIDED, Status.WITHDRAWN},
+        Status.IN_REVIEW: {Status.NEEDS_INFO, Status.DECIDED, Status.WITHDRAWN, Status.SUBMITTED},
+        Status.NEEDS_INFO: {Status.SUBMITTED, Status.WITHDRAWN},
+        Status.DECIDED: {Status.CLOSED},
+        Status.CLOSED: set(),
+        Status.WITHDRAWN: set(),
+    }
+    OPEN_STATUSES = (Status.WAITING_FOR_RIGHT, Status.SUBMITTED, Status.NEEDS_INFO, Status.IN_REVIEW)
+
+    complainant = models.ForeignKey(Complainant, on_delete=models.PROTECT, related_name="claims")
+    right = models.ForeignKey(IPRight, on_delete=models.PROTECT, related_name="claims", null=True, blank=True)
+    site = models.ForeignKey("listings.Site", on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    authorization = models.ForeignKey(
+        Authorization, on_delete=models.PROTECT, related_name="claims", null=True, blank=True,
+        help_text="For an agent: the authorization the claim was filed under.",
+    )  # fmt: skip
+    reason_code = models.CharField(max_length=30, blank=True)
+    explanation = models.TextField(blank=True)
+    order_numbers = models.TextField(blank=True, help_text="Test-buy order numbers, one per line.")
+    links_text = models.TextField(blank=True, help_text="The links as pasted (kept for drafts).")
+    evidence = models.ManyToManyField("documents.Document", related_name="+", blank=True)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
+    submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
+    # Sworn statements (DMCA §512(c)(3), DSA Art. 16, seed §4): each ticked by the complainant, then signed.
+    states_good_faith = models.BooleanField(default=False)
+    states_accuracy = models.BooleanField(default=False)
+    states_authority_under_perjury = models.BooleanField(default=False)
+    agrees_to_indemnify = models.BooleanField(default=False)
+    signature_name = models.CharField(max_length=200, blank=True)
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    signed_at = models.DateTimeField(null=True, blank=True)
+    signer_ip_hash = models.CharField(max_length=64, blank=True)
+    info_request = models.TextField(blank=True, help_text="What staff asked for (needs more information).")
+    assigned_to = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True,
+        help_text="The reviewer who took the claim.",
+    )  # fmt: skip
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["complainant", "status"], name="claim_complainant_status_idx"),
+            models.Index(fields=["status", "submitted_at"], name="claim_queue_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return self.reference
+
+    @property
+    def reference(self) -> str:
+        """IPP-<year of submission or creation>-<six-digit number>: stable, unique, readable on the phone."""
+        year = (self.submitted_at or self.created_at or timezone.now()).year
+        return f"IPP-{year}-{self.pk:06d}" if self.pk else "IPP-(draft)"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def reason(self):
+        from .reasons import BY_CODE
+
+        return BY_CODE.get(self.reason_code)
+
+
+class ClaimItem(TransitionMixin, models.Model):
+    """One listing URL of a claim, decided on its own."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Waiting for review"
+        REMOVED = "removed", "Listing removed"
+        REJECTED = "rejected", "Not removed"
+        WITHDRAWN = "withdrawn", "Withdrawn by you"
+        DISPUTED = "disputed", "Counter-notice received"
+        STAFF_REVIEW = "staff_review", "With staff after a counter-notice"
+        UPHELD = "upheld", "Removal upheld"
+        REINSTATED = "reinstated", "Listing reinstated"
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.REMOVED, Status.REJECTED, Status.WITHDRAWN},
+        Status.REMOVED: {Status.DISPUTED, Status.REINSTATED},
+        Status.DISPUTED: {Status.REINSTATED, Status.STAFF_REVIEW},
+        Status.STAFF_REVIEW: {Status.UPHELD, Status.REINSTATED},
+        Status.UPHELD: {Status.REINSTATED},
+        Status.REJECTED: set(),
+        Status.WITHDRAWN: set(),
+        Status.REINSTATED: set(),
+    }
+    OPEN_STATUSES = (Status.PENDING, Status.REMOVED, Status.DISPUTED, Status.STAFF_REVIEW, Status.UPHELD)
+
+    class Check(models.TextChoices):
+        OK = "ok", "Listing found"
+        CONFLICT = "conflict", "Also claimed by another rights holder"
+
+    claim = models.ForeignKey(Claim, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    url = models.URLField(max_length=300, help_text="The canonical listing address.")
+    submitted_url = models.TextField(help_text="The line as the complainant pasted it.")
+    site = models.ForeignKey("listings.Site", on_delete=models.PROTECT, related_name="+")
+    external_id = models.CharField(max_length=20)
+    listing = models.ForeignKey("listings.Listing", on_delete=models.PROTECT, related_name="claim_items")
+    seller = models.ForeignKey("listings.Seller", on_delete=models.PROTECT, related_name="claim_items")
+    check_result = models.CharField(max_length=10, choices=Check.choices, default=Check.OK)
+    status = models.CharField(max_length=15, choices=Status.choices, default=Status.PENDING)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["claim", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["claim", "listing"], name="claimitem_one_per_listing_per_claim"),
+        ]
+        indexes = [
+            models.Index(fields=["listing", "status"], name="claimitem_listing_status_idx"),
+            models.Index(fields=["claim", "status"], name="claimitem_claim_status_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.claim.reference if self.claim_id else 'claim'} #{self.position}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES

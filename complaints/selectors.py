@@ -139,3 +139,125 @@ def filing_gate(*, complainant: Complainant | None, site, right: IPRight, today:
             "Add the owner's authorization letter naming this right and site, or wait for its verification.",
         )
     return FilingGate(True, authorization=authorization)
+
+
+# --- Claims -----------------------------------------------------------------------------------------------------
+
+# What a complainant may see of a claim's history (staff-internal events such as assignment stay out).
+COMPLAINANT_TIMELINE_VERBS = {
+    "claim.draft_saved": "Draft saved",
+    "claim.waiting_for_right": "Filed; waiting for the right to be verified",
+    "claim.submitted": "Submitted",
+    "claim.info_requested": "Staff asked for more information",
+    "claim.info_provided": "You answered",
+    "claim.withdrawn": "You withdrew the claim",
+    "claim_item.withdrawn": "You withdrew a listing",
+    "claim_item.removed": "Listing removed",
+    "claim_item.rejected": "Listing not removed",
+    "claim_item.disputed": "The seller sent a counter-notice",
+    "claim_item.reinstated": "Listing reinstated",
+    "claim_item.upheld": "Removal upheld",
+}
+
+
+def _item_counts():
+    from django.db.models import Count
+
+    from .models import ClaimItem
+
+    return {
+        "item_total": Count("items"),
+        **{
+            f"item_{status}": Count("items", filter=Q(items__status=status))
+            for status in (ClaimItem.Status.PENDING, ClaimItem.Status.REMOVED, ClaimItem.Status.REJECTED,
+                           ClaimItem.Status.WITHDRAWN)
+        },
+    }  # fmt: skip
+
+
+def claim_list_for_complainant(complainant, *, status: str | None = None, q: str = "", owner: str = ""):
+    """The complainant's claims with counts per item status, one query per page (plus the count)."""
+    import re
+
+    from listings.links import ListingURLError, parse_listing_url
+
+    from .models import Claim
+
+    claims = (
+        Claim.objects.filter(complainant=complainant)
+        .select_related("right", "site", "authorization")
+        .annotate(**_item_counts())
+        .order_by("-created_at", "-id")
+    )
+    if status:
+        claims = claims.filter(status=status)
+    if owner:
+        claims = claims.filter(authorization__owner_name=owner)
+    q = q.strip()
+    if q:
+        match = re.fullmatch(r"(?i)(?:IPP-\d{4}-)?0*(\d{1,9})", q)
+        if match:
+            claims = claims.filter(pk=int(match.group(1)))
+        else:
+            try:
+                ref = parse_listing_url(q)
+            except ListingURLError:
+                claims = claims.filter(Q(items__url__icontains=q) | Q(items__submitted_url__icontains=q)).distinct()
+            else:
+                claims = claims.filter(items__external_id=ref.external_id, items__site__code=ref.site_code).distinct()
+    return claims
+
+
+def claim_owner_names(complainant) -> list[str]:
+    from .models import Claim
+
+    return list(
+        Claim.objects.filter(complainant=complainant, authorization__isnull=False)
+        .values_list("authorization__owner_name", flat=True)
+        .distinct()
+        .order_by("authorization__owner_name")
+    )
+
+
+def claim_get_for_user(user, claim_id: int):
+    """The user's own claim (as its complainant); anyone else's raises DoesNotExist (404)."""
+    from .models import Claim
+
+    return (
+        Claim.objects.select_related("right", "site", "authorization", "complainant")
+        .prefetch_related("evidence")
+        .annotate(**_item_counts())
+        .get(pk=claim_id, complainant__user=user)
+    )
+
+
+def claim_items(claim):
+    return claim.items.select_related("listing", "seller", "site").order_by("position")
+
+
+def claim_timeline(claim) -> list[dict]:
+    """What happened to the claim and its items, limited to what the complainant may see, oldest first."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from ipp_portal.audit.models import AuditEvent
+
+    from .models import Claim, ClaimItem
+
+    item_ids = [str(pk) for pk in claim.items.values_list("pk", flat=True)]
+    events = (
+        AuditEvent.objects.filter(verb__in=list(COMPLAINANT_TIMELINE_VERBS))
+        .filter(
+            Q(target_type=ContentType.objects.get_for_model(Claim), target_id=str(claim.pk))
+            | Q(target_type=ContentType.objects.get_for_model(ClaimItem), target_id__in=item_ids)
+        )
+        .order_by("created_at", "id")
+    )
+    return [
+        {
+            "at": event.created_at,
+            "what": COMPLAINANT_TIMELINE_VERBS[event.verb],
+            "item": event.target_label if event.verb.startswith("claim_item.") else "",
+            "note": (event.data or {}).get("message", ""),
+        }
+        for event in events
+    ]

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_claims
 
 app_name = "complaints"
 urlpatterns = [
@@ -14,4 +14,14 @@ urlpatterns = [
     path("authorizations/letter-template.txt", views.authorization_letter_template, name="letter-template"),
     path("authorizations/<int:pk>/", views.authorization_detail, name="authorization-detail"),
     path("documents/<int:pk>/", views.document_download, name="document-download"),
+    path("claims/", views_claims.claim_list, name="claim-list"),
+    path("claims/new/", views_claims.claim_new, name="claim-new"),
+    path("claims/<int:pk>/", views_claims.claim_detail, name="claim-detail"),
+    path("claims/<int:pk>/edit/", views_claims.claim_edit, name="claim-edit"),
+    path("claims/<int:pk>/receipt/", views_claims.claim_receipt, name="claim-receipt"),
+    path("claims/<int:pk>/items.csv", views_claims.claim_items_csv, name="claim-items-csv"),
+    path("claims/<int:pk>/withdraw/", views_claims.claim_withdraw, name="claim-withdraw"),
+    path("claims/<int:pk>/items/<int:item_pk>/withdraw/", views_claims.claim_item_withdraw, name="claim-item-withdraw"),
+    path("claims/<int:pk>/answer/", views_claims.claim_provide_info, name="claim-provide-info"),
+    path("claims/<int:pk>/delete/", views_claims.claim_draft_delete, name="claim-draft-delete"),
 ]

@@ -203,6 +203,9 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 
+# --- Claims ---------------------------------------------------------------------------------------------------
+CLAIM_MAX_LINKS = env.int("CLAIM_MAX_LINKS", default=300)
+
 # --- Internationalisation -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"
 TIME_ZONE = "UTC"

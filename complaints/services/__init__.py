@@ -1,5 +1,17 @@
 """Every write in the complaints app. Import from here: ``from complaints import services``."""
 
+from .claims import (
+    LinksNotFileable,
+    TooManyLinks,
+    claim_draft_delete,
+    claim_item_withdraw,
+    claim_provide_info,
+    claim_request_info,
+    claim_save_draft,
+    claim_submit,
+    claim_withdraw,
+    claims_release_for_right,
+)
 from .vault import (
     AlreadyDecided,
     authorization_expire,
@@ -24,12 +36,22 @@ from .vault import (
 
 __all__ = [
     "AlreadyDecided",
+    "LinksNotFileable",
+    "TooManyLinks",
     "authorization_expire",
     "authorization_register",
     "authorization_reject",
     "authorization_revoke",
     "authorization_verify",
     "authorizations_expire_due",
+    "claim_draft_delete",
+    "claim_item_withdraw",
+    "claim_provide_info",
+    "claim_request_info",
+    "claim_save_draft",
+    "claim_submit",
+    "claim_withdraw",
+    "claims_release_for_right",
     "complainant_register",
     "complainant_reject",
     "complainant_update",

@@ -23,6 +23,7 @@ from ..models import (
     VerificationStatus,
     normalise_registration_number,
 )
+from .claims import claims_release_for_right
 
 EXPIRY_WARNING_DAYS = 30
 IDENTITY_FIELDS = ("kind", "role", "legal_name", "country")
@@ -275,7 +276,9 @@ def _refuse_expired_right(right: IPRight) -> None:
 @transaction.atomic
 def ip_right_verify(*, right_id: int, reviewer) -> IPRight:
     """Staff confirm ownership; the right can now back claims."""
-    return RIGHT.decide(right_id, to_status=IPRight.Status.VERIFIED, reviewer=reviewer, check=_refuse_expired_right)
+    right = RIGHT.decide(right_id, to_status=IPRight.Status.VERIFIED, reviewer=reviewer, check=_refuse_expired_right)
+    claims_release_for_right(right=right, actor=reviewer)
+    return right
 
 
 @transaction.atomic
@@ -384,12 +387,15 @@ def _refuse_ended_authorization(authorization: Authorization) -> None:
 @transaction.atomic
 def authorization_verify(*, authorization_id: int, reviewer) -> Authorization:
     """Staff confirm the letter; the agent may now file for the covered rights and sites."""
-    return AUTHORIZATION.decide(
+    authorization = AUTHORIZATION.decide(
         authorization_id,
         to_status=Authorization.Status.VERIFIED,
         reviewer=reviewer,
         check=_refuse_ended_authorization,
     )
+    for right in authorization.rights.filter(status=IPRight.Status.VERIFIED):
+        claims_release_for_right(right=right, actor=reviewer)
+    return authorization
 
 
 @transaction.atomic

@@ -1,0 +1,338 @@
+"""Filing claims: drafts, submission with its receipt, withdrawal, and answering a request for more information."""
+
+import hashlib
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from ipp_portal.audit.services import record
+from ipp_portal.errors import InvalidTransition, NotPermitted, PortalError
+from ipp_portal.notifications.services import queue
+
+from ..link_check import LinkLine, check_links, split_lines
+from ..models import Claim, ClaimItem, Complainant, IPRight
+from ..selectors import filing_gate
+
+DRAFT_FIELDS = ("right", "site", "reason_code", "explanation", "order_numbers", "links_text")
+STATEMENTS = ("states_good_faith", "states_accuracy", "states_authority_under_perjury", "agrees_to_indemnify")
+
+
+class LinksNotFileable(PortalError):
+    code = "links_not_fileable"
+
+    def __init__(self, lines: list[LinkLine]):
+        self.lines = lines
+        bad = [line for line in lines if not line.is_fileable]
+        super().__init__(
+            f"{len(bad)} of the {len(lines)} lines cannot be filed. Drop them (or correct them) and submit again."
+        )
+
+
+class TooManyLinks(PortalError):
+    code = "too_many_links"
+
+
+def hash_ip(ip: str) -> str:
+    """The signer's address is kept only as a keyed hash: enough to match abuse, not to locate a person."""
+    return hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()
+
+
+def _own_claim_for_update(claim_id: int, user) -> Claim:
+    claim = Claim.objects.select_for_update(of=("self",)).select_related("complainant").filter(pk=claim_id).first()
+    if claim is None or claim.complainant.user_id != user.pk:
+        raise Claim.DoesNotExist
+    return claim
+
+
+@transaction.atomic
+def claim_save_draft(
+    *, complainant: Complainant, claim_id: int | None = None, evidence: Sequence = (), **fields: Any
+) -> Claim:
+    """Save whatever has been entered so far; nothing is checked or sent until the claim is submitted."""
+    if claim_id is None:
+        claim = Claim(complainant=complainant)
+    else:
+        claim = _own_claim_for_update(claim_id, complainant.user)
+        if claim.status != Claim.Status.DRAFT:
+            raise InvalidTransition("This claim has been submitted; it is no longer a draft.")
+    for name in DRAFT_FIELDS:
+        if name in fields:
+            setattr(claim, name, fields[name])
+    claim.save()
+    if evidence:
+        claim.evidence.add(*evidence)
+    if claim_id is None:
+        record(actor=complainant.user, verb="claim.draft_saved", target=claim, after=claim.status)
+    return claim
+
+
+@transaction.atomic
+def claim_draft_delete(*, claim_id: int, user) -> None:
+    """Discard a draft (never filed, so nothing else refers to it)."""
+    claim = _own_claim_for_update(claim_id, user)
+    if claim.status != Claim.Status.DRAFT:
+        raise InvalidTransition("Only a draft can be deleted; a filed claim can be withdrawn.")
+    record(actor=user, verb="claim.draft_deleted", data={"claim": claim.pk})
+    claim.delete()
+
+
+@transaction.atomic
+def claim_submit(
+    *,
+    complainant: Complainant,
+    user,
+    token: uuid.UUID,
+    right: IPRight,
+    site,
+    reason_code: str,
+    explanation: str,
+    links_text: str,
+    signature_name: str,
+    ip: str,
+    evidence: Sequence = (),
+    order_numbers: str = "",
+    statements: dict[str, bool] | None = None,
+    claim_id: int | None = None,
+) -> Claim:
+    """File the claim: one transaction creates the claim and one item per link (bulk inserts), confirms receipt to
+    the complainant (DSA Art. 16) and puts it in the staff queue. The same ``token`` submitted twice (a double
+    click, a replayed POST) returns the claim the first submission created."""
+    existing = Claim.objects.filter(submission_token=token).first()
+    if existing is not None:
+        if existing.complainant_id != complainant.pk:
+            raise NotPermitted("This form was already used.")
+        return existing
+    statements = statements or {}
+    missing = [name for name in STATEMENTS if not statements.get(name)]
+    if missing or not signature_name.strip():
+        raise PortalError("Tick every statement and sign with your full name to file a claim.", code="unsworn")
+    gate = filing_gate(complainant=complainant, site=site, right=right)
+    waiting = not gate.allowed and gate.code == "right_pending"
+    if not gate.allowed and not waiting:
+        raise NotPermitted(gate.reason, code=gate.code)
+
+    lines = split_lines(links_text)
+    if not lines:
+        raise PortalError("Paste at least one listing link.", code="no_links")
+    if len(lines) > settings.CLAIM_MAX_LINKS:
+        raise TooManyLinks(
+            f"A claim takes at most {settings.CLAIM_MAX_LINKS} links; this one has {len(lines)}. "
+            "Split them over several claims."
+        )
+    checked = check_links(lines, site=site, complainant=complainant, exclude_claim_id=claim_id)
+    if any(not line.is_fileable for line in checked):
+        raise LinksNotFileable(checked)
+
+    if claim_id is not None:
+        claim = _own_claim_for_update(claim_id, user)
+        if claim.status != Claim.Status.DRAFT:
+            return claim  # submitted meanwhile (another tab): the first submission stands
+    else:
+        claim = Claim(complainant=complainant)
+    now = timezone.now()
+    claim.right, claim.site, claim.authorization = right, site, gate.authorization
+    claim.reason_code, claim.explanation, claim.order_numbers = reason_code, explanation.strip(), order_numbers.strip()
+    claim.links_text = "\n".join(line.text for line in checked)
+    for name in STATEMENTS:
+        setattr(claim, name, True)
+    claim.signature_name, claim.signed_by, claim.signed_at, claim.signer_ip_hash = (
+        signature_name.strip(), user, now, hash_ip(ip),
+    )  # fmt: skip
+    claim.move_to(Claim.Status.WAITING_FOR_RIGHT if waiting else Claim.Status.SUBMITTED)
+    claim.submission_token = token
+    claim.submitted_at = None if waiting else now
+    try:
+        with transaction.atomic():
+            claim.save()
+    except IntegrityError:
+        # Two requests with one token raced past the first lookup: the other one's claim stands.
+        return Claim.objects.get(submission_token=token)
+    claim.evidence.add(*evidence)
+    ClaimItem.objects.bulk_create(
+        [
+            ClaimItem(
+                claim=claim,
+                position=position,
+                url=line.listing.url,
+                submitted_url=line.text,
+                site=site,
+                external_id=line.ref.external_id,
+                listing=line.listing,
+                seller_id=line.listing.seller_id,
+                check_result=ClaimItem.Check.CONFLICT if line.result == "conflict" else ClaimItem.Check.OK,
+            )
+            for position, line in enumerate(checked, start=1)
+        ],
+        batch_size=1000,
+    )
+    record(
+        actor=user,
+        verb="claim.waiting_for_right" if waiting else "claim.submitted",
+        target=claim,
+        before=Claim.Status.DRAFT,
+        after=claim.status,
+        data={"items": len(checked), "conflicts": sum(line.result == "conflict" for line in checked)},
+    )
+    _notify_receipt(claim, items=len(checked), waiting=waiting)
+    return claim
+
+
+def _notify_receipt(claim: Claim, *, items: int, waiting: bool) -> None:
+    queue(
+        recipient=claim.complainant.user,
+        template="complaints/claim_received",
+        context={
+            "reference": claim.reference,
+            "items": items,
+            "waiting": waiting,
+            "right": str(claim.right),
+            "site": claim.site.name,
+            "path": reverse("complaints:claim-detail", args=[claim.pk]),
+        },
+        target=claim,
+        dedupe_key=f"claim:{claim.pk}:received:{'waiting' if waiting else 'submitted'}",
+    )
+
+
+@transaction.atomic
+def claims_release_for_right(*, right: IPRight, actor=None) -> int:
+    """Submit the claims that were waiting for this right, now verified (Alibaba's "pending submissions")."""
+    released = 0
+    claims = (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("complainant", "site", "right")
+        .filter(right=right, status=Claim.Status.WAITING_FOR_RIGHT)
+    )
+    for claim in claims:
+        gate = filing_gate(complainant=claim.complainant, site=claim.site, right=right)
+        if not gate.allowed:
+            continue  # e.g. an agent whose authorization is still pending: it stays waiting, nothing is lost
+        claim.move_to(Claim.Status.SUBMITTED)
+        claim.submitted_at, claim.authorization = timezone.now(), gate.authorization
+        claim.save(update_fields=["status", "submitted_at", "authorization"])
+        record(
+            actor=actor, verb="claim.submitted", target=claim, before=Claim.Status.WAITING_FOR_RIGHT, after=claim.status
+        )
+        _notify_receipt(claim, items=claim.items.count(), waiting=False)
+        released += 1
+    return released
+
+
+def _settle_claim_status(claim: Claim) -> None:
+    """A claim whose items are all withdrawn is withdrawn; one with nothing left pending is decided."""
+    statuses = set(claim.items.values_list("status", flat=True))
+    if statuses <= {ClaimItem.Status.WITHDRAWN} and claim.can_move_to(Claim.Status.WITHDRAWN):
+        claim.move_to(Claim.Status.WITHDRAWN)
+        claim.withdrawn_at = timezone.now()
+        claim.save(update_fields=["status", "withdrawn_at"])
+    elif ClaimItem.Status.PENDING not in statuses and claim.can_move_to(Claim.Status.DECIDED):
+        claim.move_to(Claim.Status.DECIDED)
+        claim.save(update_fields=["status"])
+
+
+def _tell_reviewer_if_reviewing(claim: Claim, *, what: str) -> None:
+    if claim.status == Claim.Status.IN_REVIEW and claim.assigned_to_id:
+        queue(
+            recipient=claim.assigned_to,
+            template="generic",
+            context={
+                "subject": f"{claim.reference}: {what}",
+                "body": f"The complainant {what} while you were reviewing {claim.reference}.",
+            },
+            target=claim,
+        )
+
+
+@transaction.atomic
+def claim_withdraw(*, claim_id: int, user) -> Claim:
+    """Withdraw a whole claim while it is undecided: its pending items are withdrawn, decided ones stay as they are."""
+    claim = _own_claim_for_update(claim_id, user)
+    if claim.status == Claim.Status.DRAFT:
+        raise InvalidTransition("A draft has not been filed: delete it instead.")
+    if not claim.can_move_to(Claim.Status.WITHDRAWN):
+        raise InvalidTransition(f"This claim is {claim.get_status_display().lower()} and can no longer be withdrawn.")
+    _tell_reviewer_if_reviewing(claim, what="withdrew the claim")
+    before = claim.status
+    now = timezone.now()
+    count = claim.items.filter(status=ClaimItem.Status.PENDING).update(
+        status=ClaimItem.Status.WITHDRAWN, withdrawn_at=now
+    )
+    has_decided_items = claim.items.exclude(status=ClaimItem.Status.WITHDRAWN).exists()
+    claim.move_to(Claim.Status.DECIDED if has_decided_items else Claim.Status.WITHDRAWN)
+    claim.withdrawn_at = now
+    claim.save(update_fields=["status", "withdrawn_at"])
+    record(actor=user, verb="claim.withdrawn", target=claim, before=before, after=claim.status, data={"items": count})
+    return claim
+
+
+@transaction.atomic
+def claim_item_withdraw(*, item_id: int, user) -> ClaimItem:
+    """Withdraw one listing of a claim while it is undecided."""
+    item = (
+        ClaimItem.objects.select_for_update(of=("self",))
+        .select_related("claim__complainant")
+        .filter(pk=item_id)
+        .first()
+    )
+    if item is None or item.claim.complainant.user_id != user.pk:
+        raise ClaimItem.DoesNotExist
+    claim = Claim.objects.select_for_update().get(pk=item.claim_id)
+    if item.status != ClaimItem.Status.PENDING:
+        raise InvalidTransition(f"This listing is already decided ({item.get_status_display().lower()}).")
+    item.move_to(ClaimItem.Status.WITHDRAWN)
+    item.withdrawn_at = timezone.now()
+    item.save(update_fields=["status", "withdrawn_at"])
+    _tell_reviewer_if_reviewing(claim, what=f"withdrew listing {item.external_id}")
+    record(actor=user, verb="claim_item.withdrawn", target=item, before=ClaimItem.Status.PENDING, after=item.status)
+    _settle_claim_status(claim)
+    return item
+
+
+@transaction.atomic
+def claim_request_info(*, claim_id: int, reviewer, message: str) -> Claim:
+    """Staff ask the complainant for more information; the claim leaves the queue until they answer."""
+    if not message.strip():
+        raise PortalError("Say what information is needed: the complainant reads it.")
+    claim = Claim.objects.select_for_update(of=("self",)).select_related("complainant__user").get(pk=claim_id)
+    before = claim.status
+    claim.move_to(Claim.Status.NEEDS_INFO)
+    claim.info_request = message.strip()
+    claim.save(update_fields=["status", "info_request"])
+    record(actor=reviewer, verb="claim.info_requested", target=claim, before=before, after=claim.status,
+           data={"message": claim.info_request})  # fmt: skip
+    queue(
+        recipient=claim.complainant.user,
+        template="complaints/claim_needs_info",
+        context={
+            "reference": claim.reference,
+            "message": claim.info_request,
+            "path": reverse("complaints:claim-detail", args=[claim.pk]),
+        },
+        target=claim,
+    )
+    return claim
+
+
+@transaction.atomic
+def claim_provide_info(*, claim_id: int, user, answer: str, documents: Sequence = ()) -> Claim:
+    """The complainant answers staff's question (text and/or documents); the claim returns to the queue."""
+    claim = _own_claim_for_update(claim_id, user)
+    if claim.status != Claim.Status.NEEDS_INFO:
+        raise InvalidTransition("Staff have not asked for more information on this claim.")
+    if not answer.strip() and not documents:
+        raise PortalError("Answer the question or add documents before sending.", code="empty_answer")
+    stamp = timezone.localtime().strftime("%d %b %Y %H:%M")
+    if answer.strip():
+        claim.explanation = f"{claim.explanation}\n\n[Added {stamp} in answer to staff] {answer.strip()}".strip()
+    claim.move_to(Claim.Status.SUBMITTED)
+    claim.save(update_fields=["status", "explanation"])
+    if documents:
+        claim.evidence.add(*documents)
+    record(actor=user, verb="claim.info_provided", target=claim, before=Claim.Status.NEEDS_INFO, after=claim.status,
+           data={"documents": len(documents)})  # fmt: skip
+    return claim

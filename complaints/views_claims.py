@@ -1,0 +1,276 @@
+"""The complainant's claim pages: file (with the pre-submit check), drafts, dashboard, claim page, withdraw, CSV."""
+
+import csv
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from ipp_portal.accounts.throttle import client_ip
+from ipp_portal.errors import PortalError
+
+from . import selectors, services
+from .forms import ClaimForm, ClaimInfoForm
+from .link_check import check_links, split_lines
+from .models import Claim, ClaimItem
+from .reasons import REASONS
+
+
+def _complainant(request):
+    complainant = selectors.complainant_get_for_user(request.user)
+    if complainant is None:
+        raise Http404
+    return complainant
+
+
+def _own_claim(request, pk: int) -> Claim:
+    try:
+        return selectors.claim_get_for_user(request.user, pk)
+    except Claim.DoesNotExist as exc:
+        raise Http404 from exc
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim_new(request):
+    complainant = selectors.complainant_get_for_user(request.user)
+    if complainant is None:
+        messages.info(request, "Before filing a claim, create your complainant profile and prove your identity.")
+        return redirect("complaints:profile")
+    return _claim_form(request, complainant, draft=None)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def claim_edit(request, pk: int):
+    complainant = _complainant(request)
+    draft = _own_claim(request, pk)
+    if draft.status != Claim.Status.DRAFT:
+        return redirect("complaints:claim-detail", pk=draft.pk)
+    return _claim_form(request, complainant, draft=draft)
+
+
+def _initial(draft: Claim | None) -> dict:
+    initial = {"token": uuid.uuid4()}
+    if draft is not None:
+        initial.update(
+            site=draft.site_id, right=draft.right_id, reason_code=draft.reason_code, explanation=draft.explanation,
+            order_numbers=draft.order_numbers, links=draft.links_text, documents=list(draft.evidence.all()),
+        )  # fmt: skip
+    return initial
+
+
+def _claim_form(request, complainant, *, draft: Claim | None):
+    form = ClaimForm(
+        request.POST or None, request.FILES or None, user=request.user, complainant=complainant, initial=_initial(draft)
+    )
+    checked = None
+    action = request.POST.get("action", "check") if request.method == "POST" else None
+    if request.method == "POST":
+        valid = form.is_valid()
+        data = form.cleaned_data
+        if action == "save":
+            claim = services.claim_save_draft(
+                complainant=complainant,
+                claim_id=draft.pk if draft else None,
+                evidence=data.get("documents") or [],
+                site=data.get("site"), right=data.get("right"), reason_code=data.get("reason_code") or "",
+                explanation=data.get("explanation") or "", order_numbers=data.get("order_numbers") or "",
+                links_text=data.get("links") or "",
+            )  # fmt: skip
+            messages.success(request, "Draft saved. You can come back to it from your claims.")
+            return redirect("complaints:claim-edit", pk=claim.pk)
+        site = data.get("site")
+        if site is not None and (data.get("links") or "").strip():
+            checked = check_links(split_lines(data["links"]), site=site, complainant=complainant)
+            if action == "drop_bad":
+                kept = "\n".join(line.text for line in checked if line.is_fileable)
+                dropped = sum(not line.is_fileable for line in checked)
+                form.data = form.data.copy()
+                form.data[form.add_prefix("links")] = kept
+                checked = [line for line in checked if line.is_fileable]
+                messages.info(request, f"Dropped {dropped} line{'s' if dropped != 1 else ''} that cannot be filed.")
+        if action == "submit" and valid and form.require_submission():
+            try:
+                claim = services.claim_submit(
+                    complainant=complainant,
+                    user=request.user,
+                    token=data["token"],
+                    right=data["right"],
+                    site=data["site"],
+                    reason_code=data["reason_code"],
+                    explanation=data["explanation"],
+                    links_text=data["links"],
+                    signature_name=data["signature_name"],
+                    ip=client_ip(request),
+                    evidence=data.get("documents") or [],
+                    order_numbers=data.get("order_numbers") or "",
+                    statements={name: data[name] for name in ClaimForm.STATEMENTS},
+                    claim_id=draft.pk if draft else None,
+                )
+            except services.LinksNotFileable as exc:
+                form.add_error("links", exc.message)
+                checked = exc.lines
+            except PortalError as exc:
+                form.add_error(None, exc.message)
+            else:
+                return redirect("complaints:claim-receipt", pk=claim.pk)
+    fileable = sum(line.is_fileable for line in checked) if checked else 0
+    return render(
+        request,
+        "complaints/claim_form.html",
+        {
+            "form": form,
+            "draft": draft,
+            "checked": checked,
+            "fileable": fileable,
+            "unfileable": (len(checked) - fileable) if checked else 0,
+            "reasons": REASONS,
+        },
+    )
+
+
+@login_required
+@require_GET
+def claim_receipt(request, pk: int):
+    claim = _own_claim(request, pk)
+    return render(request, "complaints/claim_receipt.html", {"claim": claim})
+
+
+@login_required
+@require_GET
+def claim_list(request):
+    complainant = selectors.complainant_get_for_user(request.user)
+    if complainant is None:
+        return redirect("complaints:home")
+    status = request.GET.get("status") or ""
+    if status not in dict(Claim.Status.choices):
+        status = ""
+    q = request.GET.get("q", "")[:500]
+    owner = request.GET.get("owner", "")[:200]
+    claims = selectors.claim_list_for_complainant(complainant, status=status or None, q=q, owner=owner)
+    page = Paginator(claims, 20).get_page(request.GET.get("page"))
+    query = "&".join(f"{k}={v}" for k, v in (("status", status), ("q", q), ("owner", owner)) if v)
+    return render(
+        request,
+        "complaints/claim_list.html",
+        {
+            "page": page,
+            "status": status,
+            "q": q,
+            "owner": owner,
+            "owners": selectors.claim_owner_names(complainant) if complainant.is_agent else [],
+            "statuses": Claim.Status.choices,
+            "query": query,
+        },
+    )
+
+
+@login_required
+@require_GET
+def claim_detail(request, pk: int):
+    claim = _own_claim(request, pk)
+    return render(
+        request,
+        "complaints/claim_detail.html",
+        {
+            "claim": claim,
+            "items": selectors.claim_items(claim),
+            "timeline": selectors.claim_timeline(claim),
+            "info_form": ClaimInfoForm(user=request.user) if claim.status == Claim.Status.NEEDS_INFO else None,
+        },
+    )
+
+
+@login_required
+@require_GET
+def claim_items_csv(request, pk: int):
+    claim = _own_claim(request, pk)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{claim.reference}-items.csv"'
+    response.write("\ufeff")  # spreadsheets read UTF-8 reliably with a BOM
+    writer = csv.writer(response)
+    writer.writerow(["position", "url", "listing title", "seller", "status", "decided at", "decision reason"])
+    for item in selectors.claim_items(claim):
+        writer.writerow([
+            item.position, item.url, _csv_safe(item.listing.title), _csv_safe(item.seller.store_name),
+            item.get_status_display(), item.decided_at.isoformat() if item.decided_at else "",
+            _csv_safe(item.decision_reason),
+        ])  # fmt: skip
+    return response
+
+
+def _csv_safe(value: str) -> str:
+    """Neutralise spreadsheet formulas in text that came from sellers (CSV injection)."""
+    return "'" + value if value[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+
+
+@login_required
+@require_POST
+def claim_withdraw(request, pk: int):
+    try:
+        services.claim_withdraw(claim_id=pk, user=request.user)
+    except Claim.DoesNotExist as exc:
+        raise Http404 from exc
+    except PortalError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "The claim is withdrawn. Listings not yet decided stay up.")
+    return redirect("complaints:claim-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def claim_item_withdraw(request, pk: int, item_pk: int):
+    try:
+        item = services.claim_item_withdraw(item_id=item_pk, user=request.user)
+    except ClaimItem.DoesNotExist as exc:
+        raise Http404 from exc
+    except PortalError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Listing {item.external_id} is withdrawn from this claim.")
+    return redirect("complaints:claim-detail", pk=pk)
+
+
+@login_required
+@require_POST
+def claim_provide_info(request, pk: int):
+    claim = _own_claim(request, pk)
+    form = ClaimInfoForm(request.POST, request.FILES, user=request.user)
+    if form.is_valid():
+        try:
+            services.claim_provide_info(
+                claim_id=claim.pk, user=request.user, answer=form.cleaned_data["answer"],
+                documents=form.cleaned_data.get("documents") or [],
+            )  # fmt: skip
+        except PortalError as exc:
+            form.add_error(None, exc.message)
+        else:
+            messages.success(request, "Sent. Your claim is back in the review queue.")
+            return redirect("complaints:claim-detail", pk=claim.pk)
+    return render(
+        request,
+        "complaints/claim_detail.html",
+        {"claim": claim, "items": selectors.claim_items(claim), "timeline": selectors.claim_timeline(claim),
+         "info_form": form},
+    )  # fmt: skip
+
+
+@login_required
+@require_POST
+def claim_draft_delete(request, pk: int):
+    try:
+        services.claim_draft_delete(claim_id=pk, user=request.user)
+    except Claim.DoesNotExist as exc:
+        raise Http404 from exc
+    except PortalError as exc:
+        messages.error(request, exc.message)
+        return redirect("complaints:claim-detail", pk=pk)
+    messages.success(request, "Draft deleted.")
+    return redirect(reverse("complaints:claim-list"))

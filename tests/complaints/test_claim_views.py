@@ -1,0 +1,223 @@
+import uuid
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from complaints.models import Claim, ClaimItem
+from listings.models import Site
+from tests.factories import ListingFactory, UserFactory, make_complainant, make_right
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def holder():
+    return make_complainant()
+
+
+def form_data(complainant, links, **overrides):
+    data = {
+        "site": Site.objects.get(code="alibaba").pk,
+        "right": make_right(complainant).pk,
+        "reason_code": "tm_counterfeit",
+        "links": "\n".join(links),
+        "explanation": "Counterfeit ACME earbuds.",
+        "states_good_faith": "on",
+        "states_accuracy": "on",
+        "states_authority_under_perjury": "on",
+        "agrees_to_indemnify": "on",
+        "signature_name": "Ada Lovelace",
+        "token": str(uuid.uuid4()),
+        "action": "submit",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_file_a_claim_and_see_the_receipt(client, holder):
+    client.force_login(holder.user)
+    listings = ListingFactory.create_batch(2)
+
+    response = client.post("/rights/claims/new/", form_data(holder, [listing.url for listing in listings]))
+
+    claim = Claim.objects.get()
+    assert response.status_code == 302
+    assert response["Location"] == f"/rights/claims/{claim.pk}/receipt/"
+    receipt = client.get(response["Location"]).content.decode()
+    assert claim.reference in receipt
+    assert "in the review queue" in receipt
+
+
+def test_replayed_post_creates_one_claim(client, holder):
+    client.force_login(holder.user)
+    data = form_data(holder, [ListingFactory().url])
+
+    first = client.post("/rights/claims/new/", data)
+    second = client.post("/rights/claims/new/", data)
+
+    assert first["Location"] == second["Location"]
+    assert Claim.objects.count() == 1
+
+
+def test_check_shows_every_line_and_drop_removes_the_bad_ones(client, holder):
+    client.force_login(holder.user)
+    good = ListingFactory(title="Fake earbuds")
+    lines = [good.url, "https://evil.example/x", good.url, "https://www.aliexpress.com/item/1005001234567890.html"]
+
+    checked = client.post("/rights/claims/new/", form_data(holder, lines, action="check")).content.decode()
+    dropped = client.post("/rights/claims/new/", form_data(holder, lines, action="drop_bad")).content.decode()
+
+    assert "Fake earbuds" in checked
+    assert "Not a listing link" in checked
+    assert "Duplicate" in checked
+    assert "Wrong marketplace" in checked
+    assert "Drop the 3 lines that cannot be filed" in checked
+    assert "Dropped 3 lines" in dropped
+    assert "evil.example" not in dropped.split("<textarea")[1].split("</textarea>")[0]
+    assert not Claim.objects.exists()
+
+
+def test_submit_with_bad_lines_keeps_everything_typed(client, holder):
+    client.force_login(holder.user)
+    lines = [ListingFactory().url, "not a link"]
+
+    html = client.post("/rights/claims/new/", form_data(holder, lines, explanation="Keep me")).content.decode()
+
+    assert "1 of the 2 lines cannot be filed" in html
+    assert "Keep me" in html
+    assert "not a link" in html
+    assert 'name="signature_name" value="Ada Lovelace"' in html
+    assert not Claim.objects.exists()
+
+
+def test_missing_statements_and_signature_are_errors_next_to_the_fields(client, holder):
+    client.force_login(holder.user)
+    data = form_data(holder, [ListingFactory().url], signature_name="")
+    del data["agrees_to_indemnify"]
+
+    html = client.post("/rights/claims/new/", data).content.decode()
+
+    assert "Tick this statement to file the claim." in html
+    assert "Type your full name to sign the claim." in html
+    assert not Claim.objects.exists()
+
+
+def test_reason_must_fit_the_type_of_right(client, holder):
+    client.force_login(holder.user)
+
+    html = client.post(
+        "/rights/claims/new/", form_data(holder, [ListingFactory().url], reason_code="pt_embodies_patent")
+    ).content.decode()
+
+    assert "is not a reason for a trademark" in html
+    assert not Claim.objects.exists()
+
+
+def test_links_from_an_uploaded_csv_join_the_text_area(client, holder):
+    client.force_login(holder.user)
+    a, b = ListingFactory(), ListingFactory()
+    csv_file = SimpleUploadedFile("links.csv", f'\ufeffurl\r\n"{b.url}"\r\n'.encode())
+
+    response = client.post("/rights/claims/new/", {**form_data(holder, [a.url]), "links_file": csv_file})
+
+    assert response.status_code == 302
+    assert sorted(ClaimItem.objects.values_list("listing_id", flat=True)) == sorted([a.pk, b.pk])
+
+
+def test_too_many_links_is_a_clear_error(client, holder, settings):
+    settings.CLAIM_MAX_LINKS = 2
+    client.force_login(holder.user)
+
+    html = client.post("/rights/claims/new/", form_data(holder, [x.url for x in ListingFactory.create_batch(3)]))
+
+    assert "at most 2 links; this one has 3" in html.content.decode()
+
+
+def test_save_draft_and_resume(client, holder):
+    client.force_login(holder.user)
+    data = form_data(holder, ["half", "a list"], action="save", explanation="")
+
+    response = client.post("/rights/claims/new/", data)
+
+    draft = Claim.objects.get()
+    assert response["Location"] == f"/rights/claims/{draft.pk}/edit/"
+    page = client.get(response["Location"]).content.decode()
+    assert "half\na list" in page
+
+
+def test_dashboard_lists_filters_and_searches(client, holder):
+    client.force_login(holder.user)
+    listing = ListingFactory()
+    client.post("/rights/claims/new/", form_data(holder, [listing.url]))
+    claim = Claim.objects.get()
+    other = make_complainant(legal_name="Other")
+    theirs = Claim.objects.create(complainant=other, status="submitted")
+
+    page = client.get("/rights/claims/").content.decode()
+    by_ref = client.get("/rights/claims/", {"q": claim.reference}).content.decode()
+    by_url = client.get("/rights/claims/", {"q": listing.url}).content.decode()
+    none = client.get("/rights/claims/", {"status": "withdrawn"}).content.decode()
+
+    assert claim.reference in page
+    assert theirs.reference not in page
+    assert claim.reference in by_ref
+    assert claim.reference in by_url
+    assert "No claims match." in none
+
+
+def test_dashboard_and_claim_page_query_counts_are_flat(client):
+    def count(path_for, n: int) -> int:
+        complainant = make_complainant()
+        client.force_login(complainant.user)
+        right = make_right(complainant)
+        site = Site.objects.get(code="alibaba")
+        claims = [Claim.objects.create(complainant=complainant, right=right, site=site, status="submitted")
+                  for _ in range(n)]  # fmt: skip
+        for listing in ListingFactory.create_batch(n):
+            ClaimItem.objects.create(
+                claim=claims[0], position=listing.pk, url=listing.url, submitted_url=listing.url, site=site,
+                external_id=listing.external_id, listing=listing, seller=listing.seller,
+            )  # fmt: skip
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(path_for(claims[0])).status_code == 200
+        return len(ctx.captured_queries)
+
+    def dashboard(c):
+        return "/rights/claims/"
+
+    def claim_page(c):
+        return f"/rights/claims/{c.pk}/"
+
+    count(claim_page, 1)  # warm the content-type cache the timeline uses
+    assert count(dashboard, 3) == count(dashboard, 40)
+    assert count(claim_page, 3) == count(claim_page, 40)
+
+
+def test_claim_page_timeline_csv_and_withdraw(client, holder):
+    client.force_login(holder.user)
+    listing = ListingFactory(title="=HYPERLINK(evil)")
+    client.post("/rights/claims/new/", form_data(holder, [listing.url]))
+    claim = Claim.objects.get()
+
+    page = client.get(f"/rights/claims/{claim.pk}/").content.decode()
+    csv_text = b"".join(client.get(f"/rights/claims/{claim.pk}/items.csv")).decode("utf-8-sig")
+    client.post(f"/rights/claims/{claim.pk}/withdraw/")
+
+    assert "Submitted" in page
+    assert listing.url in csv_text
+    assert "'=HYPERLINK(evil)" in csv_text
+    assert Claim.objects.get().status == Claim.Status.WITHDRAWN
+
+
+def test_another_complainants_claim_is_not_found(client, holder):
+    client.force_login(holder.user)
+    client.post("/rights/claims/new/", form_data(holder, [ListingFactory().url]))
+    claim = Claim.objects.get()
+    client.force_login(UserFactory())
+
+    for path in ("", "receipt/", "items.csv", "edit/"):
+        assert client.get(f"/rights/claims/{claim.pk}/{path}").status_code == 404
+    assert client.post(f"/rights/claims/{claim.pk}/withdraw/").status_code == 404
+    assert Claim.objects.get().status == Claim.Status.SUBMITTED
