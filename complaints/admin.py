@@ -13,7 +13,7 @@ from ipp_portal.errors import PortalError
 
 from . import selectors, services
 from .forms import DecisionForm
-from .models import Authorization, Complainant, IPRight, RightDocument
+from .models import Authorization, Claim, ClaimItem, Complainant, IPRight, RightDocument
 
 
 class VerificationAdmin(admin.ModelAdmin):
@@ -190,3 +190,49 @@ class AuthorizationAdmin(VerificationAdmin):
 
     def review_documents(self, obj):
         return [("Authorization letter", obj.letter)] if obj.letter_id else []
+
+
+class ClaimItemInline(admin.TabularInline):
+    model = ClaimItem
+    fields = ["position", "url", "listing", "seller", "check_result", "status", "decided_at"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("listing", "seller")
+
+
+@admin.register(Claim)
+class ClaimAdmin(admin.ModelAdmin):
+    """The claims queue: submitted claims, oldest first. Decisions come with the review tools; nothing here edits."""
+
+    list_display = ["reference_link", "complainant", "site", "right", "reason_code", "status", "submitted_at"]
+    list_filter = ["status", "site", "reason_code"]
+    search_fields = ["=id", "complainant__legal_name", "items__url"]
+    list_select_related = ["complainant", "site", "right"]
+    ordering = ["submitted_at", "id"]
+    show_full_result_count = False
+    inlines = [ClaimItemInline]
+
+    @admin.display(description="Reference", ordering="id")
+    def reference_link(self, obj):
+        return obj.reference
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in Claim._meta.fields] + ["evidence"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if not request.GET and request.method == "GET":
+            return HttpResponseRedirect(f"{request.path}?status__exact=submitted")
+        return super().changelist_view(request, extra_context)

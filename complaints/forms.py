@@ -288,6 +288,11 @@ class ClaimForm(DocumentsFormMixin, forms.Form):
         required=False,
         max_length=1_000_000,
         help_text="Paste the address of each infringing product page, as shown in the browser's address bar.",
+        error_messages={
+            "max_length": "This is far more text than a claim's links could take (at most %(limit_value)s characters; "
+            "this has %(show_value)s). Paste only the listing links, one per line, and split very long lists "
+            "over several claims."
+        },
     )
     links_file = forms.FileField(
         label="…or a .txt or .csv file of links",
@@ -340,6 +345,9 @@ class ClaimForm(DocumentsFormMixin, forms.Form):
         ).order_by("title")
         self.fields["right"].label_from_instance = lambda r: f"{r} — {r.get_status_display().lower()}"
         self.fields["reason_code"].choices = CHOICES
+        # Optional for a draft, required to submit: the form must not call them optional.
+        for name in ("links", "signature_name", *self.STATEMENTS):
+            self.fields[name].required_to_submit = True
 
     def clean_links_file(self):
         upload = self.cleaned_data.get("links_file")

@@ -221,3 +221,26 @@ def test_another_complainants_claim_is_not_found(client, holder):
         assert client.get(f"/rights/claims/{claim.pk}/{path}").status_code == 404
     assert client.post(f"/rights/claims/{claim.pk}/withdraw/").status_code == 404
     assert Claim.objects.get().status == Claim.Status.SUBMITTED
+
+
+def test_a_five_megabyte_paste_gets_a_fixable_message_and_keeps_the_rest(client, holder):
+    client.force_login(holder.user)
+    huge = ("https://www.alibaba.com/product-detail/x_1601000000001.html\n" * 90_000)[: 5 * 1024 * 1024]
+
+    html = client.post("/rights/claims/new/", form_data(holder, [huge], explanation="Keep me")).content.decode()
+
+    assert "far more text than a claim" in html
+    assert "Keep me" in html
+    assert not Claim.objects.exists()
+
+
+def test_submitted_claim_appears_in_the_staff_queue(client, admin_client, holder):
+    client.force_login(holder.user)
+    client.post("/rights/claims/new/", form_data(holder, [ListingFactory().url]))
+    claim = Claim.objects.get()
+
+    queue = admin_client.get("/admin/complaints/claim/", follow=True).content.decode()
+    page = admin_client.get(f"/admin/complaints/claim/{claim.pk}/change/").content.decode()
+
+    assert claim.reference in queue
+    assert claim.items.get().url in page
