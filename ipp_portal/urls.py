@@ -13,6 +13,7 @@ urlpatterns = [
     path("ping", views.ping, name="ping"),
     path("accounts/", include("ipp_portal.accounts.urls")),
     path("inbox/", include("ipp_portal.notifications.urls")),
+    path("seller/standing/", include("enforcement.urls")),
     path("seller/", include("listings.urls")),
     path("rights/", include("complaints.urls")),
     path("admin/", admin.site.urls),

@@ -135,3 +135,14 @@ def listing_delist(*, listing_id: int, actor) -> Listing:
     listing.save(update_fields=["status", "updated_at"])
     record(actor=actor, verb="listing.delisted", target=listing, before=before, after=listing.status)
     return listing
+
+
+@transaction.atomic
+def listings_remove_all_for_seller(*, seller: Seller, actor, reason: str) -> int:
+    """Take down every visible listing of a store (an enforcement action: "all listings removed", termination)."""
+    visible = Listing.objects.select_for_update().filter(seller=seller, status__in=Listing.VISIBLE_STATUSES)
+    ids = list(visible.values_list("pk", flat=True))
+    if ids:
+        Listing.objects.filter(pk__in=ids).update(status=Listing.Status.REMOVED, updated_at=timezone.now())
+        record(actor=actor, verb="listings.removed_all", target=seller, data={"count": len(ids), "reason": reason})
+    return len(ids)

@@ -74,19 +74,19 @@ def _fresh_content_type_cache():
 
 
 @pytest.fixture(autouse=True)
-def _marketplace_sites(request):
-    """Transactional tests (live server, real worker, threads) start from a flushed database: put back the two
-    sites the data migration seeds, from the migration's own list."""
+def _seeded_reference_data(request):
+    """Transactional tests (live server, real worker, threads) start from a flushed database: put back what the
+    data migrations seed (the two sites and their penalty policies), with the migrations' own functions."""
     marker = request.node.get_closest_marker("django_db")
     if marker is None or not marker.kwargs.get("transaction"):
         return
     import importlib
 
-    from listings.models import Site
+    from django.apps import apps
 
     request.getfixturevalue("transactional_db")
-    for code, name, domain, tz in importlib.import_module("listings.migrations.0002_seed_marketplace_sites").SITES:
-        Site.objects.update_or_create(code=code, defaults={"name": name, "domain": domain, "timezone": tz})
+    importlib.import_module("listings.migrations.0002_seed_marketplace_sites").add_sites(apps, None)
+    importlib.import_module("enforcement.migrations.0002_seed_site_policies").seed(apps, None)
 
 
 @pytest.fixture

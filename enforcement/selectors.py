@@ -1,0 +1,149 @@
+"""Reads of the ledger: a seller's standing, computed from the ledger and the actions (never from cached fields)."""
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.db.models import Prefetch, QuerySet
+from django.utils import timezone
+
+from .ledger import Measures, Row, Rules, measures_at
+from .models import SEVERITY_ORDER, Action, ActionKind, Appeal, Policy, PolicyStep, Violation
+
+
+def policy_current(site) -> Policy:
+    return Policy.objects.prefetch_related(
+        Prefetch("steps", queryset=PolicyStep.objects.order_by("measure", "threshold"))
+    ).get(site=site, is_current=True)
+
+
+def rules_for(policy: Policy, site) -> Rules:
+    return Rules(
+        daily_general_cap=policy.daily_general_cap,
+        strike_window_days=policy.strike_window_days,
+        timezone=site.timezone,
+    )
+
+
+def rows_for(violations) -> list[Row]:
+    return [
+        Row(v.severity, v.points, v.occurred_at, v.expires_at, withdrawn=v.withdrawn_at is not None) for v in violations
+    ]
+
+
+def points_for(policy: Policy, severity: str) -> int:
+    return policy.serious_points if severity == Violation.Severity.SERIOUS else policy.general_points
+
+
+@dataclass(frozen=True)
+class NextStep:
+    measure: str
+    threshold: int
+    action: str
+    duration_days: int | None
+    missing: int  # how much more of the measure reaches it
+
+
+@dataclass(frozen=True)
+class Standing:
+    """Where a seller stands on one site at a moment."""
+
+    at: datetime
+    measures: Measures
+    in_force: Action | None
+    in_force_until: datetime | None
+    can_post: bool
+    is_pending_termination: bool
+    next_steps: list[NextStep] = field(default_factory=list)
+    one_more_general: list[str] = field(default_factory=list)
+    one_more_serious: list[str] = field(default_factory=list)
+
+    @property
+    def points(self) -> int:
+        return self.measures.points
+
+    @property
+    def strikes(self) -> int:
+        return self.measures.strikes
+
+
+def _reached(measures: Measures, steps) -> set[tuple[str, int]]:
+    return {(s.measure, s.threshold) for s in steps if measures.get(s.measure) >= s.threshold}
+
+
+def _describe(step: PolicyStep) -> str:
+    days = f" for {step.duration_days} days" if step.duration_days else ""
+    extra = " and all listings removed" if step.removes_all_listings else ""
+    return f"{step.get_action_display()}{days}{extra} ({step.get_measure_display().lower()} reach {step.threshold})"
+
+
+def in_force(actions, at) -> tuple[Action | None, datetime | None]:
+    """The most restrictive action in force at ``at``, and until when that level of restriction lasts."""
+    live = [a for a in actions if a.is_in_force_at(at)]
+    if not live:
+        return None, None
+    top = max(live, key=lambda a: (SEVERITY_ORDER[a.kind], a.ends_at is None, a.ends_at or at))
+    same = [a for a in live if SEVERITY_ORDER[a.kind] == SEVERITY_ORDER[top.kind]]
+    until = None if any(a.ends_at is None for a in same) else max(a.ends_at for a in same)
+    return top, until
+
+
+def standing_for(seller, at: datetime | None = None) -> Standing:
+    """Active points or strikes, the action in force and until when, whether the seller can post, and what the
+    next violation would trigger. A fixed number of queries, whatever the size of the ledger."""
+    at = at or timezone.now()
+    policy = policy_current(seller.site)
+    steps = list(policy.steps.all())
+    rules = rules_for(policy, seller.site)
+    rows = rows_for(
+        Violation.objects.filter(seller=seller, expires_at__gt=at, occurred_at__lte=at, withdrawn_at__isnull=True).only(
+            "severity", "points", "occurred_at", "expires_at", "withdrawn_at"
+        )
+    )
+    measures = measures_at(rows, rules, at)
+    actions = list(
+        Action.objects.filter(seller=seller, status__in=[Action.Status.ACTIVE, Action.Status.PENDING_APPROVAL])
+    )
+    top, until = in_force(actions, at)
+    pending_termination = any(
+        a.kind == ActionKind.TERMINATION and a.status == Action.Status.PENDING_APPROVAL for a in actions
+    )
+    blocked = top is not None and top.kind in (
+        ActionKind.POSTING_RESTRICTION, ActionKind.REMOVE_LISTINGS, ActionKind.SUSPENSION, ActionKind.TERMINATION
+    )  # fmt: skip
+    reached = _reached(measures, steps)
+    next_steps = [
+        NextStep(s.measure, s.threshold, s.action, s.duration_days, s.threshold - measures.get(s.measure))
+        for s in steps
+        if (s.measure, s.threshold) not in reached
+    ]
+    next_steps = sorted({ns.measure: ns for ns in sorted(next_steps, key=lambda n: -n.threshold)}.values(),
+                        key=lambda n: n.measure)  # fmt: skip
+
+    def after_one_more(severity: str) -> list[str]:
+        extra = Row(severity, points_for(policy, severity), at, at + timedelta(days=policy.expiry_days))
+        new = measures_at([*rows, extra], rules, at)
+        return [_describe(s) for s in steps if (s.measure, s.threshold) in _reached(new, steps) - reached]
+
+    return Standing(
+        at=at,
+        measures=measures,
+        in_force=top,
+        in_force_until=until,
+        can_post=not blocked,
+        is_pending_termination=pending_termination,
+        next_steps=next_steps,
+        one_more_general=after_one_more(Violation.Severity.GENERAL),
+        one_more_serious=after_one_more(Violation.Severity.SERIOUS),
+    )
+
+
+def violation_list_for_seller(seller) -> QuerySet[Violation]:
+    return Violation.objects.filter(seller=seller).order_by("-occurred_at", "-id")
+
+
+def action_list_for_seller(seller) -> QuerySet[Action]:
+    return Action.objects.filter(seller=seller).prefetch_related("appeals").order_by("-starts_at", "-id")
+
+
+def appeal_open_for(action: Action) -> Appeal | None:
+    return action.appeals.filter(status=Appeal.Status.OPEN).first()

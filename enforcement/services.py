@@ -1,0 +1,416 @@
+"""Every write in enforcement: the ledger, automated escalation and de-escalation, discretionary actions, second
+approval of terminations, appeals. Each locks the seller row, recomputes standing from the ledger, audits and
+queues notices in one transaction."""
+
+from datetime import datetime, timedelta
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from ipp_portal.audit.services import record
+from ipp_portal.errors import DeadlinePassed, InvalidTransition, NotPermitted, PortalError
+from ipp_portal.notifications.services import queue
+from listings.models import Seller
+from listings.services import listings_remove_all_for_seller
+
+from .ledger import KIND_RANK, Rung, measures_at, outcomes
+from .models import Action, ActionKind, Appeal, Policy, PolicyStep, Violation
+from .selectors import in_force, points_for, policy_current, rows_for, rules_for
+
+RESTRICTING = (ActionKind.POSTING_RESTRICTION, ActionKind.REMOVE_LISTINGS)
+PRIOR_NOTICE_KINDS = (ActionKind.WARNING, *RESTRICTING)
+STANDING_OF = {
+    ActionKind.WARNING: Seller.Standing.WARNED,
+    ActionKind.POSTING_RESTRICTION: Seller.Standing.RESTRICTED,
+    ActionKind.REMOVE_LISTINGS: Seller.Standing.RESTRICTED,
+    ActionKind.SUSPENSION: Seller.Standing.SUSPENDED,
+    ActionKind.TERMINATION: Seller.Standing.TERMINATED,
+}
+REDRESS = (
+    "You may appeal this decision to the platform until {deadline} (a person decides; at least six months under "
+    "DSA Art. 20). You may also counter-notify the claims behind it from your notices page, and you keep the right "
+    "to seek redress before a court or an out-of-court dispute settlement body."
+)
+
+
+def _lock_seller(seller) -> Seller:
+    return Seller.objects.select_for_update(of=("self",)).select_related("site", "user").get(pk=seller.pk)
+
+
+def _notify_seller(seller: Seller, template: str, action: Action, **extra) -> None:
+    if seller.user_id is None:  # an imported store nobody has claimed yet: the ledger still records everything
+        return
+    queue(
+        recipient=seller.user,
+        template=template,
+        context={
+            "store": seller.store_name,
+            "site": seller.site.name,
+            "kind": action.get_kind_display(),
+            "duration": action.duration_label,
+            "ground": action.ground,
+            "facts": action.facts,
+            "automated": action.is_automated,
+            "reason": action.reason,
+            "redress": action.redress,
+            "status": action.get_status_display(),
+            "path": reverse("enforcement:standing"),
+            **extra,
+        },
+        target=action,
+    )
+
+
+def _facts(seller: Seller, violations: list[Violation], step: PolicyStep, measures) -> str:
+    refs = ", ".join(v.reference for v in violations[-20:]) or "none"
+    return (
+        f"Your store {seller.store_name} on {seller.site.name} has {measures.points} active point(s), "
+        f"{measures.strikes} active strike(s) and {measures.serious} active serious violation(s). The "
+        f"{step.get_measure_display().lower()} reached {step.threshold}. The violations were established after "
+        f"notices from rights holders (claims {refs}) that were not successfully countered."
+    )
+
+
+def _new_action(seller: Seller, *, kind: str, at: datetime, policy: Policy, **fields) -> Action:
+    ends_at = fields.pop("ends_at", None)
+    action = Action(
+        seller=seller,
+        kind=kind,
+        starts_at=at,
+        ends_at=ends_at,
+        appeal_deadline=at + timedelta(days=policy.appeal_days),
+        **fields,
+    )
+    action.redress = REDRESS.format(deadline=f"{timezone.localtime(action.appeal_deadline):%d %B %Y}")
+    action.save()
+    return action
+
+
+def _apply_step(seller, step: PolicyStep, *, kind: str, replaced: bool, at, policy, violations, measures, actor):
+    duration = step.duration_days if kind == step.action else None
+    removes = step.removes_all_listings and kind == step.action
+    ground, facts = step.clause, _facts(seller, violations, step, measures)
+    if replaced:
+        facts += (
+            f" Under the policy this would be: {step.get_action_display().lower()}. Because no earlier violation led "
+            "to a warning or restriction, it is a formal warning instead: a further violation applies the next step."
+        )
+        ground = f"{step.clause} (replaced by a prior warning: DSA Art. 23)"
+    action = _new_action(
+        seller,
+        kind=kind,
+        at=at,
+        policy=policy,
+        ends_at=at + timedelta(days=duration) if duration else None,
+        status=Action.Status.PENDING_APPROVAL if kind == ActionKind.TERMINATION else Action.Status.ACTIVE,
+        removes_all_listings=removes,
+        is_automated=True,
+        step=step,
+        trigger_measure=step.measure,
+        trigger_threshold=step.threshold,
+        ground=ground,
+        facts=facts,
+        references=[v.reference for v in violations],
+    )
+    record(actor=actor, verb="action.imposed", target=action, after=action.status,
+           data={"kind": action.kind, "automated": True, "step": str(step)})  # fmt: skip
+    if action.status == Action.Status.ACTIVE and removes:
+        listings_remove_all_for_seller(seller=seller, actor=actor, reason=str(step))
+    if action.status == Action.Status.ACTIVE:
+        _notify_seller(seller, "enforcement/action_taken", action)
+    return action
+
+
+def _end(action: Action, *, status: str, at: datetime, actor, verb: str) -> None:
+    before = action.status
+    action.move_to(status)
+    if action.ends_at is None or action.ends_at > at:
+        action.ends_at = at
+    action.save(update_fields=["status", "ends_at", "cleared_at"])
+    record(actor=actor, verb=verb, target=action, before=before, after=action.status)
+
+
+def _recompute(seller: Seller, *, at: datetime, actor=None) -> list[Action]:
+    """Bring the seller's actions and stored standing in line with the ledger at ``at`` (seller row locked).
+
+    The rungs that apply are a pure function of the active ledger (``ledger.outcomes``); the stored actions are
+    reconciled with them: a rung newly reached gets its action, a rung no longer reached is cleared and its action
+    lifted (de-escalation), and a rung whose action changed (a prior warning that no longer stands) is replaced."""
+    policy = policy_current(seller.site)
+    steps = {(s.measure, s.threshold): s for s in policy.steps.all()}
+    violations = list(
+        Violation.objects.filter(seller=seller, withdrawn_at__isnull=True, occurred_at__lte=at, expires_at__gt=at)
+        .order_by("id")
+    )  # fmt: skip
+    rules = rules_for(policy, seller.site)
+    measures = measures_at(rows_for(violations), rules, at)
+    history = list(Action.objects.filter(seller=seller).order_by("starts_at", "id"))
+    for action in history:
+        if action.status == Action.Status.ACTIVE and action.ends_at is not None and action.ends_at <= at:
+            _end(action, status=Action.Status.ENDED, at=action.ends_at, actor=actor, verb="action.ended")
+    staff_notice = any(
+        not a.is_automated and a.kind in PRIOR_NOTICE_KINDS and a.status in (Action.Status.ACTIVE, Action.Status.ENDED)
+        for a in history
+    )
+    wanted = {
+        (o.rung.measure, o.rung.threshold): o
+        for o in outcomes(
+            rows_for(violations), rules, [Rung(s.measure, s.threshold, s.action) for s in steps.values()], at,
+            prior_notice_given=staff_notice,
+        )
+    }  # fmt: skip
+    # A rung is consumed by its action (served, overturned or refused alike) until the ledger no longer reaches it.
+    armed = {
+        (a.trigger_measure, a.trigger_threshold): a
+        for a in history
+        if a.is_automated and a.trigger_measure and a.cleared_at is None
+    }
+    for key, action in armed.items():
+        outcome = wanted.get(key)
+        if outcome is not None and outcome.action == action.kind:
+            continue
+        action.cleared_at = at
+        if action.status in (Action.Status.ACTIVE, Action.Status.PENDING_APPROVAL) and (
+            action.ends_at is None or action.ends_at > at
+        ):
+            _end(action, status=Action.Status.LIFTED, at=at, actor=actor, verb="action.lifted")
+            if action.kind != ActionKind.WARNING:
+                _notify_seller(seller, "enforcement/action_lifted", action)
+        else:
+            action.save(update_fields=["cleared_at"])
+    created = []
+    for key, outcome in sorted(wanted.items(), key=lambda item: (item[1].crossed_by, KIND_RANK[item[1].action])):
+        current = armed.get(key)
+        if current is not None and current.cleared_at is None:
+            continue
+        created.append(
+            _apply_step(
+                seller,
+                steps[key],
+                kind=outcome.action,
+                replaced=outcome.is_prior_warning,
+                at=at,
+                policy=policy,
+                violations=violations,
+                measures=measures,
+                actor=actor,
+            )
+        )
+    _store_standing(seller, history + created, at=at, actor=actor)
+    return created
+
+
+def _store_standing(seller: Seller, actions: list[Action], *, at: datetime, actor) -> None:
+    top, until = in_force(actions, at)
+    standing = STANDING_OF[top.kind] if top else Seller.Standing.GOOD
+    reason = f"{top.get_kind_display()}: {top.ground}" if top else ""
+    if (seller.standing, seller.standing_until, seller.standing_reason) == (standing, until, reason[:500]):
+        return
+    before = seller.standing
+    seller.standing, seller.standing_until, seller.standing_reason = standing, until, reason[:500]
+    seller.standing_changed_at = at
+    seller.save(update_fields=["standing", "standing_until", "standing_reason", "standing_changed_at"])
+    record(actor=actor, verb="seller.standing_changed", target=seller, before=before, after=standing,
+           data={"until": until.isoformat() if until else None})  # fmt: skip
+
+
+# --- The public interface -----------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def violation_record(*, seller, severity: str, reference: str, occurred_at=None, actor=None) -> Violation:
+    """Append a violation to the seller's ledger under the site's current policy; escalate if a rung is reached."""
+    if severity not in Violation.Severity.values:
+        raise PortalError(f"Unknown severity “{severity}”: use general or serious.", code="bad_severity")
+    seller = _lock_seller(seller)
+    policy = policy_current(seller.site)
+    now = timezone.now()
+    occurred_at = occurred_at or now
+    if occurred_at > now:
+        raise PortalError("A violation cannot be established in the future.", code="future_violation")
+    violation = Violation.objects.create(
+        seller=seller,
+        policy=policy,
+        severity=severity,
+        points=points_for(policy, severity),
+        reference=reference,
+        occurred_at=occurred_at,
+        expires_at=occurred_at + timedelta(days=policy.expiry_days),
+        recorded_by=actor,
+    )
+    record(
+        actor=actor,
+        verb="violation.recorded",
+        target=violation,
+        data={"seller": seller.pk, "severity": severity, "points": violation.points, "policy": policy.pk},
+    )
+    _recompute(seller, at=now, actor=actor)
+    return violation
+
+
+@transaction.atomic
+def violation_withdraw(*, violation, reason: str, actor=None) -> Violation:
+    """Withdraw a violation (a successful counter-notice, an overturned appeal, a staff error); de-escalate."""
+    if not reason or not reason.strip():
+        raise PortalError("Say why the violation is withdrawn: the seller reads it.", code="reason_required")
+    seller = _lock_seller(violation.seller)
+    violation = Violation.objects.select_for_update().get(pk=violation.pk)
+    if violation.withdrawn_at is not None:
+        return violation
+    violation.withdrawn_at, violation.withdrawal_reason = timezone.now(), reason.strip()
+    violation.save(update_fields=["withdrawn_at", "withdrawal_reason"])
+    record(actor=actor, verb="violation.withdrawn", target=violation, data={"reason": violation.withdrawal_reason})
+    _recompute(seller, at=violation.withdrawn_at, actor=actor)
+    return violation
+
+
+@transaction.atomic
+def action_impose(*, seller, kind: str, reason: str, actor, ends_at=None, ground: str = "") -> Action:
+    """A discretionary action (seed §3: "full discretion ... such as where litigation has been initiated"): needs a
+    written reason and a ground; a termination waits for a second staff member's approval."""
+    if kind not in ActionKind.values:
+        raise PortalError(f"Unknown action “{kind}”.", code="bad_kind")
+    if not reason or not reason.strip() or not ground.strip():
+        raise PortalError("A discretionary action needs a written reason and its ground.", code="reason_required")
+    seller = _lock_seller(seller)
+    now = timezone.now()
+    if ends_at is not None and ends_at <= now:
+        raise PortalError("The end must be in the future.", code="bad_end")
+    policy = policy_current(seller.site)
+    action = _new_action(
+        seller,
+        kind=kind,
+        at=now,
+        policy=policy,
+        ends_at=ends_at,
+        status=Action.Status.PENDING_APPROVAL if kind == ActionKind.TERMINATION else Action.Status.ACTIVE,
+        removes_all_listings=kind == ActionKind.REMOVE_LISTINGS,
+        is_automated=False,
+        imposed_by=actor,
+        ground=ground.strip(),
+        reason=reason.strip(),
+        facts=f"Decided by platform staff: {reason.strip()}",
+    )
+    record(actor=actor, verb="action.imposed", target=action, after=action.status,
+           data={"kind": kind, "automated": False, "reason": reason.strip()})  # fmt: skip
+    if action.status == Action.Status.ACTIVE:
+        if action.removes_all_listings:
+            listings_remove_all_for_seller(seller=seller, actor=actor, reason=reason.strip())
+        _notify_seller(seller, "enforcement/action_taken", action)
+    _recompute(seller, at=now, actor=actor)
+    return action
+
+
+@transaction.atomic
+def action_approve(*, action_id: int, approver) -> Action:
+    """The second staff approval that puts a termination into force."""
+    action = Action.objects.select_for_update(of=("self",)).select_related("seller").get(pk=action_id)
+    if action.status != Action.Status.PENDING_APPROVAL:
+        raise InvalidTransition(f"This action is {action.get_status_display().lower()}; there is nothing to approve.")
+    if action.imposed_by_id is not None and action.imposed_by_id == approver.pk:
+        raise NotPermitted("A termination needs a second staff member: someone else must approve it.")
+    seller = _lock_seller(action.seller)
+    now = timezone.now()
+    action.move_to(Action.Status.ACTIVE)
+    action.approved_by, action.approved_at, action.starts_at = approver, now, now
+    action.removes_all_listings = True
+    action.save(update_fields=["status", "approved_by", "approved_at", "starts_at", "removes_all_listings"])
+    record(actor=approver, verb="action.approved", target=action, before="pending_approval", after=action.status)
+    listings_remove_all_for_seller(seller=seller, actor=approver, reason="membership terminated")
+    _notify_seller(seller, "enforcement/action_taken", action)
+    _recompute(seller, at=now, actor=approver)
+    return action
+
+
+@transaction.atomic
+def action_refuse(*, action_id: int, approver, reason: str) -> Action:
+    """The second staff member does not approve a termination."""
+    if not reason.strip():
+        raise PortalError("Say why the termination is not approved.", code="reason_required")
+    action = Action.objects.select_for_update(of=("self",)).select_related("seller").get(pk=action_id)
+    if action.status != Action.Status.PENDING_APPROVAL:
+        raise InvalidTransition(f"This action is {action.get_status_display().lower()}; there is nothing to refuse.")
+    seller = _lock_seller(action.seller)
+    action.move_to(Action.Status.REFUSED)
+    action.approved_by, action.approved_at = approver, timezone.now()
+    action.save(update_fields=["status", "approved_by", "approved_at"])
+    record(actor=approver, verb="action.refused", target=action, before="pending_approval", after=action.status,
+           data={"reason": reason.strip()})  # fmt: skip
+    _recompute(seller, at=timezone.now(), actor=approver)
+    return action
+
+
+def standings_sweep(*, at=None, batch_size: int = 500) -> int:
+    """End timed actions whose end passed and lift rungs whose violations expired; idempotent, catches up."""
+    at = at or timezone.now()
+    seller_ids = set(
+        Action.objects.filter(status=Action.Status.ACTIVE, ends_at__lte=at).values_list("seller_id", flat=True)[
+            :batch_size
+        ]
+    )
+    seller_ids |= set(
+        Action.objects.filter(is_automated=True, cleared_at__isnull=True)
+        .values_list("seller_id", flat=True)
+        .distinct()[:batch_size]
+    )
+    for seller_id in sorted(seller_ids):
+        with transaction.atomic():
+            seller = Seller.objects.select_for_update(of=("self",)).select_related("site", "user").get(pk=seller_id)
+            _recompute(seller, at=at, actor=None)
+    return len(seller_ids)
+
+
+@transaction.atomic
+def appeal_file(*, action_id: int, user, statement: str, documents=()) -> Appeal:
+    """The seller appeals an action within its appeal window (at least 180 days); one open appeal per action."""
+    action = Action.objects.select_for_update(of=("self",)).select_related("seller").filter(pk=action_id).first()
+    if action is None or action.seller.user_id != user.pk:
+        raise Action.DoesNotExist
+    if not statement.strip():
+        raise PortalError("Explain why the action should be overturned.", code="statement_required")
+    if timezone.now() > action.appeal_deadline:
+        raise DeadlinePassed(
+            f"The appeal window for this action closed on {timezone.localtime(action.appeal_deadline):%d %B %Y}."
+        )
+    if action.status in (Action.Status.OVERTURNED, Action.Status.REFUSED):
+        raise InvalidTransition("This action is no longer in place; there is nothing to appeal.")
+    if action.appeals.filter(status=Appeal.Status.OPEN).exists():
+        raise InvalidTransition("You already have an open appeal against this action; staff will decide it.")
+    appeal = Appeal.objects.create(action=action, filed_by=user, statement=statement.strip())
+    if documents:
+        appeal.documents.add(*documents)
+    record(actor=user, verb="appeal.filed", target=appeal, after=appeal.status, data={"action": action.pk})
+    return appeal
+
+
+@transaction.atomic
+def appeal_decide(*, appeal_id: int, reviewer, outcome: str, reason: str, withdraw_violation_ids=()) -> Appeal:
+    """Staff decide an appeal: uphold, or overturn (the action lifts and the chosen violations are withdrawn)."""
+    if outcome not in (Appeal.Status.UPHELD, Appeal.Status.OVERTURNED):
+        raise PortalError("Choose uphold or overturn.", code="bad_outcome")
+    if not reason.strip():
+        raise PortalError("Give the reason for the decision: the seller reads it.", code="reason_required")
+    appeal = Appeal.objects.select_for_update(of=("self",)).select_related("action__seller").get(pk=appeal_id)
+    if appeal.status != Appeal.Status.OPEN:
+        raise InvalidTransition(f"This appeal was already decided ({appeal.get_status_display().lower()}).")
+    seller = _lock_seller(appeal.action.seller)
+    now = timezone.now()
+    appeal.move_to(outcome)
+    appeal.decided_by, appeal.decided_at, appeal.decision_reason = reviewer, now, reason.strip()
+    appeal.save(update_fields=["status", "decided_by", "decided_at", "decision_reason"])
+    record(actor=reviewer, verb=f"appeal.{outcome}", target=appeal, before="open", after=outcome,
+           data={"reason": appeal.decision_reason})  # fmt: skip
+    action = Action.objects.select_for_update().get(pk=appeal.action_id)
+    if outcome == Appeal.Status.OVERTURNED:
+        _end(action, status=Action.Status.OVERTURNED, at=now, actor=reviewer, verb="action.overturned")
+        for violation in Violation.objects.filter(
+            pk__in=list(withdraw_violation_ids), seller=seller, withdrawn_at=None
+        ):
+            violation.withdrawn_at, violation.withdrawal_reason = now, f"Appeal overturned: {appeal.decision_reason}"
+            violation.save(update_fields=["withdrawn_at", "withdrawal_reason"])
+            record(actor=reviewer, verb="violation.withdrawn", target=violation, data={"appeal": appeal.pk})
+        _recompute(seller, at=now, actor=reviewer)
+    _notify_seller(seller, "enforcement/appeal_decided", action, outcome=appeal.get_status_display(),
+                   decision_reason=appeal.decision_reason)  # fmt: skip
+    return appeal
