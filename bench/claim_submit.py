@@ -594,7 +594,10 @@ class HttpClient:
         if not ok and len(self.failures) < 3:
             errors = re.findall(rb'class="errorlist[^"]*"[^>]*>(.*?)</ul>', data, re.S)
             detail = b" | ".join(re.sub(rb"<[^>]+>", b" ", e).strip() for e in errors)[:400]
-            self.failures.append(f"{response.status} {location} {detail.decode(errors='replace') or data[:200]!r}")
+            if not detail:
+                title = re.search(rb"<title>(.*?)</title>", data, re.S)
+                detail = title.group(1).strip() if title else data[:120]
+            self.failures.append(f"{response.status} {location} {detail.decode(errors='replace')}".strip())
         return True
 
 
@@ -673,7 +676,7 @@ def phase_http(args, server: BenchServer, clients: list[HttpClient]) -> dict:
     )
     if result["failures"]:
         result["server_errors"] = server_errors(server)
-        print(f"  failures (first {len(result['failures'])}): {[f[:160] for f in result['failures']]}")
+        print(f"  failures (first {len(result['failures'])}): {result['failures']}")
         print(f"  exceptions in the server log: {result['server_errors']}")
     if result["clients_out_of_listings"]:
         print(f"  WARNING: {result['clients_out_of_listings']} client(s) ran out of fresh listings before the end")
@@ -911,7 +914,7 @@ def main() -> int:
         # Enough fresh listings for the HTTP window: at most 2 workers' worth of in-process-speed submits (the
         # HTTP path is slower), with a margin, plus each client's warm-up claim.
         per_claim_s = max(inproc["p50_ms"] / 1000, 0.005)
-        needed = math.ceil(2 / per_claim_s * (args.duration + 1) * 1.5) * LINKS + args.clients * LINKS * 2
+        needed = math.ceil(2 / per_claim_s * (args.duration + 1) * 1.25) * LINKS + args.clients * LINKS * 2
         if catalogue.remaining < needed:
             extra = math.ceil((needed - catalogue.remaining) / 1000) * 1000
             seconds = catalogue.grow(extra)

@@ -42,6 +42,10 @@ class NextStep:
     duration_days: int | None
     missing: int  # how much more of the measure reaches it
 
+    @property
+    def action_label(self) -> str:
+        return ActionKind(self.action).label
+
 
 @dataclass(frozen=True)
 class Standing:

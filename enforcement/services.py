@@ -3,6 +3,7 @@ approval of terminations, appeals. Each locks the seller row, recomputes standin
 queues notices in one transaction."""
 
 from datetime import datetime, timedelta
+from itertools import pairwise
 
 from django.db import transaction
 from django.urls import reverse
@@ -15,7 +16,7 @@ from listings.models import Seller
 from listings.services import listings_remove_all_for_seller
 
 from .ledger import KIND_RANK, Rung, measures_at, outcomes
-from .models import Action, ActionKind, Appeal, Policy, PolicyStep, Violation
+from .models import SEVERITY_ORDER, Action, ActionKind, Appeal, Policy, PolicyStep, Violation
 from .selectors import in_force, points_for, policy_current, rows_for, rules_for
 
 RESTRICTING = (ActionKind.POSTING_RESTRICTION, ActionKind.REMOVE_LISTINGS)
@@ -414,3 +415,71 @@ def appeal_decide(*, appeal_id: int, reviewer, outcome: str, reason: str, withdr
     _notify_seller(seller, "enforcement/appeal_decided", action, outcome=appeal.get_status_display(),
                    decision_reason=appeal.decision_reason)  # fmt: skip
     return appeal
+
+
+@transaction.atomic
+def policy_new_version(*, policy_id: int, actor) -> Policy:
+    """Copy a policy (with its ladder) into the next version, not yet current, for staff to edit."""
+    source = Policy.objects.select_for_update().get(pk=policy_id)
+    latest = Policy.objects.filter(site=source.site).order_by("-version").values_list("version", flat=True).first()
+    copy = Policy.objects.create(
+        site=source.site,
+        version=latest + 1,
+        is_current=False,
+        created_by=actor,
+        **{
+            f: getattr(source, f)
+            for f in ("general_points", "serious_points", "daily_general_cap", "strike_window_days", "expiry_days",
+                      "counter_notice_business_days", "appeal_days", "notes")
+        },
+    )  # fmt: skip
+    PolicyStep.objects.bulk_create(
+        PolicyStep(
+            policy=copy, measure=s.measure, threshold=s.threshold, action=s.action, duration_days=s.duration_days,
+            removes_all_listings=s.removes_all_listings, clause=s.clause,
+        )
+        for s in source.steps.all()
+    )  # fmt: skip
+    record(actor=actor, verb="policy.version_created", target=copy, data={"from_version": source.version})
+    return copy
+
+
+@transaction.atomic
+def policy_activate(*, policy_id: int, actor) -> Policy:
+    """Make a policy version the one new violations are judged under (earlier violations keep theirs)."""
+    policy = Policy.objects.select_for_update().select_related("site").get(pk=policy_id)
+    if policy.is_current:
+        return policy
+    problems = validate_ladder(list(policy.steps.all()))
+    if problems:
+        raise PortalError(" ".join(problems), code="invalid_policy")
+    previous = Policy.objects.select_for_update().filter(site=policy.site, is_current=True).first()
+    Policy.objects.filter(site=policy.site, is_current=True).update(is_current=False)
+    policy.is_current = True
+    policy.save(update_fields=["is_current"])
+    record(actor=actor, verb="policy.activated", target=policy, before=str(previous.version) if previous else "",
+           after=str(policy.version))  # fmt: skip
+    return policy
+
+
+def validate_ladder(steps) -> list[str]:
+    """Thresholds strictly increase per measure, actions never get milder as they rise, durations fit the action."""
+    problems = []
+    by_measure: dict[str, list] = {}
+    for step in steps:
+        by_measure.setdefault(step.measure, []).append(step)
+        timed = step.action in (ActionKind.POSTING_RESTRICTION, ActionKind.REMOVE_LISTINGS, ActionKind.SUSPENSION)
+        if step.threshold < 1:
+            problems.append(f"{step}: the threshold must be at least 1.")
+        if timed and not step.duration_days:
+            problems.append(f"{step}: a restriction or suspension needs a duration in days.")
+        if not timed and step.duration_days:
+            problems.append(f"{step}: a warning or termination has no duration.")
+    for measure, rungs in by_measure.items():
+        rungs.sort(key=lambda s: s.threshold)
+        for lower, higher in pairwise(rungs):
+            if lower.threshold == higher.threshold:
+                problems.append(f"Two rungs at {measure} {lower.threshold}: thresholds must strictly increase.")
+            elif SEVERITY_ORDER[higher.action] < SEVERITY_ORDER[lower.action]:
+                problems.append(f"{higher} is milder than {lower}: a higher threshold cannot lead to a milder action.")
+    return problems

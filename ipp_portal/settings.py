@@ -141,6 +141,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.sweep_pending_notifications",
         "schedule": crontab(minute="*"),
     },
+    "sweep-standings": {
+        "task": "enforcement.sweep_standings",
+        "schedule": crontab(minute="*/5"),
+    },
     "sweep-vault-expiry": {
         "task": "complaints.sweep_vault_expiry",
         "schedule": crontab(minute="7"),  # hourly: expiry is by date, so any hour of the day catches it

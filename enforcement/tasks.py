@@ -1,0 +1,11 @@
+"""Celery tasks of enforcement: thin — call a service."""
+
+from celery import shared_task
+
+from . import services
+
+
+@shared_task(name="enforcement.sweep_standings")
+def sweep_standings() -> int:
+    """End timed actions whose end has passed and lift rungs whose violations expired (idempotent, catches up)."""
+    return services.standings_sweep()
