@@ -597,7 +597,8 @@ class HttpClient:
             if not detail:
                 title = re.search(rb"<title>(.*?)</title>", data, re.S)
                 detail = title.group(1).strip() if title else data[:120]
-            self.failures.append(f"{response.status} {location} {detail.decode(errors='replace')}".strip())
+            where = f" -> {location}" if location else ""
+            self.failures.append(f"{response.status}{where}: {detail.decode(errors='replace').strip()}")
         return True
 
 
@@ -899,7 +900,8 @@ def main() -> int:
         analyze()
         print(
             f"Claim submission benchmark on {vendor} ({db_name if vendor != 'sqlite' else 'temporary file'}), "
-            f"{os.cpu_count()} CPUs: {args.listings:,} live alibaba listings bulk-created in {seed_s:.1f} s; "
+            f"{os.cpu_count()} CPUs (load average {os.getloadavg()[0]:.2f} at start): {args.listings:,} live alibaba "
+            f"listings bulk-created in {seed_s:.1f} s; "
             f"static collected into a temporary STATIC_ROOT in {static_s:.1f} s"
         )
 
@@ -1012,6 +1014,7 @@ def main() -> int:
             "measured_at": datetime.now(UTC).isoformat(timespec="seconds"),
             "host": platform.node(),
             "cpus": os.cpu_count(),
+            "load_average_at_end": os.getloadavg(),
             "database": vendor,
             "listings": len(catalogue.links),
             "server": "gunicorn, 2 sync workers, DEBUG off, access log off, Celery not eager (memory broker)",

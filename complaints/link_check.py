@@ -111,7 +111,9 @@ def check_links(lines: list[tuple[int, str]], *, site, complainant, exclude_clai
     wanted = {line.ref.external_id: line for line in checked if line.result == Result.OK}
     listings = {
         listing.external_id: listing
-        for listing in Listing.objects.filter(site=site, external_id__in=list(wanted)).select_related("seller")
+        for listing in Listing.objects.filter(site=site, external_id__in=list(wanted))
+        .select_related("seller")
+        .only("id", "external_id", "url", "title", "status", "seller_id", "seller__store_name")
     }
     for external_id, line in wanted.items():
         listing = listings.get(external_id)

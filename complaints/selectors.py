@@ -176,7 +176,7 @@ def _item_counts():
 
 
 def claim_list_for_complainant(complainant, *, status: str | None = None, q: str = "", owner: str = ""):
-    """The complainant's claims with counts per item status, one query per page (plus the count)."""
+    """The complainant's claims, newest first (item counts come per page: ``claims_with_item_counts``)."""
     import re
 
     from listings.links import ListingURLError, parse_listing_url
@@ -186,7 +186,6 @@ def claim_list_for_complainant(complainant, *, status: str | None = None, q: str
     claims = (
         Claim.objects.filter(complainant=complainant)
         .select_related("right", "site", "authorization")
-        .annotate(**_item_counts())
         .order_by("-created_at", "-id")
     )
     if status:
@@ -205,6 +204,31 @@ def claim_list_for_complainant(complainant, *, status: str | None = None, q: str
                 claims = claims.filter(Q(items__url__icontains=q) | Q(items__submitted_url__icontains=q)).distinct()
             else:
                 claims = claims.filter(items__external_id=ref.external_id, items__site__code=ref.site_code).distinct()
+    return claims
+
+
+def claims_with_item_counts(claims) -> list:
+    """Attach item counts per status to a page of claims with one grouped query over just those claims' items
+    (counting in the list query would aggregate every item of every complainant before paginating)."""
+    from django.db.models import Count
+
+    from .models import ClaimItem
+
+    claims = list(claims)
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        ClaimItem.objects.filter(claim_id__in=[c.pk for c in claims])
+        .order_by()
+        .values("claim_id", "status")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        counts.setdefault(row["claim_id"], {})[row["status"]] = row["n"]
+    for claim in claims:
+        by_status = counts.get(claim.pk, {})
+        claim.item_total = sum(by_status.values())
+        for status in ("pending", "removed", "rejected", "withdrawn"):
+            setattr(claim, f"item_{status}", by_status.get(status, 0))
     return claims
 
 
@@ -232,7 +256,14 @@ def claim_get_for_user(user, claim_id: int):
 
 
 def claim_items(claim):
-    return claim.items.select_related("listing", "seller", "site").order_by("position")
+    return (
+        claim.items.select_related("listing", "seller")
+        .only(
+            "id", "claim_id", "position", "url", "external_id", "status", "check_result", "decided_at",
+            "decision_reason", "listing__id", "listing__title", "seller__id", "seller__store_name",
+        )
+        .order_by("position")
+    )  # fmt: skip
 
 
 def claim_timeline(claim) -> list[dict]:
@@ -243,7 +274,7 @@ def claim_timeline(claim) -> list[dict]:
 
     from .models import Claim, ClaimItem
 
-    item_ids = [str(pk) for pk in claim.items.values_list("pk", flat=True)]
+    item_ids = [str(pk) for pk in claim.items.order_by().values_list("pk", flat=True)]
     events = (
         AuditEvent.objects.filter(verb__in=list(COMPLAINANT_TIMELINE_VERBS))
         .filter(

@@ -86,7 +86,9 @@ def _claim_form(request, complainant, *, draft: Claim | None):
             messages.success(request, "Draft saved. You can come back to it from your claims.")
             return redirect("complaints:claim-edit", pk=claim.pk)
         site = data.get("site")
-        if site is not None and (data.get("links") or "").strip():
+        # On submit, claim_submit checks the links inside its transaction (and returns the results on failure):
+        # checking here as well would do the work twice.
+        if action != "submit" and site is not None and (data.get("links") or "").strip():
             checked = check_links(split_lines(data["links"]), site=site, complainant=complainant)
             if action == "drop_bad":
                 kept = "\n".join(line.text for line in checked if line.is_fileable)
@@ -155,6 +157,7 @@ def claim_list(request):
     owner = request.GET.get("owner", "")[:200]
     claims = selectors.claim_list_for_complainant(complainant, status=status or None, q=q, owner=owner)
     page = Paginator(claims, 20).get_page(request.GET.get("page"))
+    page.object_list = selectors.claims_with_item_counts(page.object_list)
     query = "&".join(f"{k}={v}" for k, v in (("status", status), ("q", q), ("owner", owner)) if v)
     return render(
         request,
@@ -226,7 +229,12 @@ def claim_withdraw(request, pk: int):
 
 @login_required
 @require_POST
-def claim_item_withdraw(request, pk: int, item_pk: int):
+def claim_item_withdraw(request, pk: int):
+    """One form for the whole table: the pressed button names the item (a form per row costs a token each)."""
+    try:
+        item_pk = int(request.POST.get("item", ""))
+    except ValueError as exc:
+        raise Http404 from exc
     try:
         item = services.claim_item_withdraw(item_id=item_pk, user=request.user)
     except ClaimItem.DoesNotExist as exc:

@@ -244,3 +244,17 @@ def test_submitted_claim_appears_in_the_staff_queue(client, admin_client, holder
 
     assert claim.reference in queue
     assert claim.items.get().url in page
+
+
+def test_withdraw_one_listing_from_the_claim_page(client, holder):
+    client.force_login(holder.user)
+    client.post("/rights/claims/new/", form_data(holder, [x.url for x in ListingFactory.create_batch(2)]))
+    claim = Claim.objects.get()
+    first = claim.items.order_by("position").first()
+
+    page = client.get(f"/rights/claims/{claim.pk}/").content.decode()
+    client.post(f"/rights/claims/{claim.pk}/items/withdraw/", {"item": first.pk})
+
+    assert f'name="item" value="{first.pk}"' in page
+    assert sorted(claim.items.values_list("status", flat=True)) == ["pending", "withdrawn"]
+    assert client.post(f"/rights/claims/{claim.pk}/items/withdraw/", {"item": "x"}).status_code == 404
