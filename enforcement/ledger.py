@@ -3,6 +3,7 @@
 No I/O here, so the same functions serve the services, the seller's standing page and the property tests.
 """
 
+from bisect import insort
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -40,32 +41,67 @@ class Measures:
         return getattr(self, measure)
 
 
+class Totals:
+    """Running totals of a ledger: general points per calendar day (site zone) and the serious violations' times.
+
+    Everything the measures depend on, so they can be built from rows one at a time (the replay of ``outcomes``) or
+    straight from aggregates computed by the database (``standing_for``)."""
+
+    def __init__(self, rules: Rules):
+        self.rules = rules
+        self._tz = ZoneInfo(rules.timezone)
+        self.day_points: dict = defaultdict(int)
+        self.general = 0  # capped general points, kept up to date as days fill
+        self.serious_points = 0
+        self.serious_times: list[datetime] = []  # sorted
+        self.strikes = 0
+
+    def _capped(self, total: int) -> int:
+        cap = self.rules.daily_general_cap
+        return min(total, cap) if cap else total
+
+    def add_general(self, day, points: int) -> None:
+        before = self._capped(self.day_points[day])
+        self.day_points[day] += points
+        self.general += self._capped(self.day_points[day]) - before
+
+    def add_serious(self, when: datetime, points: int) -> None:
+        self.serious_points += points
+        insort(self.serious_times, when)
+        self.strikes = self._count_strikes()
+
+    def add(self, row: Row) -> None:
+        if row.severity == "serious":
+            self.add_serious(row.occurred_at, row.points)
+        else:
+            self.add_general(row.occurred_at.astimezone(self._tz).date(), row.points)
+
+    def _count_strikes(self) -> int:
+        # A strike starts at a serious violation and takes in those established within the window after it.
+        if not self.rules.strike_window_days:
+            return 0
+        window = timedelta(days=self.rules.strike_window_days)
+        strikes, started = 0, None
+        for when in self.serious_times:
+            if started is None or when - started >= window:
+                strikes, started = strikes + 1, when
+        return strikes
+
+    def measures(self) -> Measures:
+        return Measures(
+            points=self.general + self.serious_points, strikes=self.strikes, serious=len(self.serious_times)
+        )
+
+
 def measures_at(rows: list[Row], rules: Rules, at: datetime) -> Measures:
     """Active points (general points capped per calendar day in the site's zone, plus serious points), active
     strikes (serious violations established within the window of a strike's first one count as that strike), and
     the number of active serious violations."""
-    tz = ZoneInfo(rules.timezone)
-    active = sorted((r for r in rows if r.active_at(at)), key=lambda r: r.occurred_at)
-    per_day: dict = defaultdict(int)
-    serious_points = 0
-    serious_times = []
-    for row in active:
-        if row.severity == "serious":
-            serious_points += row.points
-            serious_times.append(row.occurred_at)
-        else:
-            per_day[row.occurred_at.astimezone(tz).date()] += row.points
-    cap = rules.daily_general_cap
-    general = sum(min(total, cap) if cap else total for total in per_day.values())
-    strikes = 0
-    if rules.strike_window_days:
-        window = timedelta(days=rules.strike_window_days)
-        strike_started = None
-        for when in serious_times:
-            if strike_started is None or when - strike_started >= window:
-                strikes += 1
-                strike_started = when
-    return Measures(points=general + serious_points, strikes=strikes, serious=len(serious_times))
+    totals = Totals(rules)
+    for row in rows:
+        if row.active_at(at):
+            totals.add(row)
+    return totals.measures()
 
 
 @dataclass(frozen=True)
@@ -99,16 +135,17 @@ def outcomes(
 
     DSA Art. 23: a rung that would suspend or close the store applies only when an earlier violation already led to
     a warning or restriction (or staff gave one: ``prior_notice_given``); otherwise it is a warning instead."""
-    active = [row for row in rows if row.active_at(at)]
     crossed: dict[Rung, int] = {}
-    for index in range(len(active)):
-        pending = [rung for rung in rungs if rung not in crossed]
+    totals = Totals(rules)
+    pending = list(rungs)
+    for index, row in enumerate(r for r in rows if r.active_at(at)):
         if not pending:
             break
-        measures = measures_at(active[: index + 1], rules, at)
-        for rung in pending:
-            if measures.get(rung.measure) >= rung.threshold:
-                crossed[rung] = index
+        totals.add(row)  # measures never fall as rows are added, so the first prefix that reaches a rung counts
+        measures = totals.measures()
+        for rung in [r for r in pending if measures.get(r.measure) >= r.threshold]:
+            crossed[rung] = index
+            pending.remove(rung)
     result: list[Outcome] = []
     notice_at = -1 if prior_notice_given else None
     for rung, index in sorted(

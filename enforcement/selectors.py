@@ -1,12 +1,14 @@
 """Reads of the ledger: a seller's standing, computed from the ledger and the actions (never from cached fields)."""
 
+import copy
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from .ledger import Measures, Row, Rules, measures_at
+from .ledger import Measures, Row, Rules, Totals
 from .models import SEVERITY_ORDER, Action, ActionKind, Appeal, Policy, PolicyStep, Violation
 
 
@@ -91,21 +93,39 @@ def in_force(actions, at) -> tuple[Action | None, datetime | None]:
     return top, until
 
 
+def ledger_totals(seller, policy: Policy, at: datetime) -> Totals:
+    """The active ledger's totals, added up by the database: general points per local day, and the serious
+    violations' times. Two queries whatever the size of the ledger, and no model objects."""
+    active = Violation.objects.filter(
+        seller=seller, withdrawn_at__isnull=True, occurred_at__lte=at, expires_at__gt=at
+    ).order_by()
+    totals = Totals(rules_for(policy, seller.site))
+    per_day = (
+        active.filter(severity=Violation.Severity.GENERAL)
+        .annotate(day=TruncDate("occurred_at", tzinfo=seller.site.tzinfo))
+        .values("day")
+        .annotate(points=Sum("points"))
+        .values_list("day", "points")
+    )
+    for day, points in per_day:
+        totals.add_general(day, points)
+    for when, points in active.filter(severity=Violation.Severity.SERIOUS).values_list("occurred_at", "points"):
+        totals.add_serious(when, points)
+    return totals
+
+
 def standing_for(seller, at: datetime | None = None) -> Standing:
     """Active points or strikes, the action in force and until when, whether the seller can post, and what the
     next violation would trigger. A fixed number of queries, whatever the size of the ledger."""
     at = at or timezone.now()
     policy = policy_current(seller.site)
     steps = list(policy.steps.all())
-    rules = rules_for(policy, seller.site)
-    rows = rows_for(
-        Violation.objects.filter(seller=seller, expires_at__gt=at, occurred_at__lte=at, withdrawn_at__isnull=True).only(
-            "severity", "points", "occurred_at", "expires_at", "withdrawn_at"
-        )
-    )
-    measures = measures_at(rows, rules, at)
+    totals = ledger_totals(seller, policy, at)
+    measures = totals.measures()
     actions = list(
-        Action.objects.filter(seller=seller, status__in=[Action.Status.ACTIVE, Action.Status.PENDING_APPROVAL])
+        Action.objects.filter(seller=seller, status__in=[Action.Status.ACTIVE, Action.Status.PENDING_APPROVAL]).only(
+            "id", "seller_id", "kind", "status", "starts_at", "ends_at", "ground"
+        )
     )
     top, until = in_force(actions, at)
     pending_termination = any(
@@ -120,13 +140,21 @@ def standing_for(seller, at: datetime | None = None) -> Standing:
         for s in steps
         if (s.measure, s.threshold) not in reached
     ]
-    next_steps = sorted({ns.measure: ns for ns in sorted(next_steps, key=lambda n: -n.threshold)}.values(),
-                        key=lambda n: n.measure)  # fmt: skip
+    # The lowest rung not yet reached, per measure.
+    lowest: dict[str, NextStep] = {}
+    for step in sorted(next_steps, key=lambda n: n.threshold):
+        lowest.setdefault(step.measure, step)
+    today = at.astimezone(seller.site.tzinfo).date()
 
     def after_one_more(severity: str) -> list[str]:
-        extra = Row(severity, points_for(policy, severity), at, at + timedelta(days=policy.expiry_days))
-        new = measures_at([*rows, extra], rules, at)
-        return [_describe(s) for s in steps if (s.measure, s.threshold) in _reached(new, steps) - reached]
+        # One more violation established now changes only today's capped total, or the serious list: add it to a
+        # copy of the totals instead of adding everything up again.
+        more = copy.deepcopy(totals)
+        if severity == Violation.Severity.SERIOUS:
+            more.add_serious(at, points_for(policy, severity))
+        else:
+            more.add_general(today, points_for(policy, severity))
+        return [_describe(s) for s in steps if (s.measure, s.threshold) in _reached(more.measures(), steps) - reached]
 
     return Standing(
         at=at,
@@ -135,7 +163,7 @@ def standing_for(seller, at: datetime | None = None) -> Standing:
         in_force_until=until,
         can_post=not blocked,
         is_pending_termination=pending_termination,
-        next_steps=next_steps,
+        next_steps=sorted(lowest.values(), key=lambda n: n.measure),
         one_more_general=after_one_more(Violation.Severity.GENERAL),
         one_more_serious=after_one_more(Violation.Severity.SERIOUS),
     )

@@ -112,7 +112,7 @@ def _apply_step(seller, step: PolicyStep, *, kind: str, replaced: bool, at, poli
         trigger_threshold=step.threshold,
         ground=ground,
         facts=facts,
-        references=[v.reference for v in violations],
+        references=[v.reference for v in violations[-100:]],  # the most recent; the ledger keeps them all
     )
     record(actor=actor, verb="action.imposed", target=action, after=action.status,
            data={"kind": action.kind, "automated": True, "step": str(step)})  # fmt: skip
@@ -142,6 +142,7 @@ def _recompute(seller: Seller, *, at: datetime, actor=None) -> list[Action]:
     steps = {(s.measure, s.threshold): s for s in policy.steps.all()}
     violations = list(
         Violation.objects.filter(seller=seller, withdrawn_at__isnull=True, occurred_at__lte=at, expires_at__gt=at)
+        .only("id", "severity", "points", "reference", "occurred_at", "expires_at", "withdrawn_at")
         .order_by("id")
     )  # fmt: skip
     rules = rules_for(policy, seller.site)

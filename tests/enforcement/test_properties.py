@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from enforcement import services
-from enforcement.models import Action, ActionKind
-from enforcement.selectors import standing_for
+from enforcement.ledger import measures_at
+from enforcement.models import Action, ActionKind, Violation
+from enforcement.selectors import policy_current, rows_for, rules_for, standing_for
 from listings.models import Seller, Site
 from tests.factories import SellerFactory
 
@@ -74,6 +75,10 @@ def test_incremental_standing_equals_from_scratch(site_code, script, later):
             services.standings_sweep(at=at)
 
             left, right = _summary(incremental, at), _summary(scratch, at)
+            # The database's sums (standing_for) agree with the Python arithmetic the services use.
+            policy = policy_current(site)
+            python = measures_at(rows_for(Violation.objects.filter(seller=incremental)), rules_for(policy, site), at)
+            assert (python.points, python.strikes) == (left["points"], left["strikes"])
             assert left["points"] == right["points"]
             assert left["strikes"] == right["strikes"]
             assert left["stored"] == right["stored"]
