@@ -581,9 +581,11 @@ def phase_write(args, vendor: str) -> dict:
         return Violation.objects.filter(seller__member_id__startswith=f"{SELLER_PREFIX}{prefix}").count()
 
     result["ledger_rows_at_end"] = {"own_sellers_total": ledger("own-"), "one_seller": ledger("one-")}
+    at_end = result["ledger_rows_at_end"]
+    one = f", {at_end['one_seller']:,} on the one seller" if "one_seller" in rounds else ""
     print(
-        f"  ledgers at the end: {result['ledger_rows_at_end']['own_sellers_total']:,} rows over the {threads} own "
-        f"seller(s), {result['ledger_rows_at_end']['one_seller']:,} on the one seller (each call recomputes over them)"
+        f"  ledgers at the end: {at_end['own_sellers_total']:,} rows over the {threads} own seller(s){one} "
+        "(each call recomputes over its seller's ledger)"
     )
     return result
 

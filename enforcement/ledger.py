@@ -70,6 +70,21 @@ class Totals:
         insort(self.serious_times, when)
         self.strikes = self._count_strikes()
 
+    def add_serious_many(self, rows: list[tuple[datetime, int]]) -> None:
+        """Add many serious violations at once (counting strikes once, not after each)."""
+        for when, points in rows:
+            self.serious_points += points
+            self.serious_times.append(when)
+        self.serious_times.sort()
+        self.strikes = self._count_strikes()
+
+    def copy(self) -> "Totals":
+        other = Totals(self.rules)
+        other.day_points = defaultdict(int, self.day_points)
+        other.general, other.serious_points, other.strikes = self.general, self.serious_points, self.strikes
+        other.serious_times = list(self.serious_times)
+        return other
+
     def add(self, row: Row) -> None:
         if row.severity == "serious":
             self.add_serious(row.occurred_at, row.points)

@@ -1,6 +1,5 @@
 """Reads of the ledger: a seller's standing, computed from the ledger and the actions (never from cached fields)."""
 
-import copy
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -109,8 +108,9 @@ def ledger_totals(seller, policy: Policy, at: datetime) -> Totals:
     )
     for day, points in per_day:
         totals.add_general(day, points)
-    for when, points in active.filter(severity=Violation.Severity.SERIOUS).values_list("occurred_at", "points"):
-        totals.add_serious(when, points)
+    totals.add_serious_many(
+        list(active.filter(severity=Violation.Severity.SERIOUS).values_list("occurred_at", "points"))
+    )
     return totals
 
 
@@ -149,7 +149,7 @@ def standing_for(seller, at: datetime | None = None) -> Standing:
     def after_one_more(severity: str) -> list[str]:
         # One more violation established now changes only today's capped total, or the serious list: add it to a
         # copy of the totals instead of adding everything up again.
-        more = copy.deepcopy(totals)
+        more = totals.copy()
         if severity == Violation.Severity.SERIOUS:
             more.add_serious(at, points_for(policy, severity))
         else:
