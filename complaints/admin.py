@@ -3,13 +3,16 @@ documents beside the data, and decisions that go through services (admin never w
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.urls import path, reverse
+from django.utils.html import format_html
 
 from ipp_portal.documents.models import Document
 from ipp_portal.documents.responses import document_response
 from ipp_portal.errors import PortalError
+from ipp_portal.paginators import EstimatedCountPaginator
 
 from . import selectors, services
 from .forms import DecisionForm
@@ -192,36 +195,110 @@ class AuthorizationAdmin(VerificationAdmin):
         return [("Authorization letter", obj.letter)] if obj.letter_id else []
 
 
-class ClaimItemInline(admin.TabularInline):
-    model = ClaimItem
-    fields = ["position", "url", "listing", "seller", "check_result", "status", "decided_at"]
-    readonly_fields = fields
-    extra = 0
-    can_delete = False
-    show_change_link = False
+class AssignedToMeFilter(admin.SimpleListFilter):
+    title = "assignment"
+    parameter_name = "assigned"
 
-    def has_add_permission(self, request, obj=None):
-        return False
+    def lookups(self, request, model_admin):
+        return [("me", "Taken by me"), ("nobody", "Not taken")]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request).select_related("listing", "seller")
+    def queryset(self, request, queryset):
+        if self.value() == "me":
+            return queryset.filter(assigned_to=request.user)
+        if self.value() == "nobody":
+            return queryset.filter(assigned_to__isnull=True)
+        return queryset
+
+
+class ConflictFilter(admin.SimpleListFilter):
+    title = "conflicts"
+    parameter_name = "conflict"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Has a listing claimed by another rights holder")]
+
+    def queryset(self, request, queryset):
+        if self.value() == "yes":
+            return queryset.filter(items__check_result=ClaimItem.Check.CONFLICT).distinct()
+        return queryset
+
+
+class AgeBandFilter(admin.SimpleListFilter):
+    title = "age"
+    parameter_name = "age"
+
+    def lookups(self, request, model_admin):
+        return [("lt12", "Under 12 hours"), ("12to24", "12–24 hours"), ("gt24", "Over 24 hours (late)")]
+
+    def queryset(self, request, queryset):
+        from datetime import timedelta
+
+        from django.utils import timezone
+
+        now = timezone.now()
+        if self.value() == "lt12":
+            return queryset.filter(submitted_at__gt=now - timedelta(hours=12))
+        if self.value() == "12to24":
+            return queryset.filter(
+                submitted_at__lte=now - timedelta(hours=12), submitted_at__gt=now - timedelta(hours=24)
+            )
+        if self.value() == "gt24":
+            return queryset.filter(submitted_at__lte=now - timedelta(hours=24))
+        return queryset
 
 
 @admin.register(Claim)
 class ClaimAdmin(admin.ModelAdmin):
-    """The claims queue: submitted claims, oldest first. Decisions come with the review tools; nothing here edits."""
+    """The review queue: open claims by age against the 24-hour target, then size; a review page with every item
+    and its decision buttons. Every decision is a service call; nothing here writes a status."""
 
-    list_display = ["reference_link", "complainant", "site", "right", "reason_code", "status", "submitted_at"]
-    list_filter = ["status", "site", "reason_code"]
-    search_fields = ["=id", "complainant__legal_name", "items__url"]
-    list_select_related = ["complainant", "site", "right"]
-    ordering = ["submitted_at", "id"]
+    list_display = [
+        "reference_link",
+        "age",
+        "complainant",
+        "site",
+        "right",
+        "reason_code",
+        "size",
+        "status",
+        "taken_by",
+    ]
+    list_filter = ["status", "site", "right__kind", "reason_code", AgeBandFilter, AssignedToMeFilter, ConflictFilter]
+    search_fields = ["=id", "complainant__legal_name", "items__url", "items__seller__store_name"]
+    list_select_related = ["complainant", "site", "right", "assigned_to"]
     show_full_result_count = False
-    inlines = [ClaimItemInline]
+    paginator = EstimatedCountPaginator
+    change_form_template = "admin/complaints/claim_review.html"
+
+    def get_queryset(self, request):
+        # Annotate before ordering: the queue is ordered by age, then by size.
+        queryset = self.model._default_manager.get_queryset().annotate(item_count=Count("items"))
+        return queryset.order_by(*self.get_ordering(request))
+
+    def get_ordering(self, request):
+        return ["submitted_at", "-item_count", "id"]
 
     @admin.display(description="Reference", ordering="id")
     def reference_link(self, obj):
         return obj.reference
+
+    @admin.display(description="Listings", ordering="item_count")
+    def size(self, obj):
+        return obj.item_count
+
+    @admin.display(description="Taken by")
+    def taken_by(self, obj):
+        return obj.assigned_to.email if obj.assigned_to_id else "—"
+
+    @admin.display(description="Waiting", ordering="submitted_at")
+    def age(self, obj):
+        from django.utils import timezone
+
+        if not obj.submitted_at or obj.status not in Claim.OPEN_STATUSES:
+            return "—"
+        hours = (timezone.now() - obj.submitted_at).total_seconds() / 3600
+        colour = "#1e7a3c" if hours < 12 else "#8a5300" if hours < 24 else "#b42318"
+        return format_html('<strong style="color:{}">{} h</strong>', colour, int(hours))
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Claim._meta.fields] + ["evidence"]
@@ -234,5 +311,67 @@ class ClaimAdmin(admin.ModelAdmin):
 
     def changelist_view(self, request, extra_context=None):
         if not request.GET and request.method == "GET":
-            return HttpResponseRedirect(f"{request.path}?status__exact=submitted")
+            return HttpResponseRedirect(f"{request.path}?status__in=submitted,in_review")
         return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        claim = self.get_object(request, object_id)
+        extra = {}
+        if claim is not None:
+            items = list(claim.items.select_related("listing", "seller", "snapshot", "decided_by").order_by("position"))
+            conflicts = selectors.claim_conflicts(claim)
+            extra = {
+                "claim": claim,
+                "items": items,
+                "conflicts": conflicts,
+                "complainant": claim.complainant,
+                "right_documents": selectors.right_documents(claim.right) if claim.right_id else [],
+                "item_codes": services.ITEM_REJECTION_CODES,
+                "claim_codes": services.CLAIM_REJECTION_CODES,
+                "decide_url": reverse("admin:complaints_claim_decide", args=[claim.pk]),
+                "show_save": False,
+                "show_save_and_continue": False,
+            }
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+    def get_urls(self):
+        return [
+            path("<int:pk>/decide/", self.admin_site.admin_view(self.decide_view), name="complaints_claim_decide"),
+            *super().get_urls(),
+        ]
+
+    def decide_view(self, request, pk: int):
+        if request.method != "POST":
+            return HttpResponseNotAllowed(["POST"])
+        if not request.user.has_perm("complaints.change_claim"):
+            raise PermissionDenied
+        action = request.POST.get("decision", "")
+        item_ids = [int(v) for v in request.POST.getlist("items") if v.isdigit()]
+        note = request.POST.get("note", "")
+        try:
+            if action == "take":
+                services.claim_take(claim_id=pk, reviewer=request.user, force=bool(request.POST.get("force")))
+                messages.success(request, "The claim is yours.")
+            elif action == "take_down":
+                done = services.claim_items_take_down(claim_id=pk, item_ids=item_ids, reviewer=request.user)
+                messages.success(request, f"{len(done)} listing(s) taken down; sellers and complainant notified.")
+            elif action == "reject_items":
+                done = services.claim_items_reject(
+                    claim_id=pk, item_ids=item_ids, reviewer=request.user, code=request.POST.get("code", ""), note=note
+                )
+                messages.success(request, f"{len(done)} listing(s) rejected; the complainant is told why.")
+            elif action == "request_info":
+                services.claim_request_info(claim_id=pk, reviewer=request.user, message=note)
+                messages.success(
+                    request, "The complainant has been asked; the claim leaves the queue until they answer."
+                )
+            elif action == "reject_claim":
+                services.claim_reject(
+                    claim_id=pk, reviewer=request.user, code=request.POST.get("claim_code", ""), note=note
+                )
+                messages.success(request, "The claim is rejected; the complainant is told why.")
+            else:
+                messages.error(request, "Choose a decision.")
+        except PortalError as exc:
+            messages.error(request, exc.message)
+        return HttpResponseRedirect(reverse("admin:complaints_claim_change", args=[pk]))

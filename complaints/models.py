@@ -293,6 +293,9 @@ class Claim(TransitionMixin, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, related_name="+", null=True, blank=True,
         help_text="The reviewer who took the claim.",
     )  # fmt: skip
+    assigned_at = models.DateTimeField(null=True, blank=True)
+    first_reviewed_at = models.DateTimeField(null=True, blank=True)
+    rejection_code = models.CharField(max_length=30, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
@@ -365,8 +368,20 @@ class ClaimItem(TransitionMixin, models.Model):
     check_result = models.CharField(max_length=10, choices=Check.choices, default=Check.OK)
     status = models.CharField(max_length=15, choices=Status.choices, default=Status.PENDING)
     decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    rejection_code = models.CharField(max_length=30, blank=True)
     decision_reason = models.TextField(blank=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Takedown effects: what the listing showed, the ledger row it caused, and the seller's counter-notice deadline.
+    snapshot = models.ForeignKey(
+        "listings.ListingSnapshot", on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    violation = models.ForeignKey(
+        "enforcement.Violation", on_delete=models.PROTECT, related_name="claim_items", null=True, blank=True
+    )
+    counter_notice_due_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["claim", "position"]
@@ -379,7 +394,7 @@ class ClaimItem(TransitionMixin, models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.claim.reference if self.claim_id else 'claim'} #{self.position}"
+        return f"{self.claim.reference if self.claim_id else 'claim'}#{self.position}"
 
     @property
     def is_open(self) -> bool:

@@ -292,3 +292,22 @@ def claim_timeline(claim) -> list[dict]:
         }
         for event in events
     ]
+
+
+def claim_conflicts(claim) -> dict[int, list]:
+    """{listing id: other complainants' open items on it} for the listings of this claim (staff only)."""
+    from .models import Claim, ClaimItem
+
+    others = (
+        ClaimItem.objects.filter(
+            listing_id__in=claim.items.values("listing_id"),
+            claim__status__in=Claim.OPEN_STATUSES,
+            status__in=ClaimItem.OPEN_STATUSES,
+        )
+        .exclude(claim__complainant_id=claim.complainant_id)
+        .select_related("claim__complainant", "claim__right")
+    )
+    result: dict[int, list] = {}
+    for item in others:
+        result.setdefault(item.listing_id, []).append(item)
+    return result

@@ -177,3 +177,24 @@ class Listing(TransitionMixin, models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in self.VISIBLE_STATUSES
+
+
+class ListingSnapshot(models.Model):
+    """What a listing showed when it was taken down, kept for counter-notice and appeal review."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.PROTECT, related_name="snapshots")
+    url = models.URLField(max_length=300)
+    title = models.CharField(max_length=300)
+    description = models.TextField(blank=True)
+    price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
+    currency = models.CharField(max_length=3)
+    seller_store_name = models.CharField(max_length=200)
+    seller_member_id = models.CharField(max_length=64)
+    taken_at = models.DateTimeField()
+    content_hash = models.CharField(max_length=64, help_text="SHA-256 of the fields above, to show nothing changed.")
+
+    class Meta:
+        ordering = ["-taken_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"Snapshot of {self.listing_id} at {self.taken_at:%Y-%m-%d %H:%M}"

@@ -6,11 +6,11 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ipp_portal.audit.services import record
+from ipp_portal.audit.services import record, record_many
 from ipp_portal.errors import NotPermitted, PortalError
 
 from .links import ListingRef, canonical_listing_url
-from .models import Listing, Seller, Site
+from .models import Listing, ListingSnapshot, Seller, Site
 
 # Ranges that look like each site's current listing ids (13-digit 1601… on alibaba.com, 16-digit 1005… on
 # aliexpress.com), so that a posted listing's URL is a real-shaped product URL that the link parser accepts.
@@ -146,3 +146,40 @@ def listings_remove_all_for_seller(*, seller: Seller, actor, reason: str) -> int
         Listing.objects.filter(pk__in=ids).update(status=Listing.Status.REMOVED, updated_at=timezone.now())
         record(actor=actor, verb="listings.removed_all", target=seller, data={"count": len(ids), "reason": reason})
     return len(ids)
+
+
+def _snapshot_hash(fields: dict) -> str:
+    import hashlib
+    import json
+
+    return hashlib.sha256(json.dumps(fields, sort_keys=True, default=str).encode()).hexdigest()
+
+
+@transaction.atomic
+def listings_take_down(*, listing_ids: list[int], actor, reason: str) -> dict[int, ListingSnapshot]:
+    """Remove listings after an upheld claim, each with a snapshot of what it showed; returns {listing id: snapshot}.
+    Batched: one lock query, one snapshot insert, one status update, one insert of audit events."""
+    now = timezone.now()
+    listings = list(Listing.objects.select_for_update(of=("self",)).select_related("seller").filter(pk__in=listing_ids))
+    snapshots = []
+    for listing in listings:
+        listing.move_to(Listing.Status.REMOVED)
+        fields = {
+            "url": listing.url, "title": listing.title, "description": listing.description, "price": listing.price,
+            "currency": listing.currency, "seller_store_name": listing.seller.store_name,
+            "seller_member_id": listing.seller.member_id,
+        }  # fmt: skip
+        snapshots.append(ListingSnapshot(listing=listing, taken_at=now, content_hash=_snapshot_hash(fields), **fields))
+    ListingSnapshot.objects.bulk_create(snapshots)
+    Listing.objects.filter(pk__in=[listing.pk for listing in listings]).update(
+        status=Listing.Status.REMOVED, updated_at=now
+    )
+    record_many(
+        actor=actor,
+        verb="listing.removed",
+        targets=listings,
+        before="live",
+        after=Listing.Status.REMOVED,
+        data={"reason": reason},
+    )
+    return {snapshot.listing_id: snapshot for snapshot in snapshots}

@@ -12,6 +12,14 @@ from .claims import (
     claim_withdraw,
     claims_release_for_right,
 )
+from .review import (
+    CLAIM_REJECTION_CODES,
+    ITEM_REJECTION_CODES,
+    claim_items_reject,
+    claim_items_take_down,
+    claim_reject,
+    claim_take,
+)
 from .vault import (
     AlreadyDecided,
     authorization_expire,
@@ -35,6 +43,8 @@ from .vault import (
 )
 
 __all__ = [
+    "CLAIM_REJECTION_CODES",
+    "ITEM_REJECTION_CODES",
     "AlreadyDecided",
     "LinksNotFileable",
     "TooManyLinks",
@@ -46,10 +56,14 @@ __all__ = [
     "authorizations_expire_due",
     "claim_draft_delete",
     "claim_item_withdraw",
+    "claim_items_reject",
+    "claim_items_take_down",
     "claim_provide_info",
+    "claim_reject",
     "claim_request_info",
     "claim_save_draft",
     "claim_submit",
+    "claim_take",
     "claim_withdraw",
     "claims_release_for_right",
     "complainant_register",

@@ -33,3 +33,29 @@ def record(
         to_state=str(after or ""),
         data=data or {},
     )
+
+
+def record_many(*, actor, verb: str, targets, before: str = "", after: str = "", data=None) -> int:
+    """One event per target in a single insert (a batch decision over hundreds of items)."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("audit.record_many() must be called inside the transaction of the change it records.")
+    targets = list(targets)
+    if not targets:
+        return 0
+    is_user = actor is not None and getattr(actor, "pk", None) is not None
+    content_type = ContentType.objects.get_for_model(targets[0])
+    AuditEvent.objects.bulk_create(
+        AuditEvent(
+            actor=actor if is_user else None,
+            actor_label=actor.email if is_user else "system",
+            verb=verb,
+            target_type=content_type,
+            target_id=str(target.pk),
+            target_label=str(target)[:300],
+            from_state=str(before or ""),
+            to_state=str(after or ""),
+            data=data or {},
+        )
+        for target in targets
+    )
+    return len(targets)

@@ -1,0 +1,256 @@
+"""Staff review: take a claim, decide its items singly or in batches, reject a whole claim.
+
+A takedown batch is one transaction: listings removed with snapshots, a violation on each seller's ledger (serious
+for counterfeits), the counter-notice deadline in business days, one notice per seller listing all of that seller's
+removed listings (never one per listing), and one notice to the complainant with every decision."""
+
+from collections import defaultdict
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from enforcement.selectors import policy_current
+from enforcement.services import violation_record
+from ipp_portal.audit.services import record, record_many
+from ipp_portal.errors import InvalidTransition, PortalError
+from ipp_portal.notifications.services import queue
+from listings.business_days import add_business_days
+from listings.services import listings_take_down
+
+from ..models import Claim, ClaimItem
+from ..reasons import BY_CODE
+
+ITEM_REJECTION_CODES = {
+    "not_infringing": "Not infringing on the evidence given",
+    "listing_not_found": "The listing could not be found",
+    "url_invalid": "The link does not identify a listing",
+    "right_scope": "The right does not cover these goods",
+    "other": "Other",
+}
+CLAIM_REJECTION_CODES = {
+    "identity_not_proven": "Identity not proven",
+    "ownership_not_proven": "Ownership of the right not proven",
+    "authorization_missing": "Authorization missing or insufficient",
+    "other": "Other",
+}
+REVIEWABLE = (Claim.Status.SUBMITTED, Claim.Status.IN_REVIEW)
+
+
+class AlreadyDecided(InvalidTransition):
+    code = "already_decided"
+
+
+def _lock_claim(claim_id: int) -> Claim:
+    return (
+        Claim.objects.select_for_update(of=("self",))
+        .select_related("complainant__user", "right", "site", "assigned_to")
+        .get(pk=claim_id)
+    )
+
+
+def _check_reviewable(claim: Claim) -> None:
+    if claim.status not in REVIEWABLE:
+        raise InvalidTransition(f"{claim.reference} is {claim.get_status_display().lower()}: nothing to decide now.")
+
+
+def _mark_reviewed(claim: Claim, reviewer, now) -> list[str]:
+    fields = []
+    if claim.status == Claim.Status.SUBMITTED:
+        claim.move_to(Claim.Status.IN_REVIEW)
+        fields.append("status")
+    if claim.assigned_to_id is None:
+        claim.assigned_to, claim.assigned_at = reviewer, now
+        fields += ["assigned_to", "assigned_at"]
+    if claim.first_reviewed_at is None:
+        claim.first_reviewed_at = now
+        fields.append("first_reviewed_at")
+    return fields
+
+
+@transaction.atomic
+def claim_take(*, claim_id: int, reviewer, force: bool = False) -> Claim:
+    """Assign the claim to the reviewer; others see who has it (a supervisor may take it over with ``force``)."""
+    claim = _lock_claim(claim_id)
+    _check_reviewable(claim)
+    if claim.assigned_to_id and claim.assigned_to_id != reviewer.pk and not force:
+        raise PortalError(f"{claim.assigned_to.email} has already taken {claim.reference}.", code="taken")
+    now = timezone.now()
+    before = claim.status
+    fields = _mark_reviewed(claim, reviewer, now)
+    claim.assigned_to, claim.assigned_at = reviewer, now
+    claim.save(update_fields=sorted({*fields, "assigned_to", "assigned_at"}))
+    record(actor=reviewer, verb="claim.taken", target=claim, before=before, after=claim.status)
+    return claim
+
+
+def _lock_pending_items(claim: Claim, item_ids) -> list[ClaimItem]:
+    items = list(
+        ClaimItem.objects.select_for_update(of=("self",))
+        .select_related("listing", "seller__user", "seller__site", "decided_by")
+        .filter(claim=claim, pk__in=list(item_ids))
+        .order_by("position")
+    )
+    if not items:
+        raise PortalError("Select at least one listing of this claim.", code="no_items")
+    decided = [item for item in items if item.status != ClaimItem.Status.PENDING]
+    if decided:
+        item = decided[0]
+        who = item.decided_by.email if item.decided_by_id else "the complainant (withdrawn)"
+        when = date_format(timezone.localtime(item.decided_at or item.withdrawn_at), "j M Y, H:i")
+        raise AlreadyDecided(
+            f"Listing #{item.position} was already decided ({item.get_status_display().lower()}) by {who} at {when} "
+            "UTC. Nothing in this batch was changed; reload the claim."
+        )
+    for item in items:
+        item.claim = claim  # labels and notices read the claim; it is already loaded and locked
+    return items
+
+
+def _settle(claim: Claim, fields: list[str]) -> None:
+    if not claim.items.filter(status=ClaimItem.Status.PENDING).exists() and claim.can_move_to(Claim.Status.DECIDED):
+        claim.move_to(Claim.Status.DECIDED)
+        fields.append("status")
+    if fields:
+        claim.save(update_fields=sorted(set(fields)))
+
+
+def _notify_complainant(claim: Claim, items: list[ClaimItem]) -> None:
+    queue(
+        recipient=claim.complainant.user,
+        template="complaints/claim_decisions",
+        context={
+            "reference": claim.reference,
+            "decisions": [
+                {"position": i.position, "url": i.url, "status": i.get_status_display(), "reason": i.decision_reason}
+                for i in items
+            ],
+            "path": reverse("complaints:claim-detail", args=[claim.pk]),
+        },
+        target=claim,
+    )
+
+
+@transaction.atomic
+def claim_items_take_down(*, claim_id: int, item_ids, reviewer) -> list[ClaimItem]:
+    """Take down the selected listings of a claim (one transaction for the batch)."""
+    claim = _lock_claim(claim_id)
+    items = _lock_pending_items(claim, item_ids)  # first: a decided item says who decided it and when
+    _check_reviewable(claim)
+    now = timezone.now()
+    fields = _mark_reviewed(claim, reviewer, now)
+    reason = BY_CODE.get(claim.reason_code)
+    severity = reason.severity if reason else "general"
+    snapshots = listings_take_down(
+        listing_ids=[item.listing_id for item in items],
+        actor=reviewer,
+        reason=f"{claim.reference}: {claim.reason_code}",
+    )
+    policy = policy_current(claim.site)
+    due_at = add_business_days(now, policy.counter_notice_business_days, site=claim.site)
+    for item in items:
+        item.violation = violation_record(
+            seller=item.seller, severity=severity, reference=str(item), occurred_at=now, actor=reviewer
+        )
+        item.move_to(ClaimItem.Status.REMOVED)
+        item.decided_by, item.decided_at, item.snapshot = reviewer, now, snapshots[item.listing_id]
+        item.counter_notice_due_at = due_at
+        item.decision_reason = reason.label if reason else ""
+    ClaimItem.objects.bulk_update(
+        items,
+        ["status", "decided_by", "decided_at", "snapshot", "violation", "counter_notice_due_at", "decision_reason"],
+    )
+    record_many(actor=reviewer, verb="claim_item.removed", targets=items, before="pending", after="removed")
+    by_seller: dict[int, list[ClaimItem]] = defaultdict(list)
+    for item in items:
+        by_seller[item.seller_id].append(item)
+    for seller_items in by_seller.values():
+        _notify_seller_of_takedown(claim, seller_items, due_at)
+    _notify_complainant(claim, items)
+    _settle(claim, fields)
+    return items
+
+
+def _notify_seller_of_takedown(claim: Claim, items: list[ClaimItem], due_at) -> None:
+    seller = items[0].seller
+    if seller.user_id is None:
+        return  # an imported store nobody has claimed: the ledger and the listing status still record it
+    complainant = claim.complainant
+    local_due = timezone.localtime(due_at, seller.site.tzinfo)
+    queue(
+        recipient=seller.user,
+        template="complaints/takedown_notice",
+        context={
+            "store": seller.store_name,
+            "site": seller.site.name,
+            "reference": claim.reference,
+            "listings": [{"title": i.listing.title, "url": i.url, "item": str(i)} for i in items],
+            "complainant": {
+                "name": complainant.legal_name,
+                "email": complainant.contact_email,
+                "phone": complainant.phone,
+                "address": complainant.postal_address,
+                "for_owner": claim.authorization.owner_name if claim.authorization_id else "",
+            },
+            "right": str(claim.right),
+            "reason": claim.reason.label if claim.reason else claim.reason_code,
+            "explanation": claim.explanation,
+            "due": f"{date_format(local_due, 'j F Y, H:i')} ({seller.site.timezone} time)",
+            "path": reverse("enforcement:standing"),
+        },
+        target=claim,
+    )
+
+
+@transaction.atomic
+def claim_items_reject(*, claim_id: int, item_ids, reviewer, code: str, note: str = "") -> list[ClaimItem]:
+    """Reject the selected listings with a reason code and a note the complainant reads."""
+    if code not in ITEM_REJECTION_CODES:
+        raise PortalError("Choose a reason for the rejection.", code="bad_code")
+    if code == "other" and not note.strip():
+        raise PortalError("Explain the rejection in the note: the complainant reads it.", code="note_required")
+    claim = _lock_claim(claim_id)
+    items = _lock_pending_items(claim, item_ids)  # first: a decided item says who decided it and when
+    _check_reviewable(claim)
+    now = timezone.now()
+    fields = _mark_reviewed(claim, reviewer, now)
+    text = ITEM_REJECTION_CODES[code] + (f": {note.strip()}" if note.strip() else "")
+    for item in items:
+        item.move_to(ClaimItem.Status.REJECTED)
+        item.decided_by, item.decided_at, item.rejection_code, item.decision_reason = reviewer, now, code, text
+    ClaimItem.objects.bulk_update(items, ["status", "decided_by", "decided_at", "rejection_code", "decision_reason"])
+    record_many(actor=reviewer, verb="claim_item.rejected", targets=items, before="pending", after="rejected",
+                data={"code": code, "note": note.strip()})  # fmt: skip
+    _notify_complainant(claim, items)
+    _settle(claim, fields)
+    return items
+
+
+@transaction.atomic
+def claim_reject(*, claim_id: int, reviewer, code: str, note: str = "") -> Claim:
+    """Reject the whole claim (identity, ownership or authorization not proven): every pending listing with it."""
+    if code not in CLAIM_REJECTION_CODES:
+        raise PortalError("Choose a reason for rejecting the claim.", code="bad_code")
+    claim = _lock_claim(claim_id)
+    _check_reviewable(claim)
+    pending = list(claim.items.filter(status=ClaimItem.Status.PENDING).values_list("pk", flat=True))
+    text = CLAIM_REJECTION_CODES[code] + (f": {note.strip()}" if note.strip() else "")
+    claim.rejection_code = code
+    claim.save(update_fields=["rejection_code"])
+    record(actor=reviewer, verb="claim.rejected", target=claim, before=claim.status, after="decided",
+           data={"code": code, "note": note.strip()})  # fmt: skip
+    if pending:
+        items = _lock_pending_items(claim, pending)
+        now = timezone.now()
+        fields = _mark_reviewed(claim, reviewer, now)
+        for item in items:
+            item.move_to(ClaimItem.Status.REJECTED)
+            item.decided_by, item.decided_at, item.rejection_code, item.decision_reason = reviewer, now, code, text
+        ClaimItem.objects.bulk_update(
+            items, ["status", "decided_by", "decided_at", "rejection_code", "decision_reason"]
+        )
+        record_many(actor=reviewer, verb="claim_item.rejected", targets=items, before="pending", after="rejected")
+        _notify_complainant(claim, items)
+        _settle(claim, fields)
+    return claim

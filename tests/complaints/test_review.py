@@ -1,0 +1,200 @@
+import threading
+import uuid
+
+import pytest
+from django.db import connection
+
+from complaints import services
+from complaints.models import Claim, ClaimItem
+from enforcement.models import Violation
+from ipp_portal.audit.models import AuditEvent
+from ipp_portal.errors import InvalidTransition, PortalError
+from ipp_portal.notifications.models import Notification
+from listings.models import Listing, ListingSnapshot, Site
+from tests.factories import ListingFactory, SellerFactory, UserFactory, make_complainant, make_right
+
+STATEMENTS = dict.fromkeys(
+    ("states_good_faith", "states_accuracy", "states_authority_under_perjury", "agrees_to_indemnify"), True
+)
+
+
+def file_claim(listings, reason_code="tm_counterfeit"):
+    complainant = make_complainant(legal_name="Acme Brands Ltd.", contact_email="ip@acme.example")
+    return services.claim_submit(
+        complainant=complainant, user=complainant.user, token=uuid.uuid4(), right=make_right(complainant),
+        site=Site.objects.get(code="alibaba"), reason_code=reason_code, explanation="Fakes.",
+        links_text="\n".join(listing.url for listing in listings), signature_name="A", ip="1.2.3.4",
+        statements=STATEMENTS,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def reviewer():
+    return UserFactory(is_staff=True, email="reviewer@staff.example")
+
+
+@pytest.mark.django_db
+def test_take_down_batch_removes_snapshots_records_violations_and_batches_notices(reviewer):
+    store_a, store_b = SellerFactory(store_name="Store A"), SellerFactory(store_name="Store B")
+    listings = [ListingFactory(seller=store_a), ListingFactory(seller=store_a), ListingFactory(seller=store_b)]
+    claim = file_claim(listings)
+    items = list(claim.items.order_by("position"))
+
+    services.claim_items_take_down(claim_id=claim.pk, item_ids=[i.pk for i in items], reviewer=reviewer)
+
+    claim.refresh_from_db()
+    assert claim.status == Claim.Status.DECIDED
+    assert set(Listing.objects.values_list("status", flat=True)) == {"removed"}
+    assert ListingSnapshot.objects.count() == 3
+    for item in ClaimItem.objects.all():
+        assert item.status == "removed"
+        assert item.violation.severity == "serious"  # counterfeit
+        assert item.violation.reference == str(item)
+        assert item.counter_notice_due_at > item.decided_at
+        assert item.snapshot.title == item.listing.title
+    notices_a = Notification.objects.filter(recipient=store_a.user, template="complaints/takedown_notice")
+    assert notices_a.count() == 1  # one per seller per batch, never one per listing
+    body = notices_a.get().body_text
+    assert "ip@acme.example" in body
+    assert "Acme Brands Ltd." in body
+    assert "counter-notice by" in body
+    assert Notification.objects.filter(recipient=store_b.user, template="complaints/takedown_notice").count() == 1
+    assert Notification.objects.filter(template="complaints/claim_decisions").count() == 1
+    assert AuditEvent.objects.filter(verb="claim_item.removed").count() == 3
+
+
+@pytest.mark.django_db
+def test_reject_with_code_and_note_the_complainant_reads(reviewer):
+    claim = file_claim([ListingFactory(), ListingFactory()])
+    first, _ = claim.items.order_by("position")
+
+    with pytest.raises(PortalError, match="Explain"):
+        services.claim_items_reject(claim_id=claim.pk, item_ids=[first.pk], reviewer=reviewer, code="other")
+    services.claim_items_reject(
+        claim_id=claim.pk, item_ids=[first.pk], reviewer=reviewer, code="not_infringing", note="Genuine, resold."
+    )
+
+    first.refresh_from_db()
+    assert (first.status, first.decision_reason) == (
+        "rejected",
+        "Not infringing on the evidence given: Genuine, resold.",
+    )
+    assert Claim.objects.get(pk=claim.pk).status == Claim.Status.IN_REVIEW  # one listing still pending
+    assert not Violation.objects.exists()
+    assert "Genuine, resold." in Notification.objects.get(template="complaints/claim_decisions").body_text
+
+
+@pytest.mark.django_db
+def test_deciding_an_already_decided_item_names_who_and_changes_nothing(reviewer):
+    other = UserFactory(is_staff=True, email="other@staff.example")
+    claim = file_claim([ListingFactory(), ListingFactory()])
+    first, second = claim.items.order_by("position")
+    services.claim_items_take_down(claim_id=claim.pk, item_ids=[first.pk], reviewer=reviewer)
+
+    with pytest.raises(InvalidTransition, match=r"reviewer@staff\.example"):
+        services.claim_items_reject(
+            claim_id=claim.pk, item_ids=[first.pk, second.pk], reviewer=other, code="not_infringing"
+        )
+
+    assert ClaimItem.objects.get(pk=second.pk).status == "pending"
+    assert Violation.objects.count() == 1
+
+
+@pytest.mark.django_db
+def test_reject_whole_claim(reviewer):
+    claim = file_claim([ListingFactory(), ListingFactory()])
+
+    services.claim_reject(claim_id=claim.pk, reviewer=reviewer, code="ownership_not_proven", note="Wrong owner")
+
+    assert set(claim.items.values_list("status", flat=True)) == {"rejected"}
+    assert Claim.objects.get(pk=claim.pk).status == Claim.Status.DECIDED
+    assert Listing.objects.filter(status="live").count() == 2
+
+
+@pytest.mark.django_db
+def test_take_shows_who_has_it(reviewer):
+    claim = file_claim([ListingFactory()])
+    other = UserFactory(is_staff=True)
+
+    services.claim_take(claim_id=claim.pk, reviewer=reviewer)
+    with pytest.raises(PortalError, match=r"reviewer@staff\.example has already taken"):
+        services.claim_take(claim_id=claim.pk, reviewer=other)
+
+    assert Claim.objects.get(pk=claim.pk).assigned_to == reviewer
+
+
+@pytest.mark.django_db
+def test_takedown_escalates_the_seller(reviewer):
+    seller = SellerFactory()
+    claim = file_claim([ListingFactory(seller=seller), ListingFactory(seller=seller)])
+
+    services.claim_items_take_down(
+        claim_id=claim.pk, item_ids=claim.items.values_list("pk", flat=True), reviewer=reviewer
+    )
+
+    seller.refresh_from_db()
+    assert seller.standing == "restricted"  # two serious violations: 12 points on alibaba.com
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_reviewers_deciding_the_same_item_at_once_make_one_decision():
+    reviewers = [UserFactory(is_staff=True), UserFactory(is_staff=True)]
+    claim = file_claim([ListingFactory()])
+    item = claim.items.get()
+    barrier = threading.Barrier(2)
+    outcomes = []
+
+    def decide(reviewer, take_down):
+        try:
+            barrier.wait()
+            if take_down:
+                services.claim_items_take_down(claim_id=claim.pk, item_ids=[item.pk], reviewer=reviewer)
+            else:
+                services.claim_items_reject(claim_id=claim.pk, item_ids=[item.pk], reviewer=reviewer, code="other",
+                                            note="no")  # fmt: skip
+            outcomes.append("ok")
+        except InvalidTransition as exc:
+            outcomes.append(exc.message)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=decide, args=(r, n == 0)) for n, r in enumerate(reviewers)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+
+    assert sorted(o == "ok" for o in outcomes) == [False, True]
+    assert any("already decided" in o for o in outcomes), outcomes
+    assert Violation.objects.count() <= 1
+    assert Notification.objects.filter(template="complaints/claim_decisions").count() == 1
+
+
+@pytest.mark.django_db
+def test_admin_review_page_and_batch_decisions(client):
+    staff = UserFactory(is_staff=True, is_superuser=True, email="boss@staff.example")
+    claim = file_claim([ListingFactory(title=f"Fake {n}") for n in range(3)])
+    first, second, third = claim.items.order_by("position")
+    client.force_login(staff)
+
+    queue = client.get("/admin/complaints/claim/", follow=True).content.decode()
+    page = client.get(f"/admin/complaints/claim/{claim.pk}/change/").content.decode()
+    client.post(f"/admin/complaints/claim/{claim.pk}/decide/", {"decision": "take"})
+    client.post(
+        f"/admin/complaints/claim/{claim.pk}/decide/", {"decision": "take_down", "items": [first.pk, second.pk]}
+    )
+    client.post(
+        f"/admin/complaints/claim/{claim.pk}/decide/",
+        {"decision": "reject_items", "items": [third.pk], "code": "not_infringing", "note": "Different logo"},
+    )
+    again = client.post(
+        f"/admin/complaints/claim/{claim.pk}/decide/", {"decision": "take_down", "items": [third.pk]}, follow=True
+    ).content.decode()
+
+    assert claim.reference in queue
+    assert "Fake 2" in page
+    assert "Take down selected" in page
+    assert list(claim.items.order_by("position").values_list("status", flat=True)) == ["removed", "removed", "rejected"]
+    assert "already decided" in again
+    assert Claim.objects.get(pk=claim.pk).assigned_to == staff
