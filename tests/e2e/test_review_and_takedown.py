@@ -1,0 +1,73 @@
+"""A reviewer takes a claim in the admin, takes down two listings and rejects one with a reason; the seller reads the
+notice with the complainant's contact details and the deadline; the complainant sees the decisions."""
+
+import re
+import uuid
+
+import pytest
+from playwright.sync_api import expect
+
+from complaints import services
+from listings.models import Listing, Site
+from tests.factories import ListingFactory, SellerFactory, UserFactory, make_complainant, make_right
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct horse battery staple"
+STATEMENTS = dict.fromkeys(
+    ("states_good_faith", "states_accuracy", "states_authority_under_perjury", "agrees_to_indemnify"), True
+)
+
+
+def sign_in(page, url, email, admin=False):
+    page.context.clear_cookies()
+    page.goto(f"{url}/admin/login/" if admin else f"{url}/accounts/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in" if admin else "Sign in").click()
+
+
+def test_review_take_down_and_both_sides_informed(live_server, page, shot):
+    holder = make_complainant(legal_name="Acme Brands Ltd.", contact_email="ip@acme.example", phone="+44 20 7946 0000")
+    seller = SellerFactory(store_name="Shenzhen Knockoffs")
+    listings = [ListingFactory(seller=seller, title=f"ACME earbuds copy {n}") for n in range(3)]
+    claim = services.claim_submit(
+        complainant=holder, user=holder.user, token=uuid.uuid4(), right=make_right(holder),
+        site=Site.objects.get(code="alibaba"), reason_code="tm_counterfeit", explanation="Fake logo.",
+        links_text="\n".join(listing.url for listing in listings), signature_name="Ada", ip="1.2.3.4",
+        statements=STATEMENTS,
+    )  # fmt: skip
+    staff = UserFactory(email="reviewer@staff.example", is_staff=True, is_superuser=True)
+
+    sign_in(page, live_server.url, staff.email, admin=True)
+    page.goto(f"{live_server.url}/admin/complaints/claim/")
+    page.get_by_role("link", name=claim.reference).click()
+    page.get_by_role("button", name="Take this claim").click()
+    expect(page.get_by_text("The claim is yours.")).to_be_visible()
+    page.get_by_label("Select listing 1").check()
+    page.get_by_label("Select listing 2").check()
+    shot("40-review-page")
+    page.get_by_role("button", name="Take down selected").click()
+    expect(page.get_by_text("2 listing(s) taken down")).to_be_visible()
+    page.get_by_label("Select listing 3").check()
+    page.get_by_label("Rejection reason (listings)").select_option(label="Not infringing on the evidence given")
+    page.get_by_label("Note or question (the complainant reads it)").fill("The logo differs from the registered mark.")
+    page.get_by_role("button", name="Reject selected").click()
+    expect(page.get_by_text("1 listing(s) rejected")).to_be_visible()
+
+    sign_in(page, live_server.url, seller.user.email)
+    page.get_by_role("link", name=re.compile("Inbox")).click()
+    page.get_by_role("button", name=re.compile("2 listings removed from Shenzhen Knockoffs")).click()
+    for text in ("ip@acme.example", "+44 20 7946 0000", "Acme Brands Ltd.", "counter-notice by", "ACME earbuds copy 1"):
+        expect(page.get_by_text(text, exact=False).first).to_be_visible()
+    shot("41-seller-notice")
+    page.get_by_role("link", name="Seller", exact=True).click()
+    expect(page.get_by_role("row", name=re.compile("ACME earbuds copy 0"))).to_contain_text("Removed")
+
+    sign_in(page, live_server.url, holder.user.email)
+    page.goto(f"{live_server.url}/rights/claims/{claim.pk}/")
+    expect(page.get_by_role("row", name=re.compile("ACME earbuds copy 2"))).to_contain_text("The logo differs")
+    expect(page.get_by_role("row", name=re.compile("ACME earbuds copy 0"))).to_contain_text("Listing removed")
+    shot("42-complainant-decisions")
+
+    assert sorted(Listing.objects.values_list("status", flat=True)) == ["live", "removed", "removed"]
