@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
+from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
@@ -269,6 +270,7 @@ class ClaimAdmin(admin.ModelAdmin):
     show_full_result_count = False
     paginator = EstimatedCountPaginator
     change_form_template = "admin/complaints/claim_review.html"
+    change_list_template = "admin/complaints/claim_queue.html"
 
     def get_queryset(self, request):
         # Annotate before ordering: the queue is ordered by age, then by size.
@@ -312,7 +314,8 @@ class ClaimAdmin(admin.ModelAdmin):
     def changelist_view(self, request, extra_context=None):
         if not request.GET and request.method == "GET":
             return HttpResponseRedirect(f"{request.path}?status__in=submitted,in_review")
-        return super().changelist_view(request, extra_context)
+        extra = {"levels": selectors.review_service_levels(), "sla_url": reverse("admin:complaints_claim_sla")}
+        return super().changelist_view(request, {**(extra_context or {}), **extra})
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         claim = self.get_object(request, object_id)
@@ -336,9 +339,21 @@ class ClaimAdmin(admin.ModelAdmin):
 
     def get_urls(self):
         return [
+            path("service-levels/", self.admin_site.admin_view(self.service_levels_view), name="complaints_claim_sla"),
             path("<int:pk>/decide/", self.admin_site.admin_view(self.decide_view), name="complaints_claim_decide"),
             *super().get_urls(),
         ]
+
+    def service_levels_view(self, request):
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        context = {
+            **self.admin_site.each_context(request),
+            "title": "Review service levels",
+            "opts": self.opts,
+            "levels": selectors.review_service_levels(),
+        }
+        return TemplateResponse(request, "admin/complaints/service_levels.html", context)
 
     def decide_view(self, request, pk: int):
         if request.method != "POST":

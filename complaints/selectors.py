@@ -311,3 +311,35 @@ def claim_conflicts(claim) -> dict[int, list]:
     for item in others:
         result.setdefault(item.listing_id, []).append(item)
     return result
+
+
+def review_service_levels(now=None) -> dict:
+    """Queue size, the oldest waiting claim, and the share of listings decided within 24 hours of the claim's
+    submission over the last 7 days (Alibaba reports 98 %)."""
+    from datetime import timedelta
+
+    from django.db.models import Count, DurationField, ExpressionWrapper, F, Min
+
+    from .models import Claim, ClaimItem
+
+    now = now or timezone.now()
+    queue = Claim.objects.filter(status__in=[Claim.Status.SUBMITTED, Claim.Status.IN_REVIEW])
+    queue_stats = queue.aggregate(claims=Count("id"), oldest=Min("submitted_at"))
+    pending_items = ClaimItem.objects.filter(claim__in=queue, status=ClaimItem.Status.PENDING).count()
+    decided = (
+        ClaimItem.objects.filter(decided_at__gte=now - timedelta(days=7), claim__submitted_at__isnull=False)
+        .annotate(took=ExpressionWrapper(F("decided_at") - F("claim__submitted_at"), output_field=DurationField()))
+        .aggregate(total=Count("id"), on_time=Count("id", filter=Q(took__lte=timedelta(hours=24))))
+    )
+    total = decided["total"] or 0
+    return {
+        "queue_claims": queue_stats["claims"] or 0,
+        "queue_items": pending_items,
+        "oldest_submitted_at": queue_stats["oldest"],
+        "oldest_age_hours": round((now - queue_stats["oldest"]).total_seconds() / 3600, 1)
+        if queue_stats["oldest"]
+        else None,
+        "decided_7d": total,
+        "decided_within_24h_7d": decided["on_time"] or 0,
+        "share_within_24h": round(100 * (decided["on_time"] or 0) / total, 1) if total else None,
+    }

@@ -198,3 +198,25 @@ def test_admin_review_page_and_batch_decisions(client):
     assert list(claim.items.order_by("position").values_list("status", flat=True)) == ["removed", "removed", "rejected"]
     assert "already decided" in again
     assert Claim.objects.get(pk=claim.pk).assigned_to == staff
+
+
+@pytest.mark.django_db
+def test_service_levels_count_the_queue_and_the_24_hour_share(admin_client, reviewer):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from complaints.selectors import review_service_levels
+
+    claim = file_claim([ListingFactory(), ListingFactory()])
+    late = file_claim([ListingFactory()])
+    Claim.objects.filter(pk=late.pk).update(submitted_at=timezone.now() - timedelta(hours=30))
+    services.claim_items_take_down(claim_id=claim.pk, item_ids=[claim.items.first().pk], reviewer=reviewer)
+    services.claim_items_take_down(claim_id=late.pk, item_ids=[late.items.get().pk], reviewer=reviewer)
+
+    levels = review_service_levels()
+    page = admin_client.get("/admin/complaints/claim/service-levels/").content.decode()
+
+    assert (levels["queue_claims"], levels["queue_items"]) == (1, 1)
+    assert (levels["decided_7d"], levels["decided_within_24h_7d"], levels["share_within_24h"]) == (2, 1, 50.0)
+    assert "50.0 %" in page
