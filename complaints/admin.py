@@ -390,3 +390,29 @@ class ClaimAdmin(admin.ModelAdmin):
         except PortalError as exc:
             messages.error(request, exc.message)
         return HttpResponseRedirect(reverse("admin:complaints_claim_change", args=[pk]))
+
+
+@admin.register(ClaimItem)
+class ClaimItemAdmin(admin.ModelAdmin):
+    """Every listing named in any claim: searchable by URL, listing id, seller or claim; read-only (decisions are
+    made on the claim's review page)."""
+
+    list_display = ["__str__", "external_id", "site", "seller", "status", "check_result", "decided_at"]
+    list_filter = ["status", "site", "check_result"]
+    search_fields = ["=external_id", "=claim__id", "seller__store_name"]
+    list_select_related = ["claim", "site", "seller"]
+    show_full_result_count = False
+    paginator = EstimatedCountPaginator
+    ordering = ["-id"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in ClaimItem._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
