@@ -220,3 +220,46 @@ def test_service_levels_count_the_queue_and_the_24_hour_share(admin_client, revi
     assert (levels["queue_claims"], levels["queue_items"]) == (1, 1)
     assert (levels["decided_7d"], levels["decided_within_24h_7d"], levels["share_within_24h"]) == (2, 1, 50.0)
     assert "50.0 %" in page
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_decision_racing_a_withdrawal_ends_in_one_consistent_state(reviewer):
+    claim = file_claim([ListingFactory(), ListingFactory()])
+    holder_user = claim.complainant.user
+    item_ids = list(claim.items.values_list("pk", flat=True))
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def take_down():
+        try:
+            barrier.wait()
+            services.claim_items_take_down(claim_id=claim.pk, item_ids=item_ids, reviewer=reviewer)
+        except (InvalidTransition, PortalError) as exc:
+            errors.append(exc.message)
+        finally:
+            connection.close()
+
+    def withdraw():
+        try:
+            barrier.wait()
+            services.claim_withdraw(claim_id=claim.pk, user=holder_user)
+        except (InvalidTransition, PortalError) as exc:
+            errors.append(exc.message)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=take_down), threading.Thread(target=withdraw)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(30)
+
+    claim.refresh_from_db()
+    statuses = set(claim.items.values_list("status", flat=True))
+    removed = Listing.objects.filter(status="removed").count()
+    assert len(errors) == 1
+    if statuses == {"withdrawn"}:  # the withdrawal came first: nothing was taken down
+        assert (claim.status, removed, Violation.objects.count()) == ("withdrawn", 0, 0)
+    else:  # the takedown came first: the decided claim could no longer be withdrawn
+        assert (statuses, claim.status, removed, Violation.objects.count()) == ({"removed"}, "decided", 2, 2)
