@@ -17,7 +17,7 @@ from ipp_portal.paginators import EstimatedCountPaginator
 
 from . import selectors, services
 from .forms import DecisionForm
-from .models import Authorization, Claim, ClaimItem, Complainant, IPRight, RightDocument
+from .models import Authorization, Claim, ClaimItem, Complainant, CounterNotice, IPRight, RightDocument
 
 
 class VerificationAdmin(admin.ModelAdmin):
@@ -380,6 +380,10 @@ class ClaimAdmin(admin.ModelAdmin):
                 messages.success(
                     request, "The complainant has been asked; the claim leaves the queue until they answer."
                 )
+            elif action == "reinstate_upheld":
+                for item_id in item_ids:
+                    services.claim_item_reinstate_upheld(item_id=item_id, supervisor=request.user, reason=note)
+                messages.success(request, f"{len(item_ids)} listing(s) reinstated; both sides have been told.")
             elif action == "reject_claim":
                 services.claim_reject(
                     claim_id=pk, reviewer=request.user, code=request.POST.get("claim_code", ""), note=note
@@ -416,3 +420,52 @@ class ClaimItemAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(CounterNotice)
+class CounterNoticeAdmin(admin.ModelAdmin):
+    """Disputed takedowns for staff, oldest first: reinstate (the platform's discretion, seed §5) or uphold."""
+
+    list_display = ["__str__", "seller", "status", "answer_due_at", "answered_at", "decision", "created_at"]
+    list_filter = ["status", "decision", "reason"]
+    list_select_related = ["claim", "seller"]
+    ordering = ["answer_due_at", "id"]
+    search_fields = ["=claim__id", "seller__store_name", "statement"]
+    show_full_result_count = False
+    change_form_template = "admin/complaints/counter_notice_review.html"
+
+    def get_readonly_fields(self, request, obj=None):
+        return [f.name for f in CounterNotice._meta.fields] + [
+            "items",
+            "documents",
+            "shared_documents",
+            "answer_documents",
+        ]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def changelist_view(self, request, extra_context=None):
+        if not request.GET and request.method == "GET":
+            return HttpResponseRedirect(f"{request.path}?status__in=rejected,no_answer")
+        return super().changelist_view(request, extra_context)
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        if request.method == "POST":
+            if not request.user.has_perm("complaints.change_claim"):
+                raise PermissionDenied
+            try:
+                services.counter_notice_decide(
+                    notice_id=int(object_id), reviewer=request.user, outcome=request.POST.get("outcome", ""),
+                    reason=request.POST.get("reason", ""),
+                )  # fmt: skip
+            except PortalError as exc:
+                messages.error(request, exc.message)
+            else:
+                messages.success(request, "Decided; both sides have been told.")
+                return HttpResponseRedirect(reverse("admin:complaints_counternotice_changelist"))
+            return HttpResponseRedirect(request.path)
+        return super().change_view(request, object_id, form_url, extra_context)

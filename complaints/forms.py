@@ -7,7 +7,7 @@ from ipp_portal.documents.forms import DocumentsFormMixin
 from listings.models import Site
 
 from .jurisdictions import JURISDICTIONS
-from .models import Authorization, Complainant, IPRight, RightDocument
+from .models import Authorization, ClaimItem, Complainant, CounterNotice, IPRight, RightDocument
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 
@@ -410,3 +410,42 @@ def _reasons_for(kind):
 class ClaimInfoForm(DocumentsFormMixin, forms.Form):
     documents_label = "Additional documents"
     answer = forms.CharField(label="Your answer", widget=forms.Textarea(attrs={"rows": 5}), required=False)
+
+
+class CounterNoticeForm(DocumentsFormMixin, forms.Form):
+    documents_label = "Evidence"
+    documents_help = "Invoices, the right holder's authorisation, your own registrations."
+
+    items = forms.ModelMultipleChoiceField(
+        queryset=ClaimItem.objects.none(), widget=forms.CheckboxSelectMultiple, label="Listings you dispute"
+    )
+    reason = forms.ChoiceField(choices=CounterNotice.Reason.choices, widget=forms.RadioSelect, label="Reason")
+    statement = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 6}), max_length=10_000, label="Why the removal was a mistake",
+        help_text="The rights holder reads this, and staff if they reject it.",
+    )  # fmt: skip
+    share_documents = forms.BooleanField(
+        required=False, initial=True, label="Let the rights holder see the documents I upload"
+    )
+    states_good_faith_mistake = forms.BooleanField(
+        label="Under penalty of perjury, I have a good-faith belief that the listings were removed as a result of a "
+        "mistake or misidentification.",
+    )
+    consents_to_jurisdiction = forms.BooleanField(
+        label="I consent to the jurisdiction of the courts where I am established, and accept service from the "
+        "rights holder who filed the claim.",
+    )
+    signature_name = forms.CharField(label="Signature: type your full name", max_length=200)
+    token = forms.UUIDField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, eligible, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["items"].queryset = eligible
+        self.fields["items"].label_from_instance = lambda i: f"#{i.position} {i.listing.title} ({i.external_id})"
+
+
+class CounterNoticeAnswerForm(DocumentsFormMixin, forms.Form):
+    documents_label = "Your evidence (when rejecting)"
+    answer = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}), required=False, label="Your reasons (required to reject)"
+    )

@@ -346,7 +346,7 @@ class ClaimItem(TransitionMixin, models.Model):
         Status.REMOVED: {Status.DISPUTED, Status.REINSTATED},
         Status.DISPUTED: {Status.REINSTATED, Status.STAFF_REVIEW},
         Status.STAFF_REVIEW: {Status.UPHELD, Status.REINSTATED},
-        Status.UPHELD: {Status.REINSTATED},
+        Status.UPHELD: {Status.REINSTATED, Status.DISPUTED},
         Status.REJECTED: set(),
         Status.WITHDRAWN: set(),
         Status.REINSTATED: set(),
@@ -382,6 +382,9 @@ class ClaimItem(TransitionMixin, models.Model):
         "enforcement.Violation", on_delete=models.PROTECT, related_name="claim_items", null=True, blank=True
     )
     counter_notice_due_at = models.DateTimeField(null=True, blank=True)
+    further_counter_notice_due_at = models.DateTimeField(null=True, blank=True)
+    counter_notice_count = models.PositiveSmallIntegerField(default=0)
+    reinstated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["claim", "position"]
@@ -399,3 +402,66 @@ class ClaimItem(TransitionMixin, models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+
+class CounterNotice(TransitionMixin, models.Model):
+    """A seller's counter-notification against removed listings of one claim (seed §5; DMCA §512(g))."""
+
+    class Reason(models.TextChoices):
+        AUTHORIZED_RESELLER = "authorized_reseller", "I am an authorised reseller or distributor"
+        GENUINE_GOODS = "genuine_goods", "The goods are genuine, bought from the right holder or its supply chain"
+        OWN_RIGHT = "own_right", "I hold my own right to what the listing shows"
+        NOT_INFRINGING = "not_infringing", "The listing does not infringe, or the wrong listing was named"
+        OTHER = "other", "Other"
+
+    class Status(models.TextChoices):
+        AWAITING_ANSWER = "awaiting_answer", "Waiting for the rights holder's answer"
+        ACCEPTED = "accepted", "Accepted by the rights holder"
+        REJECTED = "rejected", "Rejected by the rights holder: with staff"
+        NO_ANSWER = "no_answer", "No answer in time"
+        DECIDED = "decided", "Decided by staff"
+
+    TRANSITIONS = {
+        Status.AWAITING_ANSWER: {Status.ACCEPTED, Status.REJECTED, Status.NO_ANSWER},
+        Status.REJECTED: {Status.DECIDED},
+        Status.NO_ANSWER: {Status.DECIDED},
+        Status.ACCEPTED: set(),
+        Status.DECIDED: set(),
+    }
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="counter_notices")
+    seller = models.ForeignKey("listings.Seller", on_delete=models.PROTECT, related_name="counter_notices")
+    items = models.ManyToManyField(ClaimItem, related_name="counter_notices")
+    round = models.PositiveSmallIntegerField(default=1)
+    reason = models.CharField(max_length=30, choices=Reason.choices)
+    statement = models.TextField()
+    documents = models.ManyToManyField("documents.Document", related_name="+", blank=True)
+    shared_documents = models.ManyToManyField(
+        "documents.Document", related_name="+", blank=True, help_text="Documents the seller lets the rights holder see."
+    )
+    states_good_faith_mistake = models.BooleanField(default=False)
+    consents_to_jurisdiction = models.BooleanField(default=False)
+    signature_name = models.CharField(max_length=200)
+    signed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    signed_at = models.DateTimeField()
+    signer_ip_hash = models.CharField(max_length=64, blank=True)
+    submission_token = models.UUIDField(unique=True, editable=False)
+    status = models.CharField(max_length=20, choices=Status.choices, default=Status.AWAITING_ANSWER)
+    answer_due_at = models.DateTimeField(db_index=True)
+    answered_at = models.DateTimeField(null=True, blank=True)
+    answer = models.TextField(blank=True, help_text="The rights holder's reasons when rejecting.")
+    answer_documents = models.ManyToManyField("documents.Document", related_name="+", blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision = models.CharField(max_length=12, blank=True)
+    decision_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["status", "answer_due_at"], name="counternotice_due_idx")]
+
+    def __str__(self) -> str:
+        return f"Counter-notice {self.pk} on {self.claim.reference if self.claim_id else 'a claim'}"

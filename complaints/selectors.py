@@ -73,11 +73,14 @@ def ip_rights_with_conflict_flag(queryset: QuerySet[IPRight]) -> QuerySet[IPRigh
 
 
 def document_get_for_user(user, document_id: int) -> Document:
-    """A document the user may download: their own, or any for staff (later also the counter-party's shared
-    ones). Anything else raises DoesNotExist, shown as 404."""
+    """A document the user may download: their own; one a seller shared with them in a counter-notice on their
+    claim; any, for staff. Anything else raises DoesNotExist, shown as 404."""
+    from .models import CounterNotice
+
     documents = Document.objects.all()
     if not user.is_staff:
-        documents = documents.filter(uploaded_by=user)
+        shared_with_me = CounterNotice.objects.filter(claim__complainant__user=user, shared_documents=OuterRef("pk"))
+        documents = documents.filter(Q(uploaded_by=user) | Exists(shared_with_me))
     return documents.get(pk=document_id)
 
 

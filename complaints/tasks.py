@@ -13,3 +13,9 @@ def sweep_vault_expiry() -> dict[str, int]:
         "rights_expired": services.rights_expire_due(),
         "authorizations_expired": services.authorizations_expire_due(),
     }
+
+
+@shared_task(name="complaints.sweep_counter_notice_deadlines")
+def sweep_counter_notice_deadlines() -> int:
+    """Counter-notices unanswered past their deadline go to staff (or are reinstated where the policy says so)."""
+    return services.counter_notices_sweep_due()

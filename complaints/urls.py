@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views, views_claims
+from . import views, views_claims, views_disputes
 
 app_name = "complaints"
 urlpatterns = [
@@ -14,6 +14,8 @@ urlpatterns = [
     path("authorizations/letter-template.txt", views.authorization_letter_template, name="letter-template"),
     path("authorizations/<int:pk>/", views.authorization_detail, name="authorization-detail"),
     path("documents/<int:pk>/", views.document_download, name="document-download"),
+    path("counter-notices/", views_disputes.complainant_counter_notices, name="counter-notice-list"),
+    path("counter-notices/<int:pk>/", views_disputes.counter_notice_answer, name="counter-notice-answer"),
     path("claims/", views_claims.claim_list, name="claim-list"),
     path("claims/new/", views_claims.claim_new, name="claim-new"),
     path("claims/<int:pk>/", views_claims.claim_detail, name="claim-detail"),
@@ -25,3 +27,12 @@ urlpatterns = [
     path("claims/<int:pk>/answer/", views_claims.claim_provide_info, name="claim-provide-info"),
     path("claims/<int:pk>/delete/", views_claims.claim_draft_delete, name="claim-draft-delete"),
 ]
+
+# The seller's side of claims lives under /seller/ (included from ipp_portal.urls).
+seller_urlpatterns = (
+    [
+        path("", views_disputes.seller_notices, name="seller-notices"),
+        path("claims/<int:claim_id>/counter-notice/", views_disputes.counter_notice_new, name="counter-notice-new"),
+    ],
+    "complaints_seller",
+)

@@ -53,7 +53,19 @@ class Policy(models.Model):
         default=0, help_text="Serious violations established within this many days of each other are one strike."
     )
     expiry_days = models.PositiveSmallIntegerField(default=365, help_text="Violations expire after this many days.")
-    counter_notice_business_days = models.PositiveSmallIntegerField(default=3)
+    counter_notice_business_days = models.PositiveSmallIntegerField(
+        default=3, help_text="The first counter-notice is due within this many business days of the takedown notice."
+    )
+    further_counter_notice_business_days = models.PositiveSmallIntegerField(
+        default=27, help_text="Second and third counter-notices (after one was not upheld) within this many."
+    )
+    max_counter_notices = models.PositiveSmallIntegerField(default=3)
+    answer_business_days = models.PositiveSmallIntegerField(
+        default=3, help_text="The complainant answers a counter-notice within this many business days."
+    )
+    reinstate_on_silence = models.BooleanField(
+        default=False, help_text="If the complainant does not answer in time: reinstate (else: staff decide)."
+    )
     appeal_days = models.PositiveSmallIntegerField(default=180, help_text="At least 180 (DSA Art. 20: six months).")
     notes = models.TextField(blank=True, help_text="Where the values come from (the published rules).")
     created_at = models.DateTimeField(auto_now_add=True)

@@ -150,6 +150,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.sweep_pending_notifications",
         "schedule": crontab(minute="*"),
     },
+    "sweep-counter-notice-deadlines": {
+        "task": "complaints.sweep_counter_notice_deadlines",
+        "schedule": crontab(minute="*"),
+    },
     "sweep-standings": {
         "task": "enforcement.sweep_standings",
         "schedule": crontab(minute="*/5"),

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from complaints.urls import seller_urlpatterns as seller_notice_urls
+
 from . import views
 
 admin.site.site_header = "IPP Portal — staff"
@@ -14,6 +16,7 @@ urlpatterns = [
     path("accounts/", include("ipp_portal.accounts.urls")),
     path("inbox/", include("ipp_portal.notifications.urls")),
     path("seller/standing/", include("enforcement.urls")),
+    path("seller/notices/", include(seller_notice_urls)),
     path("seller/", include("listings.urls")),
     path("rights/", include("complaints.urls")),
     path("admin/", admin.site.urls),

@@ -183,3 +183,23 @@ def listings_take_down(*, listing_ids: list[int], actor, reason: str) -> dict[in
         data={"reason": reason},
     )
     return {snapshot.listing_id: snapshot for snapshot in snapshots}
+
+
+@transaction.atomic
+def listings_reinstate(*, listing_ids: list[int], actor, reason: str) -> int:
+    """Put removed listings back on sale (a successful counter-notice, a retraction, a staff decision)."""
+    listings = list(Listing.objects.select_for_update().filter(pk__in=listing_ids, status=Listing.Status.REMOVED))
+    for listing in listings:
+        listing.move_to(Listing.Status.REINSTATED)
+    Listing.objects.filter(pk__in=[listing.pk for listing in listings]).update(
+        status=Listing.Status.REINSTATED, updated_at=timezone.now()
+    )
+    record_many(
+        actor=actor,
+        verb="listing.reinstated",
+        targets=listings,
+        before="removed",
+        after=Listing.Status.REINSTATED,
+        data={"reason": reason},
+    )
+    return len(listings)

@@ -12,6 +12,16 @@ from .claims import (
     claim_withdraw,
     claims_release_for_right,
 )
+from .disputes import (
+    claim_item_reinstate_upheld,
+    claim_item_retract,
+    counter_notice_accept,
+    counter_notice_decide,
+    counter_notice_file,
+    counter_notice_reject,
+    counter_notice_window,
+    counter_notices_sweep_due,
+)
 from .review import (
     CLAIM_REJECTION_CODES,
     ITEM_REJECTION_CODES,
@@ -55,6 +65,8 @@ __all__ = [
     "authorization_verify",
     "authorizations_expire_due",
     "claim_draft_delete",
+    "claim_item_reinstate_upheld",
+    "claim_item_retract",
     "claim_item_withdraw",
     "claim_items_reject",
     "claim_items_take_down",
@@ -70,6 +82,12 @@ __all__ = [
     "complainant_reject",
     "complainant_update",
     "complainant_verify",
+    "counter_notice_accept",
+    "counter_notice_decide",
+    "counter_notice_file",
+    "counter_notice_reject",
+    "counter_notice_window",
+    "counter_notices_sweep_due",
     "ip_right_add_documents",
     "ip_right_expire",
     "ip_right_register",

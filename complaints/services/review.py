@@ -149,18 +149,22 @@ def claim_items_take_down(*, claim_id: int, item_ids, reviewer) -> list[ClaimIte
     )
     policy = policy_current(claim.site)
     due_at = add_business_days(now, policy.counter_notice_business_days, site=claim.site)
+    further_due_at = add_business_days(now, policy.further_counter_notice_business_days, site=claim.site)
     for item in items:
         item.violation = violation_record(
             seller=item.seller, severity=severity, reference=str(item), occurred_at=now, actor=reviewer
         )
         item.move_to(ClaimItem.Status.REMOVED)
         item.decided_by, item.decided_at, item.snapshot = reviewer, now, snapshots[item.listing_id]
-        item.counter_notice_due_at = due_at
+        item.counter_notice_due_at, item.further_counter_notice_due_at = due_at, further_due_at
         item.decision_reason = reason.label if reason else ""
     ClaimItem.objects.bulk_update(
         items,
-        ["status", "decided_by", "decided_at", "snapshot", "violation", "counter_notice_due_at", "decision_reason"],
-    )
+        [
+            "status", "decided_by", "decided_at", "snapshot", "violation", "counter_notice_due_at",
+            "further_counter_notice_due_at", "decision_reason",
+        ],
+    )  # fmt: skip
     record_many(actor=reviewer, verb="claim_item.removed", targets=items, before="pending", after="removed")
     by_seller: dict[int, list[ClaimItem]] = defaultdict(list)
     for item in items:

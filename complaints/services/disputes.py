@@ -1,0 +1,377 @@
+"""Counter-notices and what follows: the rights holder's answer, staff decisions, retraction, reinstatement, and
+the deadline engine (seed §5: members may counter-notify; rights holders may accept or reject; the platform may
+reinstate at its discretion)."""
+
+import uuid
+from collections.abc import Sequence
+from datetime import datetime
+
+from django.db import IntegrityError, transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from enforcement.selectors import policy_current
+from enforcement.services import violation_withdraw
+from ipp_portal.audit.services import record, record_many
+from ipp_portal.errors import DeadlinePassed, InvalidTransition, NotPermitted, PortalError
+from ipp_portal.notifications.services import queue
+from listings.business_days import add_business_days
+from listings.services import listings_reinstate
+
+from ..models import Claim, ClaimItem, CounterNotice
+from .claims import hash_ip
+
+S = ClaimItem.Status
+
+
+def _when(moment: datetime, site) -> str:
+    return f"{date_format(timezone.localtime(moment, site.tzinfo), 'j F Y, H:i')} ({site.timezone} time)"
+
+
+def _lock_items(item_ids) -> list[ClaimItem]:
+    return list(
+        ClaimItem.objects.select_for_update(of=("self",))
+        .select_related(
+            "claim__complainant__user", "claim__site", "seller__user", "seller__site", "listing", "violation"
+        )
+        .filter(pk__in=list(item_ids))
+        .order_by("position")
+    )
+
+
+def counter_notice_window(item: ClaimItem, now: datetime) -> tuple[bool, str]:
+    """May the seller counter-notify this item now? If not, what they can still do (Alibaba's windows)."""
+    site = item.seller.site
+    if item.status == S.REMOVED and item.counter_notice_count == 0:
+        if item.counter_notice_due_at and now > item.counter_notice_due_at:
+            return False, (
+                f"The window for a counter-notice on {item} closed on {_when(item.counter_notice_due_at, site)}. "
+                "The removal stands; you can still contact the rights holder directly or appeal the resulting action."
+            )
+        return True, ""
+    if item.status == S.UPHELD:
+        policy = policy_current(site)
+        if item.counter_notice_count >= policy.max_counter_notices:
+            return False, f"You have used all {policy.max_counter_notices} counter-notices for {item}."
+        if item.further_counter_notice_due_at and now > item.further_counter_notice_due_at:
+            return False, (
+                f"The window for a further counter-notice on {item} closed on "
+                f"{_when(item.further_counter_notice_due_at, site)}."
+            )
+        return True, ""
+    if item.status in (S.DISPUTED, S.STAFF_REVIEW):
+        return False, f"{item} already has a counter-notice being decided."
+    return False, f"{item} is {item.get_status_display().lower()}: there is nothing to counter."
+
+
+@transaction.atomic
+def counter_notice_file(
+    *,
+    user,
+    item_ids: Sequence[int],
+    reason: str,
+    statement: str,
+    signature_name: str,
+    ip: str,
+    token: uuid.UUID,
+    documents: Sequence = (),
+    shared_documents: Sequence = (),
+    states_good_faith_mistake: bool = False,
+    consents_to_jurisdiction: bool = False,
+) -> CounterNotice:
+    """The seller disputes removed listings of one claim; the rights holder is asked to answer by a deadline."""
+    existing = CounterNotice.objects.filter(submission_token=token).first()
+    if existing is not None:
+        return existing
+    items = _lock_items(item_ids)
+    if not items or any(item.seller.user_id != user.pk for item in items):
+        raise ClaimItem.DoesNotExist
+    if len({item.claim_id for item in items}) != 1:
+        raise PortalError("A counter-notice covers listings of one claim; file one per claim.", code="mixed_claims")
+    if reason not in CounterNotice.Reason.values:
+        raise PortalError("Choose the reason for your counter-notice.", code="no_reason")
+    if not statement.strip():
+        raise PortalError("Explain why the removal was a mistake.", code="no_statement")
+    if not (states_good_faith_mistake and consents_to_jurisdiction and signature_name.strip()):
+        raise PortalError("Tick both statements and sign with your full name.", code="unsworn")
+    now = timezone.now()
+    for item in items:
+        allowed, why = counter_notice_window(item, now)
+        if not allowed:
+            raise DeadlinePassed(why) if "closed" in why else InvalidTransition(why)
+    claim = Claim.objects.select_for_update(of=("self",)).select_related("site").get(pk=items[0].claim_id)
+    policy = policy_current(claim.site)
+    due = add_business_days(now, policy.answer_business_days, site=claim.site)
+    try:
+        with transaction.atomic():
+            notice = CounterNotice.objects.create(
+                claim=claim, seller=items[0].seller, round=max(i.counter_notice_count for i in items) + 1,
+                reason=reason, statement=statement.strip(), states_good_faith_mistake=True,
+                consents_to_jurisdiction=True, signature_name=signature_name.strip(), signed_by=user, signed_at=now,
+                signer_ip_hash=hash_ip(ip), submission_token=token, answer_due_at=due,
+            )  # fmt: skip
+    except IntegrityError:
+        return CounterNotice.objects.get(submission_token=token)
+    notice.items.set(items)
+    notice.documents.set(documents)
+    notice.shared_documents.set([d for d in shared_documents if d in set(documents)])
+    for item in items:
+        before = item.status
+        item.move_to(S.DISPUTED)
+        item.counter_notice_count += 1
+    ClaimItem.objects.bulk_update(items, ["status", "counter_notice_count"])
+    record(actor=user, verb="counter_notice.filed", target=notice, after=notice.status, data={"items": len(items)})
+    record_many(actor=user, verb="claim_item.disputed", targets=items, before=before, after=S.DISPUTED)
+    queue(
+        recipient=claim.complainant.user,
+        template="complaints/counter_notice_received",
+        context={
+            "reference": claim.reference, "store": items[0].seller.store_name, "items": [str(i) for i in items],
+            "reason": notice.get_reason_display(), "statement": notice.statement, "due": _when(due, claim.site),
+            "path": reverse("complaints:counter-notice-answer", args=[notice.pk]),
+        },
+        target=notice,
+    )  # fmt: skip
+    _tell_seller(notice, items, "Your counter-notice was sent", f"The rights holder has until {_when(due, claim.site)} "
+                 "to answer. If they accept, or do not answer, the listings come back or go to staff.")  # fmt: skip
+    return notice
+
+
+def _tell_seller(notice: CounterNotice, items: list[ClaimItem], subject: str, body: str) -> None:
+    seller = items[0].seller
+    if seller.user_id:
+        queue(
+            recipient=seller.user,
+            template="generic",
+            context={"subject": f"{notice.claim.reference}: {subject}", "body": body},
+            target=notice,
+        )
+
+
+def _tell_complainant(claim: Claim, subject: str, body: str, target) -> None:
+    queue(
+        recipient=claim.complainant.user,
+        template="generic",
+        context={"subject": f"{claim.reference}: {subject}", "body": body},
+        target=target,
+    )
+
+
+def _reinstate(items: list[ClaimItem], *, actor, reason: str, verb: str) -> None:
+    """Listing live again, the violation withdrawn (standing recomputed: restrictions lift), both sides told."""
+    now = timezone.now()
+    listings_reinstate(listing_ids=[i.listing_id for i in items], actor=actor, reason=reason)
+    for item in items:
+        before = item.status
+        item.move_to(S.REINSTATED)
+        item.reinstated_at, item.decision_reason = now, reason
+        if item.violation_id and item.violation.withdrawn_at is None:
+            violation_withdraw(violation=item.violation, reason=reason, actor=actor)
+    ClaimItem.objects.bulk_update(items, ["status", "reinstated_at", "decision_reason"])
+    record_many(actor=actor, verb=verb, targets=items, before=before, after=S.REINSTATED, data={"reason": reason})
+    listing_names = ", ".join(str(i) for i in items)
+    claim = items[0].claim
+    seller = items[0].seller
+    if seller.user_id:
+        queue(
+            recipient=seller.user,
+            template="generic",
+            context={"subject": f"{claim.reference}: listings reinstated",
+                     "body": f"Reinstated: {listing_names}. Reason: {reason} The violations are withdrawn."},
+            target=claim,
+        )  # fmt: skip
+    _tell_complainant(claim, "listings reinstated", f"Reinstated: {listing_names}. Reason: {reason}", claim)
+
+
+def _lock_notice_for_complainant(notice_id: int, user) -> CounterNotice:
+    notice = (
+        CounterNotice.objects.select_for_update(of=("self",))
+        .select_related("claim__complainant", "claim__site")
+        .filter(pk=notice_id)
+        .first()
+    )
+    if notice is None or notice.claim.complainant.user_id != user.pk:
+        raise CounterNotice.DoesNotExist
+    return notice
+
+
+@transaction.atomic
+def counter_notice_accept(*, notice_id: int, user) -> CounterNotice:
+    """The rights holder accepts the counter-notice: the listings are reinstated and the violations withdrawn."""
+    notice = _lock_notice_for_complainant(notice_id, user)
+    if notice.status != CounterNotice.Status.AWAITING_ANSWER:
+        raise InvalidTransition(f"This counter-notice is {notice.get_status_display().lower()}.")
+    if timezone.now() > notice.answer_due_at:
+        raise DeadlinePassed("The time to answer has passed; staff now decide.")
+    notice.move_to(CounterNotice.Status.ACCEPTED)
+    notice.answered_at = timezone.now()
+    notice.save(update_fields=["status", "answered_at"])
+    record(actor=user, verb="counter_notice.accepted", target=notice, before="awaiting_answer", after=notice.status)
+    items = [i for i in _lock_items(notice.items.values_list("pk", flat=True)) if i.status == S.DISPUTED]
+    if items:
+        _reinstate(
+            items, actor=user, reason="The rights holder accepted the counter-notice.", verb="claim_item.reinstated"
+        )
+    return notice
+
+
+@transaction.atomic
+def counter_notice_reject(*, notice_id: int, user, answer: str, documents: Sequence = ()) -> CounterNotice:
+    """The rights holder rejects the counter-notice with reasons (and evidence): staff decide."""
+    if not answer.strip():
+        raise PortalError("Give your reasons: staff and the seller read them.", code="no_reasons")
+    notice = _lock_notice_for_complainant(notice_id, user)
+    if notice.status != CounterNotice.Status.AWAITING_ANSWER:
+        raise InvalidTransition(f"This counter-notice is {notice.get_status_display().lower()}.")
+    if timezone.now() > notice.answer_due_at:
+        raise DeadlinePassed("The time to answer has passed; staff now decide.")
+    notice.move_to(CounterNotice.Status.REJECTED)
+    notice.answered_at, notice.answer = timezone.now(), answer.strip()
+    notice.save(update_fields=["status", "answered_at", "answer"])
+    notice.answer_documents.set(documents)
+    items = [i for i in _lock_items(notice.items.values_list("pk", flat=True)) if i.status == S.DISPUTED]
+    for item in items:
+        item.move_to(S.STAFF_REVIEW)
+    ClaimItem.objects.bulk_update(items, ["status"])
+    record(actor=user, verb="counter_notice.rejected", target=notice, before="awaiting_answer", after=notice.status)
+    record_many(actor=user, verb="claim_item.staff_review", targets=items, before=S.DISPUTED, after=S.STAFF_REVIEW)
+    if items:
+        _tell_seller(notice, items, "the rights holder rejected your counter-notice",
+                     f"Their reasons: {notice.answer} Staff now decide, and will tell you both.")  # fmt: skip
+    return notice
+
+
+def counter_notices_sweep_due(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Counter-notices unanswered past their deadline go to staff, or are reinstated where the site's policy says so.
+    Idempotent and batched; catches up after downtime."""
+    now = now or timezone.now()
+    moved = 0
+    while True:
+        ids = list(
+            CounterNotice.objects.filter(status=CounterNotice.Status.AWAITING_ANSWER, answer_due_at__lt=now)
+            .order_by("answer_due_at", "id")
+            .values_list("pk", flat=True)[:batch_size]
+        )
+        if not ids:
+            return moved
+        for pk in ids:
+            moved += _expire_one(pk, now)
+
+
+@transaction.atomic
+def _expire_one(notice_id: int, now: datetime) -> int:
+    notice = (
+        CounterNotice.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("claim__site", "claim__complainant__user")
+        .filter(pk=notice_id, status=CounterNotice.Status.AWAITING_ANSWER)
+        .first()
+    )
+    if notice is None:
+        return 0
+    notice.move_to(CounterNotice.Status.NO_ANSWER)
+    notice.save(update_fields=["status"])
+    record(actor=None, verb="counter_notice.no_answer", target=notice, before="awaiting_answer", after="no_answer")
+    items = [i for i in _lock_items(notice.items.values_list("pk", flat=True)) if i.status == S.DISPUTED]
+    if not items:
+        return 1
+    if policy_current(notice.claim.site).reinstate_on_silence:
+        notice.move_to(CounterNotice.Status.DECIDED)
+        notice.decision, notice.decided_at = "reinstate", now
+        notice.save(update_fields=["status", "decision", "decided_at"])
+        _reinstate(items, actor=None, reason="The rights holder did not answer the counter-notice in time.",
+                   verb="claim_item.reinstated")  # fmt: skip
+    else:
+        for item in items:
+            item.move_to(S.STAFF_REVIEW)
+        ClaimItem.objects.bulk_update(items, ["status"])
+        record_many(actor=None, verb="claim_item.staff_review", targets=items, before=S.DISPUTED, after=S.STAFF_REVIEW)
+        _tell_seller(
+            notice, items, "no answer from the rights holder", "They did not answer in time. Staff now decide."
+        )
+        _tell_complainant(notice.claim, "counter-notice unanswered", "You did not answer in time; staff now decide.",
+                          notice)  # fmt: skip
+    return 1
+
+
+@transaction.atomic
+def counter_notice_decide(*, notice_id: int, reviewer, outcome: str, reason: str) -> CounterNotice:
+    """Staff decide a disputed takedown: reinstate (the platform's discretion, seed §5) or uphold; both sides read
+    the reason."""
+    if outcome not in ("reinstate", "uphold"):
+        raise PortalError("Choose reinstate or uphold.", code="bad_outcome")
+    if not reason.strip():
+        raise PortalError("Give the reason: both sides read it.", code="no_reason")
+    notice = CounterNotice.objects.select_for_update(of=("self",)).select_related("claim").get(pk=notice_id)
+    if notice.status not in (CounterNotice.Status.REJECTED, CounterNotice.Status.NO_ANSWER):
+        raise InvalidTransition(f"This counter-notice is {notice.get_status_display().lower()}: nothing to decide.")
+    now = timezone.now()
+    notice.move_to(CounterNotice.Status.DECIDED)
+    notice.decided_by, notice.decided_at, notice.decision, notice.decision_reason = (
+        reviewer,
+        now,
+        outcome,
+        reason.strip(),
+    )
+    notice.save(update_fields=["status", "decided_by", "decided_at", "decision", "decision_reason"])
+    record(actor=reviewer, verb=f"counter_notice.{outcome}", target=notice, after=notice.status,
+           data={"reason": notice.decision_reason})  # fmt: skip
+    items = [i for i in _lock_items(notice.items.values_list("pk", flat=True)) if i.status == S.STAFF_REVIEW]
+    if not items:
+        return notice
+    if outcome == "reinstate":
+        _reinstate(
+            items, actor=reviewer, reason=f"Staff decision: {notice.decision_reason}", verb="claim_item.reinstated"
+        )
+    else:
+        for item in items:
+            item.move_to(S.UPHELD)
+            item.decision_reason = f"Removal upheld: {notice.decision_reason}"
+        ClaimItem.objects.bulk_update(items, ["status", "decision_reason"])
+        record_many(actor=reviewer, verb="claim_item.upheld", targets=items, before=S.STAFF_REVIEW, after=S.UPHELD)
+        further = items[0].further_counter_notice_due_at
+        until = _when(further, notice.claim.site) if further else "the window closes"
+        _tell_seller(
+            notice,
+            items,
+            "removal upheld",
+            f"Staff upheld the removal: {notice.decision_reason} You may send a further counter-notice with new "
+            f"evidence until {until}.",
+        )
+        _tell_complainant(notice.claim, "removal upheld", f"Staff upheld the removal: {notice.decision_reason}", notice)
+    return notice
+
+
+@transaction.atomic
+def claim_item_reinstate_upheld(*, item_id: int, supervisor, reason: str) -> ClaimItem:
+    """Only a supervisor reverses an upheld removal, with a reason."""
+    if not supervisor.has_perm("enforcement.change_action"):
+        raise NotPermitted("Only a supervisor can reinstate a listing whose removal was upheld.")
+    if not reason.strip():
+        raise PortalError("Give the reason: both sides read it.", code="no_reason")
+    items = _lock_items([item_id])
+    if not items or items[0].status != S.UPHELD:
+        raise InvalidTransition("Only a listing whose removal was upheld can be reinstated this way.")
+    _reinstate(items, actor=supervisor, reason=f"Supervisor decision: {reason.strip()}", verb="claim_item.reinstated")
+    return items[0]
+
+
+@transaction.atomic
+def claim_item_retract(*, item_id: int, user, reason: str = "") -> ClaimItem:
+    """The rights holder retracts a takedown (an error, a settlement): reinstated, violation withdrawn."""
+    items = _lock_items([item_id])
+    if not items or items[0].claim.complainant.user_id != user.pk:
+        raise ClaimItem.DoesNotExist
+    item = items[0]
+    if item.status not in (S.REMOVED, S.DISPUTED, S.STAFF_REVIEW, S.UPHELD):
+        raise InvalidTransition(f"This listing is {item.get_status_display().lower()}: there is nothing to retract.")
+    if item.status in (S.STAFF_REVIEW,):
+        item.status = S.DISPUTED  # a retraction settles the dispute before staff decide
+    if item.status == S.UPHELD:
+        item.status = S.STAFF_REVIEW
+    text = "The rights holder retracted the takedown." + (f" {reason.strip()}" if reason.strip() else "")
+    _reinstate([item], actor=user, reason=text, verb="claim_item.retracted")
+    CounterNotice.objects.filter(items=item, status=CounterNotice.Status.AWAITING_ANSWER).update(
+        status=CounterNotice.Status.ACCEPTED, answered_at=timezone.now()
+    )
+    return item

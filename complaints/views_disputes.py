@@ -1,0 +1,122 @@
+"""The seller's notices and counter-notices; the rights holder's answers."""
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_GET, require_http_methods
+
+from ipp_portal.accounts.throttle import client_ip
+from ipp_portal.errors import PortalError
+
+from . import services
+from .forms import CounterNoticeAnswerForm, CounterNoticeForm
+from .models import ClaimItem, CounterNotice
+from .selectors import COMPLAINANT_TIMELINE_VERBS
+
+
+@login_required
+@require_GET
+def seller_notices(request):
+    """Every claim item against the seller's stores, with who complained and the next deadline."""
+    items = list(
+        ClaimItem.objects.filter(seller__user=request.user)
+        .exclude(claim__status="draft")
+        .select_related("claim__complainant", "claim__right", "claim__authorization", "listing", "seller__site")
+        .order_by("-claim__submitted_at", "claim_id", "position")[:500]
+    )
+    now = timezone.now()
+    claims: dict[int, dict] = {}
+    for item in items:
+        item.can_counter, item.counter_why = services.counter_notice_window(item, now)
+        item.deadline = (
+            item.counter_notice_due_at if item.counter_notice_count == 0 else item.further_counter_notice_due_at
+        )
+        group = claims.setdefault(item.claim_id, {"claim": item.claim, "items": [], "can_counter": False})
+        group["items"].append(item)
+        group["can_counter"] |= item.can_counter
+    return render(request, "complaints/seller_notices.html", {"claims": list(claims.values()), "now": now})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def counter_notice_new(request, claim_id: int):
+    mine = ClaimItem.objects.filter(claim_id=claim_id, seller__user=request.user).select_related("listing", "seller")
+    if not mine.exists():
+        raise Http404
+    now = timezone.now()
+    eligible_ids = [i.pk for i in mine.select_related("seller__site") if services.counter_notice_window(i, now)[0]]
+    eligible = mine.filter(pk__in=eligible_ids).order_by("position")
+    form = CounterNoticeForm(
+        request.POST or None, request.FILES or None, user=request.user, eligible=eligible,
+        initial={"token": uuid.uuid4(), "items": eligible_ids},
+    )  # fmt: skip
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        documents = data.get("documents") or []
+        try:
+            services.counter_notice_file(
+                user=request.user, item_ids=[i.pk for i in data["items"]], reason=data["reason"],
+                statement=data["statement"], signature_name=data["signature_name"], ip=client_ip(request),
+                token=data["token"], documents=documents, shared_documents=documents if data["share_documents"] else [],
+                states_good_faith_mistake=data["states_good_faith_mistake"],
+                consents_to_jurisdiction=data["consents_to_jurisdiction"],
+            )  # fmt: skip
+        except (PortalError, ClaimItem.DoesNotExist) as exc:
+            form.add_error(None, getattr(exc, "message", "These listings cannot be counter-notified."))
+        else:
+            messages.success(
+                request, "Your counter-notice is sent. The rights holder must answer by the deadline shown."
+            )
+            return redirect("complaints_seller:seller-notices")
+    claim = mine.first().claim
+    return render(request, "complaints/counter_notice_form.html", {"form": form, "claim": claim, "eligible": eligible})
+
+
+@login_required
+@require_GET
+def complainant_counter_notices(request):
+    notices = (
+        CounterNotice.objects.filter(claim__complainant__user=request.user)
+        .select_related("claim", "seller")
+        .prefetch_related("items")
+        .order_by("status", "answer_due_at")
+    )
+    return render(request, "complaints/counter_notice_list.html", {"notices": notices})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def counter_notice_answer(request, pk: int):
+    notice = (
+        CounterNotice.objects.filter(pk=pk, claim__complainant__user=request.user)
+        .select_related("claim", "seller")
+        .prefetch_related("items__listing", "shared_documents")
+        .first()
+    )
+    if notice is None:
+        raise Http404
+    form = CounterNoticeAnswerForm(request.POST or None, request.FILES or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        try:
+            if request.POST.get("decision") == "accept":
+                services.counter_notice_accept(notice_id=notice.pk, user=request.user)
+                messages.success(request, "Accepted: the listings are reinstated and the seller is told.")
+            else:
+                services.counter_notice_reject(
+                    notice_id=notice.pk, user=request.user, answer=form.cleaned_data["answer"],
+                    documents=form.cleaned_data.get("documents") or [],
+                )  # fmt: skip
+                messages.success(request, "Rejected: staff now decide, and will tell you both.")
+        except PortalError as exc:
+            form.add_error(None, exc.message)
+        else:
+            return redirect("complaints:counter-notice-list")
+    return render(
+        request,
+        "complaints/counter_notice_answer.html",
+        {"notice": notice, "form": form, "verbs": COMPLAINANT_TIMELINE_VERBS},
+    )

@@ -1,0 +1,200 @@
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.contrib.auth.models import Group
+from django.utils import timezone
+
+from complaints import services
+from complaints.models import ClaimItem, CounterNotice
+from enforcement.models import Policy, Violation
+from ipp_portal.errors import DeadlinePassed, InvalidTransition, NotPermitted, PortalError
+from ipp_portal.notifications.models import Notification
+from listings.models import Listing, Seller, Site
+from tests.factories import ListingFactory, SellerFactory, UserFactory, make_complainant, make_document, make_right
+
+pytestmark = pytest.mark.django_db
+
+SWORN = {"states_good_faith_mistake": True, "consents_to_jurisdiction": True, "signature_name": "Lin Wei"}
+
+
+@pytest.fixture
+def reviewer():
+    return UserFactory(is_staff=True, email="reviewer@staff.example")
+
+
+@pytest.fixture
+def removed(reviewer):
+    """A seller with two listings taken down under one claim."""
+    seller = SellerFactory(store_name="Bright Audio")
+    holder = make_complainant()
+    claim = services.claim_submit(
+        complainant=holder, user=holder.user, token=uuid.uuid4(), right=make_right(holder),
+        site=Site.objects.get(code="alibaba"), reason_code="tm_counterfeit", explanation="Fakes",
+        links_text="\n".join(ListingFactory(seller=seller).url for _ in range(2)), signature_name="A",
+        ip="1.1.1.1", statements=dict.fromkeys(services.claims.STATEMENTS, True),
+    )  # fmt: skip
+    items = list(claim.items.order_by("position"))
+    services.claim_items_take_down(claim_id=claim.pk, item_ids=[i.pk for i in items], reviewer=reviewer)
+    return seller, holder, claim, [ClaimItem.objects.get(pk=i.pk) for i in items]
+
+
+def file(seller, items, **extra):
+    fields = {"reason": "genuine_goods", "statement": "Bought from ACME.", **SWORN, **extra}
+    return services.counter_notice_file(
+        user=seller.user, item_ids=[i.pk for i in items], ip="2.2.2.2", token=uuid.uuid4(), **fields
+    )
+
+
+def test_counter_notice_then_acceptance_reinstates_and_withdraws_violations(removed):
+    seller, holder, _claim, items = removed
+    assert Seller.objects.get(pk=seller.pk).standing == "restricted"
+
+    notice = file(seller, items)
+    assert set(ClaimItem.objects.values_list("status", flat=True)) == {"disputed"}
+    assert (
+        Notification.objects.filter(recipient=holder.user, template="complaints/counter_notice_received").count() == 1
+    )
+    services.counter_notice_accept(notice_id=notice.pk, user=holder.user)
+
+    assert set(ClaimItem.objects.values_list("status", flat=True)) == {"reinstated"}
+    assert set(Listing.objects.values_list("status", flat=True)) == {"reinstated"}
+    assert Violation.objects.filter(withdrawn_at__isnull=True).count() == 0
+    assert Seller.objects.get(pk=seller.pk).standing == "good"  # the restriction lifted with the violations
+
+
+def test_rejection_goes_to_staff_who_uphold_and_a_second_counter_notice_is_allowed(removed, reviewer):
+    seller, holder, _claim, items = removed
+    notice = file(seller, items[:1])
+
+    with pytest.raises(PortalError, match="reasons"):
+        services.counter_notice_reject(notice_id=notice.pk, user=holder.user, answer=" ")
+    services.counter_notice_reject(notice_id=notice.pk, user=holder.user, answer="Serial numbers are fake.")
+    assert ClaimItem.objects.get(pk=items[0].pk).status == "staff_review"
+    services.counter_notice_decide(notice_id=notice.pk, reviewer=reviewer, outcome="uphold", reason="Fake serials.")
+
+    item = ClaimItem.objects.get(pk=items[0].pk)
+    assert item.status == "upheld"
+    second = file(seller, [item], statement="New invoice attached.")
+    assert second.round == 2
+    assert ClaimItem.objects.get(pk=item.pk).status == "disputed"
+
+
+def test_late_fourth_and_foreign_counter_notices_are_refused(removed):
+    seller, _holder, _claim, items = removed
+    ClaimItem.objects.filter(pk=items[0].pk).update(counter_notice_due_at=timezone.now() - timedelta(minutes=1))
+
+    with pytest.raises(DeadlinePassed, match="closed"):
+        file(seller, items[:1])
+    with pytest.raises(ClaimItem.DoesNotExist):
+        services.counter_notice_file(
+            user=UserFactory(), item_ids=[items[1].pk], reason="other", statement="x", ip="1", token=uuid.uuid4(),
+            **SWORN,
+        )  # fmt: skip
+    ClaimItem.objects.filter(pk=items[1].pk).update(status="upheld", counter_notice_count=3)
+    with pytest.raises(InvalidTransition, match="all 3 counter-notices"):
+        file(seller, items[1:])
+    assert not CounterNotice.objects.exists()
+
+
+def test_unsworn_counter_notice_is_refused(removed):
+    seller, _, _, items = removed
+
+    with pytest.raises(PortalError, match="Tick both statements"):
+        file(seller, items, consents_to_jurisdiction=False)
+    assert not CounterNotice.objects.exists()
+
+
+def test_silence_goes_to_staff_and_the_sweep_is_idempotent(removed):
+    seller, holder, _claim, items = removed
+    notice = file(seller, items)
+    later = notice.answer_due_at + timedelta(minutes=1)
+
+    assert services.counter_notices_sweep_due(now=later) == 1
+    assert services.counter_notices_sweep_due(now=later) == 0
+
+    assert CounterNotice.objects.get(pk=notice.pk).status == "no_answer"
+    assert set(ClaimItem.objects.values_list("status", flat=True)) == {"staff_review"}
+    with pytest.raises(InvalidTransition):
+        services.counter_notice_accept(notice_id=notice.pk, user=holder.user)
+
+
+def test_silence_reinstates_where_the_site_policy_says_so(removed):
+    seller, _holder, _claim, items = removed
+    Policy.objects.filter(site__code="alibaba", is_current=True).update(reinstate_on_silence=True)
+    notice = file(seller, items)
+
+    services.counter_notices_sweep_due(now=notice.answer_due_at + timedelta(seconds=1))
+
+    assert set(ClaimItem.objects.values_list("status", flat=True)) == {"reinstated"}
+
+
+def test_answer_deadline_counts_business_days(removed):
+    seller, _, _, items = removed
+
+    notice = file(seller, items)
+
+    local = timezone.localtime(notice.answer_due_at, seller.site.tzinfo)
+    assert local.weekday() < 5
+    assert notice.answer_due_at - notice.signed_at >= timedelta(days=3)
+
+
+def test_retraction_reinstates_and_withdraws(removed):
+    seller, holder, _claim, items = removed
+
+    services.claim_item_retract(item_id=items[0].pk, user=holder.user, reason="Settled with the seller.")
+
+    item = ClaimItem.objects.get(pk=items[0].pk)
+    assert item.status == "reinstated"
+    assert item.listing.status == "reinstated"
+    assert item.violation.withdrawn_at is not None
+    with pytest.raises(ClaimItem.DoesNotExist):
+        services.claim_item_retract(item_id=items[1].pk, user=seller.user)
+
+
+def test_only_a_supervisor_reinstates_an_upheld_removal(removed, reviewer):
+    seller, holder, _claim, items = removed
+    notice = file(seller, items[:1])
+    services.counter_notice_reject(notice_id=notice.pk, user=holder.user, answer="No")
+    services.counter_notice_decide(notice_id=notice.pk, reviewer=reviewer, outcome="uphold", reason="Fake")
+    supervisor = UserFactory(is_staff=True)
+    supervisor.groups.add(Group.objects.get(name="Supervisor"))
+
+    with pytest.raises(NotPermitted):
+        services.claim_item_reinstate_upheld(item_id=items[0].pk, supervisor=reviewer, reason="x")
+    services.claim_item_reinstate_upheld(item_id=items[0].pk, supervisor=supervisor, reason="New evidence")
+
+    assert ClaimItem.objects.get(pk=items[0].pk).status == "reinstated"
+
+
+def test_shared_documents_are_visible_to_the_rights_holder_and_no_one_else(client, removed):
+    seller, holder, _claim, items = removed
+    shared, private = make_document(seller.user, "invoice.pdf"), make_document(seller.user, "private.pdf")
+    file(seller, items, documents=[shared, private], shared_documents=[shared])
+
+    client.force_login(holder.user)
+    assert client.get(f"/rights/documents/{shared.pk}/").status_code == 200
+    assert client.get(f"/rights/documents/{private.pk}/").status_code == 404
+    client.force_login(UserFactory())
+    assert client.get(f"/rights/documents/{shared.pk}/").status_code == 404
+
+
+def test_seller_notices_page_and_counter_notice_form(client, removed):
+    seller, _holder, claim, items = removed
+    client.force_login(seller.user)
+
+    page = client.get("/seller/notices/").content.decode()
+    form = client.get(f"/seller/notices/claims/{claim.pk}/counter-notice/").content.decode()
+    response = client.post(
+        f"/seller/notices/claims/{claim.pk}/counter-notice/",
+        {"items": [items[0].pk], "reason": "genuine_goods", "statement": "Genuine.", "states_good_faith_mistake": "on",
+         "consents_to_jurisdiction": "on", "signature_name": "Lin Wei", "token": str(uuid.uuid4())},
+    )  # fmt: skip
+
+    assert claim.complainant.contact_email in page
+    assert "Counter-notice by" in page
+    assert "Listings you dispute" in form
+    assert response.status_code == 302
+    assert ClaimItem.objects.get(pk=items[0].pk).status == "disputed"
+    client.force_login(UserFactory())
+    assert client.get(f"/seller/notices/claims/{claim.pk}/counter-notice/").status_code == 404
