@@ -1,0 +1,119 @@
+"""The whole loop in the browser: staff take down, the seller counter-notifies, the rights holder accepts and the
+listing is live again with the violation withdrawn; and the path where the rights holder stays silent and staff
+uphold the removal."""
+
+import re
+import uuid
+from datetime import timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from complaints import services
+from complaints.models import ClaimItem, CounterNotice
+from listings.models import Listing, Site
+from tests.factories import ListingFactory, SellerFactory, UserFactory, make_complainant, make_right
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+PASSWORD = "correct horse battery staple"
+
+
+def sign_in(page, url, email, admin=False):
+    page.context.clear_cookies()
+    page.goto(f"{url}/admin/login/" if admin else f"{url}/accounts/login/")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in" if admin else "Sign in").click()
+
+
+def file_claim(holder, listing):
+    return services.claim_submit(
+        complainant=holder, user=holder.user, token=uuid.uuid4(), right=make_right(holder),
+        site=Site.objects.get(code="alibaba"), reason_code="tm_unauthorized_use", explanation="Uses our mark.",
+        links_text=listing.url, signature_name="Ada", ip="1.2.3.4",
+        statements=dict.fromkeys(services.claims.STATEMENTS, True),
+    )  # fmt: skip
+
+
+def take_down_in_admin(page, url, staff, claim):
+    sign_in(page, url, staff.email, admin=True)
+    page.goto(f"{url}/admin/complaints/claim/{claim.pk}/change/")
+    page.get_by_label("Select listing 1").check()
+    page.get_by_role("button", name="Take down selected").click()
+    expect(page.get_by_text("1 listing(s) taken down")).to_be_visible()
+
+
+def counter_notify(page, url, seller):
+    sign_in(page, url, seller.user.email)
+    page.get_by_role("link", name="Notices").click()
+    expect(page.get_by_text("Counter-notice by")).to_be_visible()
+    page.get_by_role("link", name="Send a counter-notice").click()
+    page.get_by_label("I am an authorised reseller or distributor").check()
+    page.get_by_label("Why the removal was a mistake").fill("We are ACME's authorised distributor; contract attached.")
+    page.get_by_label(re.compile("good-faith belief that the listings were removed")).check()
+    page.get_by_label(re.compile("consent to the jurisdiction")).check()
+    page.get_by_label("Signature: type your full name").fill("Lin Wei")
+    page.get_by_role("button", name="Send the counter-notice").click()
+    expect(page.get_by_text("Your counter-notice is sent.")).to_be_visible()
+
+
+def test_counter_notice_accepted_puts_the_listing_back(live_server, page, shot):
+    holder = make_complainant(legal_name="Acme Brands Ltd.")
+    seller = SellerFactory(store_name="Bright Audio")
+    listing = ListingFactory(seller=seller, title="Earbuds compatible with ACME")
+    claim = file_claim(holder, listing)
+    staff = UserFactory(email="reviewer@staff.example", is_staff=True, is_superuser=True)
+
+    take_down_in_admin(page, live_server.url, staff, claim)
+    counter_notify(page, live_server.url, seller)
+    shot("50-counter-notice-sent")
+
+    sign_in(page, live_server.url, holder.user.email)
+    page.get_by_role("link", name=re.compile("Inbox")).click()
+    expect(page.get_by_role("button", name=re.compile("counter-notice from Bright Audio"))).to_be_visible()
+    page.goto(f"{live_server.url}/rights/counter-notices/")
+    page.get_by_role("link", name=claim.reference).click()
+    expect(page.get_by_text("authorised distributor")).to_be_visible()
+    shot("51-answer-page")
+    page.get_by_role("button", name="Accept: reinstate the listings").click()
+    expect(page.get_by_text("Accepted: the listings are reinstated")).to_be_visible()
+
+    sign_in(page, live_server.url, seller.user.email)
+    page.get_by_role("link", name="Seller", exact=True).click()
+    expect(page.get_by_role("row", name=re.compile("Earbuds compatible with ACME"))).to_contain_text("Reinstated")
+    page.get_by_role("link", name="Standing").click()
+    expect(page.get_by_text("Withdrawn").first).to_be_visible()
+    expect(page.get_by_text("In good standing")).to_be_visible()
+    shot("52-standing-after-reinstatement")
+
+    assert Listing.objects.get(pk=listing.pk).status == "reinstated"
+
+
+def test_silent_rights_holder_and_staff_uphold(live_server, page, shot):
+    holder = make_complainant(legal_name="Acme Brands Ltd.")
+    seller = SellerFactory(store_name="Bright Audio")
+    listing = ListingFactory(seller=seller)
+    claim = file_claim(holder, listing)
+    staff = UserFactory(email="reviewer@staff.example", is_staff=True, is_superuser=True)
+
+    take_down_in_admin(page, live_server.url, staff, claim)
+    counter_notify(page, live_server.url, seller)
+    notice = CounterNotice.objects.get()
+    services.counter_notices_sweep_due(now=notice.answer_due_at + timedelta(minutes=1))  # the beat sweep, later
+
+    sign_in(page, live_server.url, staff.email, admin=True)
+    page.goto(f"{live_server.url}/admin/complaints/counternotice/")
+    page.get_by_role("link", name=re.compile(f"Counter-notice {notice.pk}")).click()
+    page.get_by_label("Outcome").select_option(label="Uphold the removal")
+    page.get_by_label("Reason (both sides read it)").fill("No authorisation from ACME was shown.")
+    page.get_by_role("button", name="Decide").click()
+    expect(page.get_by_text("Decided; both sides have been told.")).to_be_visible()
+
+    sign_in(page, live_server.url, seller.user.email)
+    page.get_by_role("link", name="Notices").click()
+    expect(page.get_by_text("Removal upheld: No authorisation from ACME was shown.")).to_be_visible()
+    shot("53-upheld")
+
+    assert ClaimItem.objects.get().status == "upheld"
+    assert Listing.objects.get(pk=listing.pk).status == "removed"
