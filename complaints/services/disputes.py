@@ -11,11 +11,12 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 
+from enforcement.models import Policy
 from enforcement.selectors import policy_current
 from enforcement.services import violation_withdraw
 from ipp_portal.audit.services import record, record_many
 from ipp_portal.errors import DeadlinePassed, InvalidTransition, NotPermitted, PortalError
-from ipp_portal.notifications.services import queue
+from ipp_portal.notifications.services import queue, queue_many
 from listings.business_days import add_business_days
 from listings.services import listings_reinstate
 
@@ -242,56 +243,74 @@ def counter_notice_reject(*, notice_id: int, user, answer: str, documents: Seque
     return notice
 
 
-def counter_notices_sweep_due(*, now: datetime | None = None, batch_size: int = 500) -> int:
+def counter_notices_sweep_due(*, now: datetime | None = None, batch_size: int = 1000) -> int:
     """Counter-notices unanswered past their deadline go to staff, or are reinstated where the site's policy says so.
-    Idempotent and batched; catches up after downtime."""
+    Batched (a fixed number of queries per batch for the staff path), idempotent, and catches up after downtime."""
     now = now or timezone.now()
     moved = 0
     while True:
-        ids = list(
-            CounterNotice.objects.filter(status=CounterNotice.Status.AWAITING_ANSWER, answer_due_at__lt=now)
-            .order_by("answer_due_at", "id")
-            .values_list("pk", flat=True)[:batch_size]
-        )
-        if not ids:
-            return moved
-        for pk in ids:
-            moved += _expire_one(pk, now)
+        with transaction.atomic():
+            batch = list(
+                CounterNotice.objects.select_for_update(of=("self",), skip_locked=True)
+                .filter(status=CounterNotice.Status.AWAITING_ANSWER, answer_due_at__lt=now)
+                .select_related("claim__site", "claim__complainant__user", "seller__user")
+                .order_by("answer_due_at", "id")[:batch_size]
+            )
+            if not batch:
+                return moved
+            reinstating = {
+                site_id for site_id in {n.claim.site_id for n in batch}
+                if Policy.objects.filter(site_id=site_id, is_current=True, reinstate_on_silence=True).exists()
+            }  # fmt: skip
+            to_staff = [n for n in batch if n.claim.site_id not in reinstating]
+            _to_staff(to_staff)
+            for notice in (n for n in batch if n.claim.site_id in reinstating):
+                _silence_reinstates(notice, now)
+            moved += len(batch)
+
+
+def _to_staff(notices: list[CounterNotice]) -> None:
+    """The staff path in set-based statements: notices, their disputed items, audit rows and notices in bulk."""
+    if not notices:
+        return
+    ids = [n.pk for n in notices]
+    CounterNotice.objects.filter(pk__in=ids).update(status=CounterNotice.Status.NO_ANSWER)
+    items = list(
+        ClaimItem.objects.filter(counter_notices__in=ids, status=S.DISPUTED).select_related("claim").distinct()
+    )
+    ClaimItem.objects.filter(pk__in=[i.pk for i in items]).update(status=S.STAFF_REVIEW)
+    record_many(
+        actor=None, verb="counter_notice.no_answer", targets=notices, before="awaiting_answer", after="no_answer"
+    )
+    record_many(actor=None, verb="claim_item.staff_review", targets=items, before=S.DISPUTED, after=S.STAFF_REVIEW)
+    messages = []
+    for notice in notices:
+        reference = notice.claim.reference
+        messages.append(
+            {"recipient": notice.claim.complainant.user, "template": "generic", "target": notice,
+             "context": {"subject": f"{reference}: counter-notice unanswered",
+                         "body": "You did not answer the counter-notice in time; staff now decide."}}
+        )  # fmt: skip
+        if notice.seller.user_id:
+            messages.append(
+                {"recipient": notice.seller.user, "template": "generic", "target": notice,
+                 "context": {"subject": f"{reference}: no answer from the rights holder",
+                             "body": "They did not answer your counter-notice in time. Staff now decide."}}
+            )  # fmt: skip
+    queue_many(messages)
 
 
 @transaction.atomic
-def _expire_one(notice_id: int, now: datetime) -> int:
-    notice = (
-        CounterNotice.objects.select_for_update(of=("self",), skip_locked=True)
-        .select_related("claim__site", "claim__complainant__user")
-        .filter(pk=notice_id, status=CounterNotice.Status.AWAITING_ANSWER)
-        .first()
-    )
-    if notice is None:
-        return 0
+def _silence_reinstates(notice: CounterNotice, now: datetime) -> None:
     notice.move_to(CounterNotice.Status.NO_ANSWER)
-    notice.save(update_fields=["status"])
-    record(actor=None, verb="counter_notice.no_answer", target=notice, before="awaiting_answer", after="no_answer")
+    notice.move_to(CounterNotice.Status.DECIDED)
+    notice.decision, notice.decided_at = "reinstate", now
+    notice.save(update_fields=["status", "decision", "decided_at"])
+    record(actor=None, verb="counter_notice.no_answer", target=notice, before="awaiting_answer", after="decided")
     items = [i for i in _lock_items(notice.items.values_list("pk", flat=True)) if i.status == S.DISPUTED]
-    if not items:
-        return 1
-    if policy_current(notice.claim.site).reinstate_on_silence:
-        notice.move_to(CounterNotice.Status.DECIDED)
-        notice.decision, notice.decided_at = "reinstate", now
-        notice.save(update_fields=["status", "decision", "decided_at"])
+    if items:
         _reinstate(items, actor=None, reason="The rights holder did not answer the counter-notice in time.",
                    verb="claim_item.reinstated")  # fmt: skip
-    else:
-        for item in items:
-            item.move_to(S.STAFF_REVIEW)
-        ClaimItem.objects.bulk_update(items, ["status"])
-        record_many(actor=None, verb="claim_item.staff_review", targets=items, before=S.DISPUTED, after=S.STAFF_REVIEW)
-        _tell_seller(
-            notice, items, "no answer from the rights holder", "They did not answer in time. Staff now decide."
-        )
-        _tell_complainant(notice.claim, "counter-notice unanswered", "You did not answer in time; staff now decide.",
-                          notice)  # fmt: skip
-    return 1
 
 
 @transaction.atomic

@@ -76,6 +76,37 @@ def queue(
     return notification
 
 
+def queue_many(notices: list[dict[str, Any]]) -> list[Notification]:
+    """Queue many notices in one insert (a sweep over thousands of rows); each dict takes ``queue``'s arguments
+    except ``dedupe_key``. Delivered after commit like every other notice."""
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("notifications.queue_many() must run inside the transaction of the change it reports.")
+    now = timezone.now()
+    rows = []
+    for notice in notices:
+        context = notice.get("context") or {}
+        subject, text, html = _render(notice["template"], context)
+        target = notice.get("target")
+        rows.append(
+            Notification(
+                recipient=notice["recipient"],
+                template=notice["template"],
+                context=context,
+                subject=subject,
+                body_text=text,
+                body_html=html,
+                is_sensitive=notice.get("is_sensitive", False),
+                target_type=ContentType.objects.get_for_model(target) if target is not None else None,
+                target_id=str(target.pk) if target is not None else "",
+                dispatched_at=now,
+            )
+        )
+    created = Notification.objects.bulk_create(rows)
+    ids = [row.pk for row in created]
+    transaction.on_commit(lambda: [dispatch(pk) for pk in ids], robust=True)
+    return created
+
+
 def dispatch(notification_id: int) -> None:
     """Hand one outbox row to Celery. A broker outage is logged, not raised: the sweep dispatches it later."""
     from .tasks import notify_by_email

@@ -198,3 +198,30 @@ def test_seller_notices_page_and_counter_notice_form(client, removed):
     assert ClaimItem.objects.get(pk=items[0].pk).status == "disputed"
     client.force_login(UserFactory())
     assert client.get(f"/seller/notices/claims/{claim.pk}/counter-notice/").status_code == 404
+
+
+def test_sweep_query_count_per_batch_does_not_depend_on_the_batch_size(reviewer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def sweep(n: int) -> int:
+        notices = []
+        for _ in range(n):
+            seller = SellerFactory()
+            holder = make_complainant()
+            claim = services.claim_submit(
+                complainant=holder, user=holder.user, token=uuid.uuid4(), right=make_right(holder),
+                site=Site.objects.get(code="alibaba"), reason_code="tm_unauthorized_use", explanation="x",
+                links_text=ListingFactory(seller=seller).url, signature_name="A", ip="1",
+                statements=dict.fromkeys(services.claims.STATEMENTS, True),
+            )  # fmt: skip
+            services.claim_items_take_down(claim_id=claim.pk, item_ids=[claim.items.get().pk], reviewer=reviewer)
+            notices.append(file(seller, [claim.items.get()]))
+        later = max(n.answer_due_at for n in notices) + timedelta(minutes=1)
+        with CaptureQueriesContext(connection) as ctx:
+            assert services.counter_notices_sweep_due(now=later) == n
+        return len(ctx.captured_queries)
+
+    sweep(1)  # warm the content-type cache
+    assert sweep(2) == sweep(12)
+    assert set(CounterNotice.objects.values_list("status", flat=True)) == {"no_answer"}
