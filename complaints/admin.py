@@ -10,6 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from ipp_portal.admin_readonly import ReadOnlyAdmin
 from ipp_portal.documents.models import Document
 from ipp_portal.documents.responses import document_response
 from ipp_portal.errors import PortalError
@@ -397,7 +398,7 @@ class ClaimAdmin(admin.ModelAdmin):
 
 
 @admin.register(ClaimItem)
-class ClaimItemAdmin(admin.ModelAdmin):
+class ClaimItemAdmin(ReadOnlyAdmin):
     """Every listing named in any claim: searchable by URL, listing id, seller or claim; read-only (decisions are
     made on the claim's review page)."""
 
@@ -411,15 +412,6 @@ class ClaimItemAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in ClaimItem._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(CounterNotice)

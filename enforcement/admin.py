@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
+from ipp_portal.admin_readonly import ReadOnlyAdmin
 from ipp_portal.errors import PortalError
 from listings.admin import SellerAdmin
 from listings.models import Seller
@@ -76,17 +77,6 @@ class PolicyAdmin(admin.ModelAdmin):
                 messages.error(request, f"{policy}: {exc.message}")
             else:
                 messages.success(request, f"{policy} is now current.")
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(Violation)

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from ipp_portal.admin_readonly import ReadOnlyAdmin
+
 from .models import AuditEvent
 
 
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the audit trail is append-only, even for superusers."""
 
     list_display = ["created_at", "actor_label", "verb", "target_label", "from_state", "to_state"]
@@ -13,12 +15,3 @@ class AuditEventAdmin(admin.ModelAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["target_type"]
     show_full_result_count = False
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from ipp_portal.admin_readonly import ReadOnlyAdmin
+
 from .models import Document
 
 
 @admin.register(Document)
-class DocumentAdmin(admin.ModelAdmin):
+class DocumentAdmin(ReadOnlyAdmin):
     """Read-only: documents are immutable; each higher app offers its own download view that checks access."""
 
     list_display = ["created_at", "original_name", "content_type", "size", "uploaded_by", "sha256"]
@@ -21,12 +23,3 @@ class DocumentAdmin(admin.ModelAdmin):
     @admin.display(description="Stored as")
     def stored_as(self, obj: Document) -> str:
         return obj.file.name
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,10 +1,12 @@
 from django.contrib import admin
 
+from ipp_portal.admin_readonly import ReadOnlyAdmin
+
 from .models import Notification
 
 
 @admin.register(Notification)
-class NotificationAdmin(admin.ModelAdmin):
+class NotificationAdmin(ReadOnlyAdmin):
     """Delivery status for support staff; message bodies with secret links stay hidden."""
 
     list_display = ["created_at", "recipient", "subject", "status", "attempts", "sent_at", "read_at"]
@@ -31,12 +33,3 @@ class NotificationAdmin(admin.ModelAdmin):
     @admin.display(description="Body")
     def shown_body(self, obj):
         return "(hidden: contains a one-time link)" if obj.is_sensitive else obj.body_text
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
