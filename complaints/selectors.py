@@ -160,6 +160,15 @@ COMPLAINANT_TIMELINE_VERBS = {
     "claim_item.disputed": "The seller sent a counter-notice",
     "claim_item.reinstated": "Listing reinstated",
     "claim_item.upheld": "Removal upheld",
+    "claim_item.staff_review": "Disputed removal sent to staff",
+    "claim_item.retracted": "The rights holder retracted the takedown",
+}
+
+# The seller sees the history of their own listings in a claim, not the claim's internal exchanges.
+SELLER_TIMELINE_VERBS = {
+    verb: label
+    for verb, label in COMPLAINANT_TIMELINE_VERBS.items()
+    if verb.startswith("claim_item.") and verb != "claim_item.withdrawn"
 }
 
 
@@ -269,27 +278,29 @@ def claim_items(claim):
     )  # fmt: skip
 
 
-def claim_timeline(claim) -> list[dict]:
-    """What happened to the claim and its items, limited to what the complainant may see, oldest first."""
+def claim_timeline(claim, *, seller=None) -> list[dict]:
+    """What happened to the claim and its items, oldest first, limited to what the party may see: the complainant
+    sees the claim and all its items; a seller (``seller=``) sees only their own listings' events. Both read the
+    same events, so the two views of an item agree."""
     from django.contrib.contenttypes.models import ContentType
 
     from ipp_portal.audit.models import AuditEvent
 
     from .models import Claim, ClaimItem
 
-    item_ids = [str(pk) for pk in claim.items.order_by().values_list("pk", flat=True)]
-    events = (
-        AuditEvent.objects.filter(verb__in=list(COMPLAINANT_TIMELINE_VERBS))
-        .filter(
-            Q(target_type=ContentType.objects.get_for_model(Claim), target_id=str(claim.pk))
-            | Q(target_type=ContentType.objects.get_for_model(ClaimItem), target_id__in=item_ids)
-        )
-        .order_by("created_at", "id")
-    )
+    verbs = SELLER_TIMELINE_VERBS if seller is not None else COMPLAINANT_TIMELINE_VERBS
+    items = claim.items.order_by()
+    if seller is not None:
+        items = items.filter(seller=seller)
+    item_ids = [str(pk) for pk in items.values_list("pk", flat=True)]
+    scope = Q(target_type=ContentType.objects.get_for_model(ClaimItem), target_id__in=item_ids)
+    if seller is None:
+        scope |= Q(target_type=ContentType.objects.get_for_model(Claim), target_id=str(claim.pk))
+    events = AuditEvent.objects.filter(verb__in=list(verbs)).filter(scope).order_by("created_at", "id")
     return [
         {
             "at": event.created_at,
-            "what": COMPLAINANT_TIMELINE_VERBS[event.verb],
+            "what": verbs[event.verb],
             "item": event.target_label if event.verb.startswith("claim_item.") else "",
             "note": (event.data or {}).get("message", ""),
         }

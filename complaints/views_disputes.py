@@ -15,7 +15,7 @@ from ipp_portal.errors import PortalError
 from . import services
 from .forms import CounterNoticeAnswerForm, CounterNoticeForm
 from .models import ClaimItem, CounterNotice
-from .selectors import COMPLAINANT_TIMELINE_VERBS
+from .selectors import COMPLAINANT_TIMELINE_VERBS, claim_timeline
 
 
 @login_required
@@ -35,7 +35,15 @@ def seller_notices(request):
         item.deadline = (
             item.counter_notice_due_at if item.counter_notice_count == 0 else item.further_counter_notice_due_at
         )
-        group = claims.setdefault(item.claim_id, {"claim": item.claim, "items": [], "can_counter": False})
+        group = claims.setdefault(
+            item.claim_id,
+            {
+                "claim": item.claim,
+                "items": [],
+                "can_counter": False,
+                "timeline": claim_timeline(item.claim, seller=item.seller),
+            },
+        )
         group["items"].append(item)
         group["can_counter"] |= item.can_counter
     return render(request, "complaints/seller_notices.html", {"claims": list(claims.values()), "now": now})

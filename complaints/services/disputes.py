@@ -363,14 +363,14 @@ def counter_notice_decide(*, notice_id: int, reviewer, outcome: str, reason: str
 
 @transaction.atomic
 def claim_item_reinstate_upheld(*, item_id: int, supervisor, reason: str) -> ClaimItem:
-    """Only a supervisor reverses an upheld removal, with a reason."""
+    """Only a supervisor reverses a removal (taken down, disputed or upheld), with a reason both sides read."""
     if not supervisor.has_perm("enforcement.change_action"):
-        raise NotPermitted("Only a supervisor can reinstate a listing whose removal was upheld.")
+        raise NotPermitted("Only a supervisor can reverse a removal.")
     if not reason.strip():
         raise PortalError("Give the reason: both sides read it.", code="no_reason")
     items = _lock_items([item_id])
-    if not items or items[0].status != S.UPHELD:
-        raise InvalidTransition("Only a listing whose removal was upheld can be reinstated this way.")
+    if not items or items[0].status not in (S.REMOVED, S.DISPUTED, S.STAFF_REVIEW, S.UPHELD):
+        raise InvalidTransition("Only a removed listing can be reinstated.")
     _reinstate(items, actor=supervisor, reason=f"Supervisor decision: {reason.strip()}", verb="claim_item.reinstated")
     return items[0]
 
@@ -384,10 +384,6 @@ def claim_item_retract(*, item_id: int, user, reason: str = "") -> ClaimItem:
     item = items[0]
     if item.status not in (S.REMOVED, S.DISPUTED, S.STAFF_REVIEW, S.UPHELD):
         raise InvalidTransition(f"This listing is {item.get_status_display().lower()}: there is nothing to retract.")
-    if item.status in (S.STAFF_REVIEW,):
-        item.status = S.DISPUTED  # a retraction settles the dispute before staff decide
-    if item.status == S.UPHELD:
-        item.status = S.STAFF_REVIEW
     text = "The rights holder retracted the takedown." + (f" {reason.strip()}" if reason.strip() else "")
     _reinstate([item], actor=user, reason=text, verb="claim_item.retracted")
     CounterNotice.objects.filter(items=item, status=CounterNotice.Status.AWAITING_ANSWER).update(

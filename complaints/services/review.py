@@ -207,6 +207,29 @@ def _notify_seller_of_takedown(claim: Claim, items: list[ClaimItem], due_at) -> 
     )
 
 
+def _notify_sellers_of_rejection(claim: Claim, items: list[ClaimItem]) -> None:
+    """Every decided item ends with a notice to both sides: the seller learns the claim was rejected, no action."""
+    by_seller: dict[int, list[ClaimItem]] = defaultdict(list)
+    for item in items:
+        by_seller[item.seller_id].append(item)
+    for seller_items in by_seller.values():
+        seller = seller_items[0].seller
+        if seller.user_id is None:
+            continue
+        queue(
+            recipient=seller.user,
+            template="generic",
+            context={
+                "subject": f"{claim.reference}: claim against your listings rejected — no action",
+                "body": "A rights holder claimed "
+                + ", ".join(f"{i.listing.title} ({i})" for i in seller_items)
+                + ". Staff reviewed it and rejected the claim for these listings: they stay on sale and nothing is "
+                "added to your record.",
+            },
+            target=claim,
+        )
+
+
 @transaction.atomic
 def claim_items_reject(*, claim_id: int, item_ids, reviewer, code: str, note: str = "") -> list[ClaimItem]:
     """Reject the selected listings with a reason code and a note the complainant reads."""
@@ -227,6 +250,7 @@ def claim_items_reject(*, claim_id: int, item_ids, reviewer, code: str, note: st
     record_many(actor=reviewer, verb="claim_item.rejected", targets=items, before="pending", after="rejected",
                 data={"code": code, "note": note.strip()})  # fmt: skip
     _notify_complainant(claim, items)
+    _notify_sellers_of_rejection(claim, items)
     _settle(claim, fields)
     return items
 
@@ -256,5 +280,6 @@ def claim_reject(*, claim_id: int, reviewer, code: str, note: str = "") -> Claim
         )
         record_many(actor=reviewer, verb="claim_item.rejected", targets=items, before="pending", after="rejected")
         _notify_complainant(claim, items)
+        _notify_sellers_of_rejection(claim, items)
         _settle(claim, fields)
     return claim

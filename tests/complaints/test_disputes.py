@@ -225,3 +225,31 @@ def test_sweep_query_count_per_batch_does_not_depend_on_the_batch_size(reviewer)
     sweep(1)  # warm the content-type cache
     assert sweep(2) == sweep(12)
     assert set(CounterNotice.objects.values_list("status", flat=True)) == {"no_answer"}
+
+
+def test_supervisor_reverses_a_takedown_directly(removed):
+    _seller, _holder, _claim, items = removed
+    supervisor = UserFactory(is_staff=True)
+    supervisor.groups.add(Group.objects.get(name="Supervisor"))
+
+    services.claim_item_reinstate_upheld(item_id=items[0].pk, supervisor=supervisor, reason="Reviewer error")
+
+    item = ClaimItem.objects.get(pk=items[0].pk)
+    assert (item.status, item.listing.status) == ("reinstated", "reinstated")
+    assert "Supervisor decision: Reviewer error" in item.decision_reason
+
+
+def test_seller_and_complainant_see_the_same_history_each_limited(removed):
+    from complaints.selectors import claim_timeline
+
+    seller, _holder, claim, items = removed
+    file(seller, items[:1])
+
+    seller_view = [(e["what"], e["item"]) for e in claim_timeline(claim, seller=seller)]
+    holder_view = [(e["what"], e["item"]) for e in claim_timeline(claim)]
+
+    assert ("Listing removed", str(items[0])) in seller_view
+    assert ("The seller sent a counter-notice", str(items[0])) in seller_view
+    assert all(entry in holder_view for entry in seller_view)
+    assert ("Submitted", "") in holder_view
+    assert ("Submitted", "") not in seller_view

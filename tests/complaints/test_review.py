@@ -263,3 +263,17 @@ def test_decision_racing_a_withdrawal_ends_in_one_consistent_state(reviewer):
         assert (claim.status, removed, Violation.objects.count()) == ("withdrawn", 0, 0)
     else:  # the takedown came first: the decided claim could no longer be withdrawn
         assert (statuses, claim.status, removed, Violation.objects.count()) == ({"removed"}, "decided", 2, 2)
+
+
+@pytest.mark.django_db
+def test_rejected_listings_end_with_a_notice_to_the_seller_too(reviewer):
+    seller = SellerFactory()
+    claim = file_claim([ListingFactory(seller=seller, title="Genuine earbuds")])
+
+    services.claim_items_reject(
+        claim_id=claim.pk, item_ids=[claim.items.get().pk], reviewer=reviewer, code="not_infringing"
+    )
+
+    notice = Notification.objects.get(recipient=seller.user)
+    assert "rejected — no action" in notice.subject
+    assert "Genuine earbuds" in notice.body_text
