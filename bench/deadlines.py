@@ -8,15 +8,20 @@ In one run, on this benchmark's own PostgreSQL database:
    in the past (one second apart, so that a ``now`` cut-off selects exactly the first k), and the M2M rows.
 2. ``counter_notices_sweep_due()`` over all of them (batch 1000): counter-notices moved per second, SQL queries
    per batch (counted per statement with ``connection.execute_wrapper``; a batch starts at its SELECT … FOR
-   UPDATE), the same over ``--items``/5 with batch 500 and 1000 (queries per batch must be fixed), a second call
-   (must move 0 with at most 2 queries), and peak traced Python memory (tracemalloc) at ``--items``/5 and
-   ``--items`` (the working set of a batch must not grow with the backlog: < 1.5x). One batch is profiled.
+   UPDATE SKIP LOCKED), the same over ``--items``/10 with batch 500 and 1000 (queries per batch must be fixed), a
+   second call (must move 0 with at most 2 queries), and peak memory over the first fifth vs all of the due rows
+   (must be flat: < 1.5x). The peak of a sweep over the first k due rows is the peak over its first k/batch
+   batches (same batches, same order), so one run gives both sizes: process RSS (VmHWM, reset per batch through
+   /proc/self/clear_refs) during the timed run of ``--items``, and traced Python memory (tracemalloc,
+   ~4-5x slower) over ``--traced-items`` (20,000: 100,000 traced takes about 15 minutes on a 2-core box).
+   Notices go to Celery's in-memory broker; its queue is drained at each batch start (a deployment's broker keeps
+   them in another process), and what memory:// would have kept is reported apart. One batch is profiled.
 3. Baseline in the same run, before and after the sweep: the bare ``CounterNotice.objects.filter(...).update()``
    and the items' ``update()`` over the same rows (no audit, no notices), on the same reset data.
 4. A summary; JSON to bench/out/deadlines.json. Between measurements the rows are reset (statuses back, audit and
    outbox rows deleted, VACUUM ANALYZE); this benchmark's rows are deleted before and after.
 
-    python bench/deadlines.py [--items 100000] [--quick]
+    python bench/deadlines.py [--items 100000] [--traced-items 20000] [--batch 1000] [--quick]
 
 Database: postgres://postgres@127.0.0.1:5432/ipp_bench_deadlines (created if missing; --database-url to override).
 IPP_VAR_DIR is a temporary directory; Celery is not eager and its broker is the in-memory one (REDIS_URL empty), so
@@ -28,6 +33,7 @@ import cProfile
 import io
 import itertools
 import json
+import math
 import os
 import platform
 import pstats
@@ -54,7 +60,8 @@ MAX_SELLERS = 2000
 ITEMS_PER_COMPLAINANT = 1000
 EXTERNAL_ID_BASE = 1_700_000_000_000
 MEMORY_FLAT_LIMIT = 1.5
-PROFILE_TOP = 10
+PROFILE_TOP = 14
+TRANSACTION_STATEMENTS = {"BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE"}
 VERBS = ("counter_notice.no_answer", "claim_item.staff_review")
 
 
@@ -123,6 +130,26 @@ def broker_purge() -> None:
     for q in Channel.queues.values():
         with q.mutex:
             q.queue.clear()
+
+
+def rss_peak() -> int:
+    """This process's peak resident set (VmHWM) since the last ``rss_reset_peak``, in bytes (Linux)."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return 0
+
+
+def rss_reset_peak() -> None:
+    try:
+        with open("/proc/self/clear_refs", "w") as refs:
+            refs.write("5")  # resets VmHWM to the current RSS
+    except OSError:
+        pass
 
 
 def tables() -> dict[str, str]:
@@ -478,9 +505,11 @@ class QueryLog:
         self.total = 0
         self.sql_seconds = 0.0
         self.kinds: dict[str, int] = {}
+        self.broker_messages = 0
+        self.broker_bytes = 0
 
     def __call__(self, execute, sql, params, many, context):
-        if sql.lstrip().startswith("SELECT") and "FOR UPDATE SKIP LOCKED" in sql:
+        if sql.lstrip().startswith("SELECT") and "SKIP LOCKED" in sql:
             self.start_batch()
         self.total += 1
         if self.batches:
@@ -500,13 +529,24 @@ class QueryLog:
         if self.batches:
             self.batches[-1]["seconds"] = now - self.batches[-1]["started"]
         entry = {"started": now, "queries": 0, "seconds": None}
+        if self.batches:
+            self.batches[-1]["rss_peak_bytes"] = rss_peak()
+        # The previous batch's messages are on the in-memory broker by now. A deployment's broker (Redis) holds
+        # them in another process, so they are counted (and, traced, measured) apart and dropped here; otherwise
+        # memory:// would keep ~2 KB per message in this process and every full GC would walk them.
         if self.memory:
             current, peak = tracemalloc.get_traced_memory()
             if self.batches:
                 self.batches[-1]["peak_bytes"] = peak
                 self.batches[-1]["peak_over_start_bytes"] = peak - self.batches[-1]["start_bytes"]
+        self.broker_messages += broker_messages()
+        broker_purge()
+        if self.memory:
+            after = tracemalloc.get_traced_memory()[0]
+            self.broker_bytes += current - after
             tracemalloc.reset_peak()
-            entry["start_bytes"] = current
+            entry["start_bytes"] = after
+        rss_reset_peak()
         self.batches.append(entry)
 
 
@@ -544,27 +584,32 @@ def sweep(*, now: datetime, batch_size: int, memory: bool = False) -> dict:
         "sql_seconds": log.sql_seconds,
         "sql_share": log.sql_seconds / seconds if seconds else 0.0,
         "batch_seconds": [round(b["seconds"], 4) for b in full],
-        "broker_messages": broker_messages(),
+        "broker_messages": log.broker_messages + broker_messages(),
+        "rss_batch_peaks": [b.get("rss_peak_bytes", 0) for b in full],
     }
     if memory:
-        current, peak = tracemalloc.get_traced_memory()
+        _current, peak = tracemalloc.get_traced_memory()
         if log.batches:
-            last = log.batches[-1]
-            last["peak_bytes"] = peak
-        batch_peaks = [b.get("peak_bytes", 0) for b in log.batches]
+            log.batches[-1]["peak_bytes"] = peak
         working = [b["peak_over_start_bytes"] for b in full if "peak_over_start_bytes" in b]
-        out["memory"] = {
-            "peak_bytes": max(batch_peaks) - start_current if batch_peaks else 0,
-            "batch_working_set_max_bytes": max(working) if working else 0,
-            "batch_working_set_first_bytes": working[0] if working else 0,
-            "batch_working_set_last_bytes": working[-1] if working else 0,
-            "retained_after_bytes": current - start_current,
-        }
-        broker_purge()
         gc.collect()
-        out["memory"]["retained_after_broker_purge_bytes"] = tracemalloc.get_traced_memory()[0] - start_current
+        out["memory"] = {
+            # Per batch: the traced peak while it ran (its commit and dispatch included), over the traced memory
+            # when the sweep started. The peak of a sweep over the first k batches is the max of the first k.
+            "batch_peaks": [b.get("peak_bytes", 0) - start_current for b in log.batches],
+            "batch_working_set_max_bytes": max(working) if working else 0,
+            "retained_after_bytes": tracemalloc.get_traced_memory()[0] - start_current,
+            "broker_bytes": log.broker_bytes,
+        }
         tracemalloc.stop()
     return out
+
+
+def prefix_peaks(peaks: list[int], items: int, batch_size: int, fraction: int = 5) -> tuple[int, int, int]:
+    """(items in the first 1/fraction, peak over their batches, peak over all): what a sweep over only the
+    first items would have peaked at, since it runs the same batches in the same order."""
+    k = max(1, math.ceil(items / fraction / batch_size))
+    return min(items, k * batch_size), max(peaks[:k], default=0), max(peaks, default=0)
 
 
 def baseline(*, now: datetime) -> dict:
@@ -587,7 +632,7 @@ def baseline(*, now: datetime) -> dict:
     return {"moved": moved, "items": items, "seconds": seconds, "per_s": moved / seconds if seconds else 0.0}
 
 
-def verify_sweep(n: int) -> dict:
+def verify_sweep(n: int, broker: int) -> dict:
     from complaints.models import ClaimItem, CounterNotice
     from ipp_portal.audit.models import AuditEvent
     from ipp_portal.notifications.models import Notification
@@ -598,7 +643,7 @@ def verify_sweep(n: int) -> dict:
         "items_staff_review": ClaimItem.objects.filter(status="staff_review", **bench).count(),
         "audit_rows": AuditEvent.objects.filter(verb__in=VERBS).count(),
         "notifications": Notification.objects.filter(recipient__email__startswith=USER_PREFIX).count(),
-        "broker_messages": broker_messages(),
+        "broker_messages": broker,
     }
     expected = {"notices_no_answer": n, "items_staff_review": n, "audit_rows": 2 * n, "notifications": 2 * n,
                 "broker_messages": 2 * n}  # fmt: skip
@@ -614,7 +659,10 @@ def second_sweep(now: datetime) -> dict:
 
     with CaptureQueriesContext(connection) as ctx:
         moved = counter_notices_sweep_due(now=now)
-    return {"moved": moved, "queries": len(ctx.captured_queries), "sql": [q["sql"][:140] for q in ctx.captured_queries]}
+    logged = [q["sql"] for q in ctx.captured_queries]
+    queries = [sql for sql in logged if sql.split()[0].upper() not in TRANSACTION_STATEMENTS]
+    return {"moved": moved, "queries": len(queries), "logged_with_transaction_statements": len(logged),
+            "sql": [sql[:140] for sql in logged]}  # fmt: skip
 
 
 # Functions whose cumulative time says where a batch goes: (file suffix, function name, label).
@@ -628,7 +676,10 @@ BREAKDOWN = (
     ("ipp_portal/notifications/services.py", "queue_many", "    queue_many (2 notices per counter-notice)"),
     ("ipp_portal/notifications/services.py", "_render", "      of which _render (3 templates per notice)"),
     ("django/db/models/query.py", "bulk_create", "    bulk_create x3 (audit x2, outbox)"),
+    ("django/db/models/query.py", "_batched_insert", "      of which building + running the INSERTs"),
     ("ipp_portal/notifications/services.py", "dispatch", "  dispatch after commit (Celery .delay per notice)"),
+    ("celery/app/amqp.py", "as_task_v2", "    of which building the task message"),
+    ("kombu/messaging.py", "_publish", "    of which kombu publish (to memory://)"),
     ("django/db/backends/utils.py", "_execute", "  all SQL execute (database round trips)"),
 )
 
@@ -698,7 +749,7 @@ def run(args: argparse.Namespace) -> int:
 
     call_command("migrate", interactive=False, verbosity=0)
     n = args.items
-    small = max(args.batch, n // 5)
+    sizing = max(2 * args.batch, n // 10)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
@@ -733,7 +784,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"  baseline: bare update() x2   {base_before['per_s']:>10,.0f} /s  ({base_before['seconds']:.2f} s)")
 
         full = sweep(now=now_all, batch_size=args.batch)
-        full["verify"] = verify_sweep(n)
+        full["verify"] = verify_sweep(n, full["broker_messages"])
         again = second_sweep(now_all)
         print(
             f"  counter_notices_sweep_due    {full['per_s']:>10,.0f} /s  ({full['moved']:,} moved in "
@@ -755,6 +806,10 @@ def run(args: argparse.Namespace) -> int:
         tenth = max(1, len(bs) // 10)
         first_ms, last_ms = sum(bs[:tenth]) / tenth * 1000, sum(bs[-tenth:]) / tenth * 1000
         print(f"    batch time: first tenth {first_ms:.0f} ms, last tenth {last_ms:.0f} ms per batch")
+        rss = full["rss_batch_peaks"]
+        print(
+            f"    peak RSS of a batch (VmHWM, untraced): first {mib(rss[0])}, last {mib(rss[-1])}, max {mib(max(rss))}"
+        )
         reset()
 
         base_after = baseline(now=now_all)
@@ -764,10 +819,10 @@ def run(args: argparse.Namespace) -> int:
         ratio = full["per_s"] / base_rate
         print(f"  ratio sweep / baseline (throughput): {ratio:.4f}  (the sweep takes {1 / ratio:.1f}x as long)")
 
-        print(f"\n3. batch size over the first {small:,} (queries per batch must not depend on it)")
+        print(f"\n3. batch size over the first {sizing:,} (queries per batch must not depend on it)")
         by_batch = {}
         for size in (args.batch // 2, args.batch):
-            by_batch[size] = sweep(now=data.cutoff(small), batch_size=size)
+            by_batch[size] = sweep(now=data.cutoff(sizing), batch_size=size)
             reset()
             r = by_batch[size]
             print(
@@ -775,24 +830,33 @@ def run(args: argparse.Namespace) -> int:
                 f"{r['queries_per_batch']} (mean {r['queries_per_batch_mean']:.2f}), total {r['queries_total']}"
             )
 
-        print(f"\n4. traced Python memory (tracemalloc, batch {args.batch}; slower under tracing)")
-        memory = {}
-        for size in (small, n):
-            r = sweep(now=data.cutoff(size), batch_size=args.batch, memory=True)
-            reset()
-            memory[size] = r
-            m = r["memory"]
-            print(
-                f"  {size:>7,} due: peak {mib(m['peak_bytes'])}, one batch's working set max "
-                f"{mib(m['batch_working_set_max_bytes'])} (first {mib(m['batch_working_set_first_bytes'])}, last "
-                f"{mib(m['batch_working_set_last_bytes'])}); retained after {mib(m['retained_after_bytes'])}, "
-                f"{mib(m['retained_after_broker_purge_bytes'])} once the broker queue is emptied"
-            )
-        peak_ratio = memory[n]["memory"]["peak_bytes"] / max(1, memory[small]["memory"]["peak_bytes"])
-        work_ratio = memory[n]["memory"]["batch_working_set_max_bytes"] / max(
-            1, memory[small]["memory"]["batch_working_set_max_bytes"]
+        # Memory: the peak over the first fifth of a sweep's batches is the peak of a sweep over only those items
+        # (same batches, same order), so one run gives both sizes. Untraced (RSS) over the full run above;
+        # traced (tracemalloc, ~4-5x slower) over --traced-items.
+        first, rss_small, rss_full = prefix_peaks(full["rss_batch_peaks"], n, args.batch)
+        rss_ratio = rss_full / max(1, rss_small)
+        print("\n4. memory: peak while sweeping the first fifth vs all of the due counter-notices")
+        print(
+            f"  process RSS (VmHWM per batch, the untraced run of 2.): {mib(rss_small)} over the first {first:,}, "
+            f"{mib(rss_full)} over all {n:,}: ratio {rss_ratio:.2f}"
         )
-        print(f"  peak ratio {n:,} / {small:,}: {peak_ratio:.2f}  (batch working set ratio {work_ratio:.2f})")
+        traced_n = min(n, args.traced_items)
+        traced = sweep(now=data.cutoff(traced_n), batch_size=args.batch, memory=True)
+        reset()
+        m = traced["memory"]
+        t_first, peak_small, peak_full = prefix_peaks(m["batch_peaks"][:-1], traced_n, args.batch)
+        peak_ratio = peak_full / max(1, peak_small)
+        print(
+            f"  traced Python memory (tracemalloc, {traced_n:,} due, {traced['seconds']:.0f} s traced): peak "
+            f"{mib(peak_small)} over the first {t_first:,}, {mib(peak_full)} over all {traced_n:,}: ratio "
+            f"{peak_ratio:.2f}; one batch's own working set at most {mib(m['batch_working_set_max_bytes'])}; "
+            f"retained after the call {mib(m['retained_after_bytes'])}"
+        )
+        print(
+            f"  {traced['broker_messages']:,} messages were drained from the in-memory broker at each batch; "
+            f"memory:// would have kept {mib(m['broker_bytes'])} "
+            f"({m['broker_bytes'] / max(1, traced['broker_messages']):,.0f} B a message) in this process"
+        )
 
         prof = profile_batch(data, args.batch)
         reset()
@@ -817,7 +881,7 @@ def run(args: argparse.Namespace) -> int:
         print(f"\n  cleaned up this benchmark's rows in {time.perf_counter() - started:.1f} s")
 
     fixed = len(set(full["queries_per_batch"]) | {q for r in by_batch.values() for q in r["queries_per_batch"]}) == 1
-    flat = peak_ratio < MEMORY_FLAT_LIMIT
+    flat = peak_ratio < MEMORY_FLAT_LIMIT and rss_ratio < MEMORY_FLAT_LIMIT
     idle = again["moved"] == 0 and again["queries"] <= 2
     print("\nSummary")
     print(
@@ -829,15 +893,15 @@ def run(args: argparse.Namespace) -> int:
         f"{by_batch[args.batch // 2]['queries_per_batch']} at {args.batch // 2}: {'FIXED' if fixed else 'NOT FIXED'}"
     )
     print(
-        f"  peak traced memory {mib(memory[small]['memory']['peak_bytes'])} at {small:,} vs "
-        f"{mib(memory[n]['memory']['peak_bytes'])} at {n:,}: ratio {peak_ratio:.2f} "
-        f"({'FLAT' if flat else 'NOT FLAT'}, limit {MEMORY_FLAT_LIMIT})"
+        f"  peak traced memory {mib(peak_small)} over the first {t_first:,} vs {mib(peak_full)} over {traced_n:,}: "
+        f"ratio {peak_ratio:.2f}; RSS {mib(rss_small)} over the first {first:,} vs {mib(rss_full)} over {n:,}: "
+        f"ratio {rss_ratio:.2f} ({'FLAT' if flat else 'NOT FLAT'}, limit {MEMORY_FLAT_LIMIT})"
     )
     print(f"  second call: {again['moved']} moved, {again['queries']} queries: {'IDLE' if idle else 'NOT IDLE'}")
     print(f"  results as expected after the sweep: {'yes' if full['verify']['ok'] else 'NO'}")
 
-    def strip(r: dict) -> dict:
-        return {k: v for k, v in r.items() if k != "batch_seconds"}
+    def strip(r: dict, *also: str) -> dict:
+        return {k: v for k, v in r.items() if k not in ("batch_seconds", *also)}
 
     figures = {
         "benchmark": "deadlines",
@@ -847,19 +911,35 @@ def run(args: argparse.Namespace) -> int:
         "database": connection.vendor,
         "other_sessions": others,
         "items": n,
-        "small": small,
+        "batch_size_comparison_items": sizing,
         "batch_size": args.batch,
         "data": results["data"],
         "baseline_before": base_before,
         "baseline_after": base_after,
         "baseline_per_s": base_rate,
-        "sweep": {**strip(full), "first_tenth_batch_ms": first_ms, "last_tenth_batch_ms": last_ms},
+        "sweep": {**strip(full, "rss_batch_peaks"), "first_tenth_batch_ms": first_ms, "last_tenth_batch_ms": last_ms},
         "ratio_sweep_to_baseline": ratio,
         "second_call": again,
         "by_batch_size": {str(k): strip(v) for k, v in by_batch.items()},
-        "memory": {str(k): v["memory"] | {"seconds": v["seconds"]} for k, v in memory.items()},
-        "memory_peak_ratio": peak_ratio,
-        "memory_batch_working_set_ratio": work_ratio,
+        "memory": {
+            "rss": {
+                "first_items": first,
+                "peak_first_bytes": rss_small,
+                "peak_all_bytes": rss_full,
+                "ratio": rss_ratio,
+                "batch_peaks_bytes": full["rss_batch_peaks"],
+            },
+            "traced": {
+                "items": traced_n,
+                "first_items": t_first,
+                "peak_first_bytes": peak_small,
+                "peak_all_bytes": peak_full,
+                "ratio": peak_ratio,
+                "seconds": traced["seconds"],
+                "broker_messages": traced["broker_messages"],
+                **m,
+            },
+        },
         "queries_fixed_per_batch": fixed,
         "memory_flat": flat,
         "second_call_idle": idle,
@@ -876,6 +956,9 @@ def main() -> int:
     parser.add_argument("--items", type=int, default=None, help="due counter-notices (100,000; 5,000 with --quick)")
     parser.add_argument("--quick", action="store_true", help="a small run (5,000 items) to check the bench itself")
     parser.add_argument("--batch", type=int, default=1000, help="the sweep's batch size (1000; also half of it)")
+    parser.add_argument(
+        "--traced-items", type=int, default=20_000, help="due counter-notices of the tracemalloc run (20,000)"
+    )
     parser.add_argument("--database-url", default=DEFAULT_POSTGRES_URL)
     parser.add_argument("--out", type=Path, default=OUT_DIR / "deadlines.json")
     args = parser.parse_args()

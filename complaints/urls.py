@@ -24,6 +24,7 @@ urlpatterns = [
     path("claims/<int:pk>/items.csv", views_claims.claim_items_csv, name="claim-items-csv"),
     path("claims/<int:pk>/withdraw/", views_claims.claim_withdraw, name="claim-withdraw"),
     path("claims/<int:pk>/items/withdraw/", views_claims.claim_item_withdraw, name="claim-item-withdraw"),
+    path("claims/<int:pk>/items/retract/", views_claims.claim_item_retract, name="claim-item-retract"),
     path("claims/<int:pk>/answer/", views_claims.claim_provide_info, name="claim-provide-info"),
     path("claims/<int:pk>/delete/", views_claims.claim_draft_delete, name="claim-draft-delete"),
 ]

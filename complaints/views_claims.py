@@ -282,3 +282,19 @@ def claim_draft_delete(request, pk: int):
         return redirect("complaints:claim-detail", pk=pk)
     messages.success(request, "Draft deleted.")
     return redirect(reverse("complaints:claim-list"))
+
+
+@login_required
+@require_POST
+def claim_item_retract(request, pk: int):
+    """The rights holder retracts a takedown (an error, a settlement): the listing comes back."""
+    try:
+        item_pk = int(request.POST.get("item", ""))
+        item = services.claim_item_retract(item_id=item_pk, user=request.user, reason=request.POST.get("reason", ""))
+    except (ValueError, ClaimItem.DoesNotExist) as exc:
+        raise Http404 from exc
+    except PortalError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, f"Retracted: {item} is back on sale and the seller's violation is withdrawn.")
+    return redirect("complaints:claim-detail", pk=pk)

@@ -253,3 +253,16 @@ def test_seller_and_complainant_see_the_same_history_each_limited(removed):
     assert all(entry in holder_view for entry in seller_view)
     assert ("Submitted", "") in holder_view
     assert ("Submitted", "") not in seller_view
+
+
+def test_rights_holder_retracts_from_the_claim_page(client, removed):
+    _, holder, claim, items = removed
+    client.force_login(holder.user)
+
+    page = client.get(f"/rights/claims/{claim.pk}/").content.decode()
+    client.post(f"/rights/claims/{claim.pk}/items/retract/", {"item": items[0].pk})
+
+    assert "Retract the takedown" in page
+    assert ClaimItem.objects.get(pk=items[0].pk).status == "reinstated"
+    client.force_login(UserFactory())
+    assert client.post(f"/rights/claims/{claim.pk}/items/retract/", {"item": items[1].pk}).status_code == 404
