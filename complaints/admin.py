@@ -1,9 +1,11 @@
 """Staff verification of identities, rights and authorizations: queues oldest first, a review page with the
 documents beside the data, and decisions that go through services (admin never writes a status itself)."""
 
+import re
+
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -15,6 +17,7 @@ from ipp_portal.documents.models import Document
 from ipp_portal.documents.responses import document_response
 from ipp_portal.errors import PortalError
 from ipp_portal.paginators import EstimatedCountPaginator
+from listings.models import Seller
 
 from . import selectors, services
 from .forms import DecisionForm
@@ -404,7 +407,21 @@ class ClaimItemAdmin(ReadOnlyAdmin):
 
     list_display = ["__str__", "external_id", "site", "seller", "status", "check_result", "decided_at"]
     list_filter = ["status", "site", "check_result"]
-    search_fields = ["=external_id", "=claim__id", "seller__store_name"]
+    search_fields = ["external_id", "seller__store_name"]
+
+    def get_search_results(self, request, queryset, search_term):
+        """A number is a listing id or a claim number, matched exactly (indexed); anything else is a store name.
+        The default lookups (UPPER(...) = UPPER(...)) cannot use an index and scan a million rows."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        reference = re.fullmatch(r"(?i)(?:IPP-\d{4}-)?0*(\d{1,18})(?:#\d+)?", term)
+        if reference:
+            number = reference.group(1)
+            return queryset.filter(Q(external_id=number) | Q(claim_id=int(number[:18]))), False
+        sellers = Seller.objects.filter(store_name__icontains=term).values("pk")
+        return queryset.filter(seller_id__in=sellers), False
+
     list_select_related = ["claim", "site", "seller"]
     show_full_result_count = False
     paginator = EstimatedCountPaginator

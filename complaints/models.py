@@ -394,6 +394,7 @@ class ClaimItem(TransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["listing", "status"], name="claimitem_listing_status_idx"),
             models.Index(fields=["claim", "status"], name="claimitem_claim_status_idx"),
+            models.Index(fields=["external_id"], name="claimitem_external_id_idx"),
         ]
 
     def __str__(self) -> str:

@@ -9,7 +9,7 @@ from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from ipp_portal.audit.services import record
+from ipp_portal.audit.services import record, record_many
 from ipp_portal.errors import DeadlinePassed, InvalidTransition, NotPermitted, PortalError
 from ipp_portal.notifications.services import queue
 from listings.models import Seller
@@ -88,7 +88,9 @@ def _new_action(seller: Seller, *, kind: str, at: datetime, policy: Policy, **fi
     return action
 
 
-def _apply_step(seller, step: PolicyStep, *, kind: str, replaced: bool, at, policy, violations, measures, actor):
+def _apply_step(
+    seller, step: PolicyStep, *, kind: str, replaced: bool, at, policy, violations, measures, actor, notify: bool = True
+):
     duration = step.duration_days if kind == step.action else None
     removes = step.removes_all_listings and kind == step.action
     ground, facts = step.clause, _facts(seller, violations, step, measures)
@@ -118,7 +120,7 @@ def _apply_step(seller, step: PolicyStep, *, kind: str, replaced: bool, at, poli
            data={"kind": action.kind, "automated": True, "step": str(step)})  # fmt: skip
     if action.status == Action.Status.ACTIVE and removes:
         listings_remove_all_for_seller(seller=seller, actor=actor, reason=str(step))
-    if action.status == Action.Status.ACTIVE:
+    if action.status == Action.Status.ACTIVE and notify:
         _notify_seller(seller, "enforcement/action_taken", action)
     return action
 
@@ -132,13 +134,15 @@ def _end(action: Action, *, status: str, at: datetime, actor, verb: str) -> None
     record(actor=actor, verb=verb, target=action, before=before, after=action.status)
 
 
-def _recompute(seller: Seller, *, at: datetime, actor=None) -> list[Action]:
+def _recompute(
+    seller: Seller, *, at: datetime, actor=None, policy: Policy | None = None, notify: bool = True
+) -> list[Action]:
     """Bring the seller's actions and stored standing in line with the ledger at ``at`` (seller row locked).
 
     The rungs that apply are a pure function of the active ledger (``ledger.outcomes``); the stored actions are
     reconciled with them: a rung newly reached gets its action, a rung no longer reached is cleared and its action
     lifted (de-escalation), and a rung whose action changed (a prior warning that no longer stands) is replaced."""
-    policy = policy_current(seller.site)
+    policy = policy or policy_current(seller.site)
     steps = {(s.measure, s.threshold): s for s in policy.steps.all()}
     violations = list(
         Violation.objects.filter(seller=seller, withdrawn_at__isnull=True, occurred_at__lte=at, expires_at__gt=at)
@@ -197,6 +201,7 @@ def _recompute(seller: Seller, *, at: datetime, actor=None) -> list[Action]:
                 violations=violations,
                 measures=measures,
                 actor=actor,
+                notify=notify,
             )
         )
     _store_standing(seller, history + created, at=at, actor=actor)
@@ -249,6 +254,41 @@ def violation_record(*, seller, severity: str, reference: str, occurred_at=None,
     )
     _recompute(seller, at=now, actor=actor)
     return violation
+
+
+@transaction.atomic
+def violations_record_many(
+    *,
+    seller,
+    entries: list[tuple[str, str]],
+    occurred_at=None,
+    actor=None,
+    policy: Policy | None = None,
+    notify_seller: bool = True,
+) -> tuple[list[Violation], list[Action]]:
+    """Record several violations of one seller at once (a takedown batch): one lock, one insert, one audit insert
+    and one recomputation. ``entries`` are (severity, reference). Returns the violations and the actions they
+    triggered; with ``notify_seller=False`` the caller tells the seller about those actions in its own notice."""
+    if any(severity not in Violation.Severity.values for severity, _ in entries):
+        raise PortalError("Unknown severity: use general or serious.", code="bad_severity")
+    seller = _lock_seller(seller)
+    policy = policy or policy_current(seller.site)
+    now = timezone.now()
+    occurred_at = occurred_at or now
+    if occurred_at > now:
+        raise PortalError("A violation cannot be established in the future.", code="future_violation")
+    violations = Violation.objects.bulk_create(
+        Violation(
+            seller=seller, policy=policy, severity=severity, points=points_for(policy, severity), reference=reference,
+            occurred_at=occurred_at, expires_at=occurred_at + timedelta(days=policy.expiry_days), recorded_by=actor,
+        )
+        for severity, reference in entries
+    )  # fmt: skip
+    record_many(
+        actor=actor, verb="violation.recorded", targets=violations, data={"seller": seller.pk, "policy": policy.pk}
+    )
+    created = _recompute(seller, at=now, actor=actor, policy=policy, notify=notify_seller)
+    return violations, created
 
 
 @transaction.atomic

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from enforcement.selectors import policy_current
-from enforcement.services import violation_record
+from enforcement.services import violations_record_many
 from ipp_portal.audit.services import record, record_many
 from ipp_portal.errors import InvalidTransition, PortalError
 from ipp_portal.notifications.services import queue
@@ -150,33 +150,39 @@ def claim_items_take_down(*, claim_id: int, item_ids, reviewer) -> list[ClaimIte
     policy = policy_current(claim.site)
     due_at = add_business_days(now, policy.counter_notice_business_days, site=claim.site)
     further_due_at = add_business_days(now, policy.further_counter_notice_business_days, site=claim.site)
-    for item in items:
-        item.violation = violation_record(
-            seller=item.seller, severity=severity, reference=str(item), occurred_at=now, actor=reviewer
-        )
-        item.move_to(ClaimItem.Status.REMOVED)
-        item.decided_by, item.decided_at, item.snapshot = reviewer, now, snapshots[item.listing_id]
-        item.counter_notice_due_at, item.further_counter_notice_due_at = due_at, further_due_at
-        item.decision_reason = reason.label if reason else ""
-    ClaimItem.objects.bulk_update(
-        items,
-        [
-            "status", "decided_by", "decided_at", "snapshot", "violation", "counter_notice_due_at",
-            "further_counter_notice_due_at", "decision_reason",
-        ],
-    )  # fmt: skip
-    record_many(actor=reviewer, verb="claim_item.removed", targets=items, before="pending", after="removed")
     by_seller: dict[int, list[ClaimItem]] = defaultdict(list)
     for item in items:
         by_seller[item.seller_id].append(item)
+    actions_by_seller = {}
     for seller_items in by_seller.values():
-        _notify_seller_of_takedown(claim, seller_items, due_at)
+        # One ledger call per seller, not per listing: one lock, one insert, one recomputation; the actions it
+        # triggers are told to the seller in the same takedown notice (one notice per seller per batch).
+        violations, actions_by_seller[seller_items[0].seller_id] = violations_record_many(
+            seller=seller_items[0].seller, entries=[(severity, str(item)) for item in seller_items], occurred_at=now,
+            actor=reviewer, policy=policy, notify_seller=False,
+        )  # fmt: skip
+        for item, violation in zip(seller_items, violations, strict=True):
+            item.violation = violation
+    for item in items:
+        item.move_to(ClaimItem.Status.REMOVED)
+        item.snapshot = snapshots[item.listing_id]
+        item.decided_by, item.decided_at, item.decision_reason = reviewer, now, reason.label if reason else ""
+        item.counter_notice_due_at, item.further_counter_notice_due_at = due_at, further_due_at
+    # What is the same for the whole batch is one UPDATE; only the per-item references need a bulk update.
+    ClaimItem.objects.filter(pk__in=[item.pk for item in items]).update(
+        status=ClaimItem.Status.REMOVED, decided_by=reviewer, decided_at=now, counter_notice_due_at=due_at,
+        further_counter_notice_due_at=further_due_at, decision_reason=reason.label if reason else "",
+    )  # fmt: skip
+    ClaimItem.objects.bulk_update(items, ["snapshot", "violation"])
+    record_many(actor=reviewer, verb="claim_item.removed", targets=items, before="pending", after="removed")
+    for seller_items in by_seller.values():
+        _notify_seller_of_takedown(claim, seller_items, due_at, actions_by_seller[seller_items[0].seller_id])
     _notify_complainant(claim, items)
     _settle(claim, fields)
     return items
 
 
-def _notify_seller_of_takedown(claim: Claim, items: list[ClaimItem], due_at) -> None:
+def _notify_seller_of_takedown(claim: Claim, items: list[ClaimItem], due_at, actions=()) -> None:
     seller = items[0].seller
     if seller.user_id is None:
         return  # an imported store nobody has claimed: the ledger and the listing status still record it
@@ -201,6 +207,18 @@ def _notify_seller_of_takedown(claim: Claim, items: list[ClaimItem], due_at) -> 
             "reason": claim.reason.label if claim.reason else claim.reason_code,
             "explanation": claim.explanation,
             "due": f"{date_format(local_due, 'j F Y, H:i')} ({seller.site.timezone} time)",
+            # The enforcement actions these removals triggered, each with its statement of reasons (DSA Art. 17).
+            "actions": [
+                {
+                    "kind": a.get_kind_display(),
+                    "status": a.get_status_display(),
+                    "duration": a.duration_label,
+                    "ground": a.ground,
+                    "facts": a.facts,
+                    "redress": a.redress,
+                }
+                for a in actions
+            ],
             "path": reverse("enforcement:standing"),
         },
         target=claim,

@@ -61,6 +61,9 @@ def test_take_down_batch_removes_snapshots_records_violations_and_batches_notice
     assert Notification.objects.filter(recipient=store_b.user, template="complaints/takedown_notice").count() == 1
     assert Notification.objects.filter(template="complaints/claim_decisions").count() == 1
     assert AuditEvent.objects.filter(verb="claim_item.removed").count() == 3
+    # ≤ distinct sellers + 1: the escalation these removals caused is told in the same takedown notice.
+    assert Notification.objects.exclude(template="complaints/claim_received").count() == 3
+    assert "Posting restriction" in body
 
 
 @pytest.mark.django_db
@@ -277,3 +280,20 @@ def test_rejected_listings_end_with_a_notice_to_the_seller_too(reviewer):
     notice = Notification.objects.get(recipient=seller.user)
     assert "rejected — no action" in notice.subject
     assert "Genuine earbuds" in notice.body_text
+
+
+@pytest.mark.django_db
+def test_claim_items_admin_search_by_listing_id_claim_number_or_store(admin_client):
+    store = SellerFactory(store_name="Shenzhen Knockoffs")
+    claim = file_claim([ListingFactory(seller=store, external_id="1601000000777"), ListingFactory()])
+
+    by_id = admin_client.get("/admin/complaints/claimitem/", {"q": "1601000000777"}).content.decode()
+    by_claim = admin_client.get("/admin/complaints/claimitem/", {"q": claim.reference}).content.decode()
+    by_store = admin_client.get("/admin/complaints/claimitem/", {"q": "knockoffs"}).content.decode()
+
+    assert by_id.count("1601000000777") >= 1
+    assert f"{claim.reference}#2" not in by_id
+    assert f"{claim.reference}#1" in by_claim
+    assert f"{claim.reference}#2" in by_claim
+    assert f"{claim.reference}#1" in by_store
+    assert f"{claim.reference}#2" not in by_store
