@@ -29,6 +29,7 @@ notices are queued, not delivered (the broker's queue is emptied at each reset);
 """
 
 import argparse
+import contextlib
 import cProfile
 import io
 import itertools
@@ -132,16 +133,35 @@ def broker_purge() -> None:
             q.queue.clear()
 
 
-def rss_peak() -> int:
-    """This process's peak resident set (VmHWM) since the last ``rss_reset_peak``, in bytes (Linux)."""
+def _status(key: str) -> int:
     try:
         with open("/proc/self/status") as status:
             for line in status:
-                if line.startswith("VmHWM:"):
+                if line.startswith(key):
                     return int(line.split()[1]) * 1024
     except OSError:
         pass
     return 0
+
+
+def rss_peak() -> int:
+    """This process's peak resident set (VmHWM) since the last ``rss_reset_peak``, in bytes (Linux)."""
+    return _status("VmHWM:")
+
+
+def rss_now() -> int:
+    return _status("VmRSS:")
+
+
+def release_memory() -> None:
+    """Collect garbage and hand freed heap back to the OS (glibc), so that RSS starts from the live data."""
+    import ctypes
+    import ctypes.util
+    import gc
+
+    gc.collect()
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6").malloc_trim(0)
 
 
 def rss_reset_peak() -> None:
@@ -507,28 +527,47 @@ class QueryLog:
         self.kinds: dict[str, int] = {}
         self.broker_messages = 0
         self.broker_bytes = 0
+        self.harness_seconds = 0.0  # this log's own work (broker drain, RSS and tracemalloc reads), inside the timing
 
     def __call__(self, execute, sql, params, many, context):
+        arrived = time.perf_counter()
+        self.close_segment(arrived)
         if sql.lstrip().startswith("SELECT") and "SKIP LOCKED" in sql:
             self.start_batch()
         self.total += 1
-        if self.batches:
-            self.batches[-1]["queries"] += 1
         words = sql.split()
         table = next((w.strip('"') for k, w in itertools.pairwise(words) if k in ("FROM", "INTO")), "?")
         key = f"{words[0]} {table}" if words[0] != "UPDATE" else f"UPDATE {words[1].strip(chr(34))}"
         self.kinds[key] = self.kinds.get(key, 0) + 1
+        segment = None
+        if self.batches:
+            batch = self.batches[-1]
+            batch["queries"] += 1
+            ordinal = sum(1 for seg in batch["segments"] if seg["kind"] == key) + 1
+            segment = {"kind": key, "label": f"{key} #{ordinal}", "sql": 0.0, "after": 0.0, "ended": None}
+            batch["segments"].append(segment)
         started = time.perf_counter()
+        self.harness_seconds += started - arrived
         try:
             return execute(sql, params, many, context)
         finally:
-            self.sql_seconds += time.perf_counter() - started
+            ended = time.perf_counter()
+            self.sql_seconds += ended - started
+            if segment is not None:
+                segment["sql"], segment["ended"] = ended - started, ended
+
+    def close_segment(self, now: float) -> None:
+        """The Python time between the end of the last statement and ``now`` (the next statement, or the end)."""
+        if self.batches and self.batches[-1]["segments"]:
+            last = self.batches[-1]["segments"][-1]
+            if last["ended"] is not None and not last["after"]:
+                last["after"] = now - last["ended"]
 
     def start_batch(self) -> None:
         now = time.perf_counter()
         if self.batches:
             self.batches[-1]["seconds"] = now - self.batches[-1]["started"]
-        entry = {"started": now, "queries": 0, "seconds": None}
+        entry = {"started": now, "queries": 0, "seconds": None, "segments": []}
         if self.batches:
             self.batches[-1]["rss_peak_bytes"] = rss_peak()
         # The previous batch's messages are on the in-memory broker by now. A deployment's broker (Redis) holds
@@ -558,7 +597,8 @@ def sweep(*, now: datetime, batch_size: int, memory: bool = False) -> dict:
 
     from complaints.services.disputes import counter_notices_sweep_due
 
-    gc.collect()
+    release_memory()
+    rss_before = rss_now()
     log = QueryLog(memory=memory)
     if memory:
         tracemalloc.start()
@@ -566,9 +606,11 @@ def sweep(*, now: datetime, batch_size: int, memory: bool = False) -> dict:
     started = time.perf_counter()
     with connection.execute_wrapper(log):
         moved = counter_notices_sweep_due(now=now, batch_size=batch_size)
-    seconds = time.perf_counter() - started
+    ended = time.perf_counter()
+    seconds = ended - started
+    log.close_segment(ended)
     if log.batches:
-        log.batches[-1]["seconds"] = time.perf_counter() - log.batches[-1]["started"]
+        log.batches[-1]["seconds"] = ended - log.batches[-1]["started"]
     full = log.batches[:-1]  # the last one is the empty SELECT that ends the loop
     queries = sorted({b["queries"] for b in full})
     out = {
@@ -586,6 +628,9 @@ def sweep(*, now: datetime, batch_size: int, memory: bool = False) -> dict:
         "batch_seconds": [round(b["seconds"], 4) for b in full],
         "broker_messages": log.broker_messages + broker_messages(),
         "rss_batch_peaks": [b.get("rss_peak_bytes", 0) for b in full],
+        "rss_before_bytes": rss_before,
+        "harness_seconds": log.harness_seconds,
+        "segments": segment_means(full),
     }
     if memory:
         _current, peak = tracemalloc.get_traced_memory()
@@ -603,6 +648,40 @@ def sweep(*, now: datetime, batch_size: int, memory: bool = False) -> dict:
         }
         tracemalloc.stop()
     return out
+
+
+# What runs between one statement of a batch and the next (or the end of the batch), for the unprofiled breakdown.
+SEGMENTS = {
+    "SELECT complaints_counternotice #1": "lock + fetch the batch; build 1,000 notices + 6 related rows each",
+    "SELECT enforcement_policy #1": "reinstate on silence? (one query per site in the batch)",
+    "SELECT enforcement_policy #2": "reinstate on silence? (second site)",
+    "UPDATE complaints_counternotice #1": "notices -> no_answer",
+    "SELECT complaints_claimitem #1": "fetch the disputed items (DISTINCT, + claim); build them",
+    "UPDATE complaints_claimitem #1": "items -> staff_review; build 1,000 audit rows (notices)",
+    "INSERT audit_auditevent #1": "insert them; build 1,000 audit rows (items)",
+    "INSERT audit_auditevent #2": "insert them; render 2,000 notices (3 templates each), build outbox rows",
+    "INSERT notifications_notification #1": "insert them; COMMIT; dispatch 2,000 Celery messages (on_commit)",
+}
+
+
+def segment_means(batches: list[dict]) -> list[dict]:
+    """Mean SQL and following-Python milliseconds per statement position over the batches (unprofiled)."""
+    order: list[str] = []
+    sums: dict[str, list[float]] = {}
+    for batch in batches:
+        for seg in batch["segments"]:
+            if seg["label"] not in sums:
+                order.append(seg["label"])
+                sums[seg["label"]] = [0.0, 0.0, 0]
+            entry = sums[seg["label"]]
+            entry[0] += seg["sql"]
+            entry[1] += seg["after"]
+            entry[2] += 1
+    return [
+        {"label": label, "what": SEGMENTS.get(label, ""), "batches": sums[label][2],
+         "sql_ms": sums[label][0] / sums[label][2] * 1000, "python_ms": sums[label][1] / sums[label][2] * 1000}
+        for label in order
+    ]  # fmt: skip
 
 
 def prefix_peaks(peaks: list[int], items: int, batch_size: int, fraction: int = 5) -> tuple[int, int, int]:
@@ -682,6 +761,21 @@ BREAKDOWN = (
     ("kombu/messaging.py", "_publish", "    of which kombu publish (to memory://)"),
     ("django/db/backends/utils.py", "_execute", "  all SQL execute (database round trips)"),
 )
+
+
+def dispatch_alone(count: int) -> dict:
+    """``count`` calls of the outbox's ``dispatch`` (Celery ``.delay`` to memory://) outside any transaction, with
+    ids that exist in no table (the task is only queued): the per-message cost of the sweep's on_commit hook."""
+    from ipp_portal.notifications.services import dispatch
+
+    broker_purge()
+    started = time.perf_counter()
+    for pk in range(10**12, 10**12 + count):
+        dispatch(pk)
+    seconds = time.perf_counter() - started
+    queued = broker_messages()
+    broker_purge()
+    return {"calls": count, "ms": seconds * 1000, "us_each": seconds / count * 1e6, "queued": queued}
 
 
 def shorten(filename: str) -> str:
@@ -806,9 +900,21 @@ def run(args: argparse.Namespace) -> int:
         tenth = max(1, len(bs) // 10)
         first_ms, last_ms = sum(bs[:tenth]) / tenth * 1000, sum(bs[-tenth:]) / tenth * 1000
         print(f"    batch time: first tenth {first_ms:.0f} ms, last tenth {last_ms:.0f} ms per batch")
+        per_batch = sum(seg["sql_ms"] + seg["python_ms"] for seg in full["segments"])
+        print(
+            f"    where a batch's {per_batch:,.0f} ms go (mean over the batches, no profiler; Python = until the "
+            f"next statement; harness {full['harness_seconds'] / max(1, full['batches']) * 1000:.1f} ms/batch):"
+        )
+        for seg in full["segments"]:
+            share = (seg["sql_ms"] + seg["python_ms"]) / per_batch if per_batch else 0.0
+            print(
+                f"      SQL {seg['sql_ms']:6.1f} ms + Python {seg['python_ms']:6.1f} ms ({share:5.1%})  "
+                f"{seg['label']:<38} {seg['what']}"
+            )
         rss = full["rss_batch_peaks"]
         print(
-            f"    peak RSS of a batch (VmHWM, untraced): first {mib(rss[0])}, last {mib(rss[-1])}, max {mib(max(rss))}"
+            f"    process RSS: {mib(full['rss_before_bytes'])} before the call; peak per batch (VmHWM): first "
+            f"{mib(rss[0])}, last {mib(rss[-1])}, max {mib(max(rss))}"
         )
         reset()
 
@@ -837,8 +943,10 @@ def run(args: argparse.Namespace) -> int:
         rss_ratio = rss_full / max(1, rss_small)
         print("\n4. memory: peak while sweeping the first fifth vs all of the due counter-notices")
         print(
-            f"  process RSS (VmHWM per batch, the untraced run of 2.): {mib(rss_small)} over the first {first:,}, "
-            f"{mib(rss_full)} over all {n:,}: ratio {rss_ratio:.2f}"
+            f"  process RSS (VmHWM per batch, the untraced run of 2.; {mib(full['rss_before_bytes'])} before it): "
+            f"{mib(rss_small)} over the first {first:,}, {mib(rss_full)} over all {n:,}: ratio {rss_ratio:.2f} "
+            f"(growth over the RSS before the call: +{mib(rss_small - full['rss_before_bytes'])} vs "
+            f"+{mib(rss_full - full['rss_before_bytes'])})"
         )
         traced_n = min(n, args.traced_items)
         traced = sweep(now=data.cutoff(traced_n), batch_size=args.batch, memory=True)
@@ -860,6 +968,8 @@ def run(args: argparse.Namespace) -> int:
 
         prof = profile_batch(data, args.batch)
         reset()
+        alone = dispatch_alone(2 * args.batch)
+        prof["dispatch_alone"] = alone
         print(
             f"\n5. profile of one batch of {args.batch} ({prof['total_ms']:.0f} ms under cProfile, "
             f"{prof['sql_ms']:.0f} ms of it in {len(prof['statements'])} SQL statements)"
@@ -872,7 +982,11 @@ def run(args: argparse.Namespace) -> int:
         print(f"    {'self':>10}  {'calls':>7}  function (top {PROFILE_TOP} by own time)")
         for row in prof["top_self"]:
             print(f"    {row['tottime_ms']:8.1f}ms  {row['ncalls']:>7}  {row['function']}")
-        print("    where the time goes:")
+        print(
+            f"    unprofiled: {alone['calls']:,} dispatch() calls alone (Celery .delay to memory://, no transaction) "
+            f"take {alone['ms']:.0f} ms ({alone['us_each']:.0f} us each; {alone['queued']:,} queued)"
+        )
+        print("    where the time goes (under cProfile, which inflates the many small calls of Celery and the ORM):")
         for row in prof["breakdown"]:
             print(f"    {row['cumtime_ms']:8.1f}ms  {row['share']:6.1%}  {row['label']} ({row['calls']} calls)")
     finally:
@@ -895,7 +1009,8 @@ def run(args: argparse.Namespace) -> int:
     print(
         f"  peak traced memory {mib(peak_small)} over the first {t_first:,} vs {mib(peak_full)} over {traced_n:,}: "
         f"ratio {peak_ratio:.2f}; RSS {mib(rss_small)} over the first {first:,} vs {mib(rss_full)} over {n:,}: "
-        f"ratio {rss_ratio:.2f} ({'FLAT' if flat else 'NOT FLAT'}, limit {MEMORY_FLAT_LIMIT})"
+        f"ratio {rss_ratio:.2f}, growth +{mib(rss_small - full['rss_before_bytes'])} vs "
+        f"+{mib(rss_full - full['rss_before_bytes'])} ({'FLAT' if flat else 'NOT FLAT'}, limit {MEMORY_FLAT_LIMIT})"
     )
     print(f"  second call: {again['moved']} moved, {again['queries']} queries: {'IDLE' if idle else 'NOT IDLE'}")
     print(f"  results as expected after the sweep: {'yes' if full['verify']['ok'] else 'NO'}")
@@ -923,6 +1038,7 @@ def run(args: argparse.Namespace) -> int:
         "by_batch_size": {str(k): strip(v) for k, v in by_batch.items()},
         "memory": {
             "rss": {
+                "before_bytes": full["rss_before_bytes"],
                 "first_items": first,
                 "peak_first_bytes": rss_small,
                 "peak_all_bytes": rss_full,
