@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ipp_portal.audit.services import record
 from ipp_portal.errors import InvalidTransition, NotPermitted, PortalError
-from ipp_portal.notifications.services import queue
+from ipp_portal.notifications.services import queue, queue_many
 
 from ..link_check import LinkLine, check_links, split_lines
 from ..models import Claim, ClaimItem, Complainant, IPRight
@@ -248,6 +248,30 @@ def _tell_reviewer_if_reviewing(claim: Claim, *, what: str) -> None:
         )
 
 
+def _tell_sellers_of_withdrawal(claim: Claim, items: list[ClaimItem]) -> None:
+    """Every item ends with a notice to both sides: sellers learn a claim on their listings was withdrawn."""
+    by_seller: dict[int, list[ClaimItem]] = {}
+    for item in items:
+        by_seller.setdefault(item.seller_id, []).append(item)
+    notices = [
+        {
+            "recipient": seller_items[0].seller.user,
+            "template": "generic",
+            "target": claim,
+            "context": {
+                "subject": f"{claim.reference}: a claim on your listings was withdrawn — no action",
+                "body": "The rights holder withdrew their claim on "
+                + ", ".join(f"{i.listing.title} ({i})" for i in seller_items)
+                + " before it was decided. Nothing changes for these listings or your record.",
+            },
+        }
+        for seller_items in by_seller.values()
+        if seller_items[0].seller.user_id
+    ]
+    if notices:
+        queue_many(notices)
+
+
 @transaction.atomic
 def claim_withdraw(*, claim_id: int, user) -> Claim:
     """Withdraw a whole claim while it is undecided: its pending items are withdrawn, decided ones stay as they are."""
@@ -259,9 +283,11 @@ def claim_withdraw(*, claim_id: int, user) -> Claim:
     _tell_reviewer_if_reviewing(claim, what="withdrew the claim")
     before = claim.status
     now = timezone.now()
-    count = claim.items.filter(status=ClaimItem.Status.PENDING).update(
+    pending = list(claim.items.filter(status=ClaimItem.Status.PENDING).select_related("seller__user", "listing"))
+    count = claim.items.filter(pk__in=[i.pk for i in pending]).update(
         status=ClaimItem.Status.WITHDRAWN, withdrawn_at=now
     )
+    _tell_sellers_of_withdrawal(claim, pending)
     has_decided_items = claim.items.exclude(status=ClaimItem.Status.WITHDRAWN).exists()
     claim.move_to(Claim.Status.DECIDED if has_decided_items else Claim.Status.WITHDRAWN)
     claim.withdrawn_at = now
@@ -275,7 +301,7 @@ def claim_item_withdraw(*, item_id: int, user) -> ClaimItem:
     """Withdraw one listing of a claim while it is undecided."""
     item = (
         ClaimItem.objects.select_for_update(of=("self",))
-        .select_related("claim__complainant")
+        .select_related("claim__complainant", "seller__user", "listing")
         .filter(pk=item_id)
         .first()
     )
@@ -288,6 +314,7 @@ def claim_item_withdraw(*, item_id: int, user) -> ClaimItem:
     item.withdrawn_at = timezone.now()
     item.save(update_fields=["status", "withdrawn_at"])
     _tell_reviewer_if_reviewing(claim, what=f"withdrew listing {item.external_id}")
+    _tell_sellers_of_withdrawal(claim, [item])
     record(actor=user, verb="claim_item.withdrawn", target=item, before=ClaimItem.Status.PENDING, after=item.status)
     _settle_claim_status(claim)
     return item

@@ -253,3 +253,16 @@ def test_expired_right_after_filing_does_not_touch_filed_claims(holder, alibaba)
     IPRight.objects.filter(pk=right.pk).update(status="expired")
 
     assert Claim.objects.get(pk=claim.pk).status == Claim.Status.SUBMITTED
+
+
+def test_withdrawal_ends_with_a_notice_to_the_seller_too(holder, alibaba):
+    from tests.factories import SellerFactory
+
+    seller = SellerFactory()
+    claim = submit(holder, alibaba, [ListingFactory(seller=seller, title="Earbuds").url])
+
+    services.claim_withdraw(claim_id=claim.pk, user=holder.user)
+
+    notice = Notification.objects.get(recipient=seller.user)
+    assert "withdrawn — no action" in notice.subject
+    assert "Earbuds" in notice.body_text
