@@ -258,10 +258,11 @@ def counter_notices_sweep_due(*, now: datetime | None = None, batch_size: int = 
             )
             if not batch:
                 return moved
-            reinstating = {
-                site_id for site_id in {n.claim.site_id for n in batch}
-                if Policy.objects.filter(site_id=site_id, is_current=True, reinstate_on_silence=True).exists()
-            }  # fmt: skip
+            reinstating = set(
+                Policy.objects.filter(
+                    site_id__in={n.claim.site_id for n in batch}, is_current=True, reinstate_on_silence=True
+                ).values_list("site_id", flat=True)
+            )
             to_staff = [n for n in batch if n.claim.site_id not in reinstating]
             _to_staff(to_staff)
             for notice in (n for n in batch if n.claim.site_id in reinstating):

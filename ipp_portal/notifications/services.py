@@ -5,6 +5,7 @@ change sends nothing. ``notification_deliver`` is idempotent: it locks the row a
 so a redelivered or retried task never sends twice. The beat sweep re-dispatches rows the broker may have lost.
 """
 
+import json
 import logging
 from datetime import timedelta
 from functools import partial
@@ -83,9 +84,13 @@ def queue_many(notices: list[dict[str, Any]]) -> list[Notification]:
         raise RuntimeError("notifications.queue_many() must run inside the transaction of the change it reports.")
     now = timezone.now()
     rows = []
+    rendered: dict[str, tuple[str, str, str]] = {}  # a sweep sends few distinct messages many times: render each once
     for notice in notices:
         context = notice.get("context") or {}
-        subject, text, html = _render(notice["template"], context)
+        key = f"{notice['template']}\x00{json.dumps(context, sort_keys=True, default=str)}"
+        if key not in rendered:
+            rendered[key] = _render(notice["template"], context)
+        subject, text, html = rendered[key]
         target = notice.get("target")
         rows.append(
             Notification(

@@ -122,3 +122,21 @@ def test_sweep_redispatches_only_stale_pending_rows(django_capture_on_commit_cal
 
 def test_retry_countdown_backs_off_and_caps():
     assert [services.retry_countdown(n) for n in range(8)] == [30, 60, 120, 240, 480, 960, 1800, 1800]
+
+
+def test_queue_many_inserts_once_and_delivers_each_after_commit(django_capture_on_commit_callbacks, mailoutbox):
+    first, second = UserFactory(), UserFactory()
+    same = {"template": "generic", "context": {"subject": "Counter-notice unanswered", "body": "Staff decide."}}
+
+    with django_capture_on_commit_callbacks(execute=True), transaction.atomic():
+        rows = services.queue_many(
+            [
+                {**same, "recipient": first},
+                {**same, "recipient": second},
+                {"template": "generic", "context": {"subject": "Other", "body": "b"}, "recipient": first},
+            ]
+        )
+
+    assert [row.subject for row in rows] == ["Counter-notice unanswered", "Counter-notice unanswered", "Other"]
+    assert sorted(m.to[0] for m in mailoutbox) == sorted([first.email, second.email, first.email])
+    assert Notification.objects.filter(status=Notification.Status.SENT).count() == 3
