@@ -51,6 +51,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.import_listings import ensure_postgres_database  # noqa: E402
+from bench.standing import profile_tops  # noqa: E402
+
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/ipp_bench_deadlines"
 OUT_DIR = ROOT / "bench" / "out"
 USER_PREFIX = "deadlines-bench-"
@@ -69,30 +72,6 @@ VERBS = ("counter_notice.no_answer", "claim_item.staff_review")
 # --- Environment ------------------------------------------------------------------------------------------------
 
 
-def ensure_database(url: str) -> None:
-    import environ
-    import psycopg2
-    from psycopg2 import sql
-
-    config = environ.Env.db_url_config(url)
-    conn = psycopg2.connect(
-        dbname="postgres",
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-    )
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
-            if cursor.fetchone() is None:
-                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
-                print(f"created database {config['NAME']}")
-    finally:
-        conn.close()
-
-
 def configure(args: argparse.Namespace, var_dir: Path) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "ipp_portal.settings"
     os.environ["DJANGO_DEBUG"] = "true"  # only so that the settings need no secret key; switched off below
@@ -103,7 +82,7 @@ def configure(args: argparse.Namespace, var_dir: Path) -> None:
     os.environ["EMAIL_URL"] = "dummymail://"
     # Never a shared database: this benchmark rewrites statuses of every row it generated, many times.
     os.environ["DATABASE_URL"] = args.database_url
-    ensure_database(args.database_url)
+    ensure_postgres_database(args.database_url)
 
 
 def setup_django() -> None:
@@ -778,13 +757,6 @@ def dispatch_alone(count: int) -> dict:
     return {"calls": count, "ms": seconds * 1000, "us_each": seconds / count * 1e6, "queued": queued}
 
 
-def shorten(filename: str) -> str:
-    for marker in ("site-packages/", str(ROOT) + "/"):
-        if marker in filename:
-            return filename.split(marker, 1)[1]
-    return filename
-
-
 def profile_batch(data: Dataset, batch_size: int) -> dict:
     """cProfile one batch of ``batch_size`` (a cut-off that makes exactly that many due), and its statements."""
     from django.db import connection
@@ -803,17 +775,7 @@ def profile_batch(data: Dataset, batch_size: int) -> dict:
     stats = pstats.Stats(profiler, stream=io.StringIO())
     stats.sort_stats("cumulative")
     total = max(entry[3] for entry in stats.stats.values())
-    top = []
-    for func in stats.fcn_list[:PROFILE_TOP]:
-        _cc, ncalls, tottime, cumtime, _callers = stats.stats[func]
-        filename, line, name = func
-        where = f"{shorten(filename)}:{line}({name})" if line else name
-        top.append({"function": where, "ncalls": ncalls, "tottime_ms": tottime * 1000, "cumtime_ms": cumtime * 1000})
-    by_self = sorted(stats.stats.items(), key=lambda item: -item[1][2])[:PROFILE_TOP]
-    self_top = [
-        {"function": f"{shorten(f[0])}:{f[1]}({f[2]})" if f[1] else f[2], "ncalls": s[1], "tottime_ms": s[2] * 1000}
-        for f, s in by_self
-    ]
+    top, self_top = profile_tops(stats, PROFILE_TOP)
     breakdown = []
     for suffix, name, label in BREAKDOWN:
         entries = [s for f, s in stats.stats.items() if f[0].endswith(suffix) and f[2] == name]

@@ -305,6 +305,22 @@ BREAKDOWN = (
 )
 
 
+def profile_tops(stats: pstats.Stats, count: int) -> tuple[list[dict], list[dict]]:
+    """The ``count`` functions with the most cumulative time (stats sorted so) and with the most own time."""
+    top = []
+    for func in stats.fcn_list[:count]:
+        _cc, ncalls, tottime, cumtime, _callers = stats.stats[func]
+        filename, line, name = func
+        where = f"{shorten(filename)}:{line}({name})" if line else name
+        top.append({"function": where, "ncalls": ncalls, "tottime_ms": tottime * 1000, "cumtime_ms": cumtime * 1000})
+    by_self = sorted(stats.stats.items(), key=lambda item: -item[1][2])[:count]
+    self_top = [
+        {"function": f"{shorten(f[0])}:{f[1]}({f[2]})" if f[1] else f[2], "ncalls": s[1], "tottime_ms": s[2] * 1000}
+        for f, s in by_self
+    ]
+    return top, self_top
+
+
 def profile_call(seller) -> dict:
     from enforcement.selectors import standing_for
 
@@ -316,17 +332,7 @@ def profile_call(seller) -> dict:
     stats = pstats.Stats(profiler, stream=io.StringIO())
     stats.sort_stats("cumulative")
     total = max(entry[3] for entry in stats.stats.values())  # the outermost frame's cumulative time
-    top = []
-    for func in stats.fcn_list[:PROFILE_TOP]:
-        _cc, ncalls, tottime, cumtime, _callers = stats.stats[func]
-        filename, line, name = func
-        where = f"{shorten(filename)}:{line}({name})" if line else name
-        top.append({"function": where, "ncalls": ncalls, "tottime_ms": tottime * 1000, "cumtime_ms": cumtime * 1000})
-    by_self = sorted(stats.stats.items(), key=lambda item: -item[1][2])[:PROFILE_TOP]
-    self_top = [
-        {"function": f"{shorten(f[0])}:{f[1]}({f[2]})" if f[1] else f[2], "ncalls": s[1], "tottime_ms": s[2] * 1000}
-        for f, s in by_self
-    ]
+    top, self_top = profile_tops(stats, PROFILE_TOP)
     breakdown = []
     for suffix, name, label in BREAKDOWN:
         cum = sum(s[3] for f, s in stats.stats.items() if f[0].endswith(suffix) and f[2] == name)
