@@ -34,10 +34,11 @@ COPY . .
 RUN pip install --no-deps . \
     && rm -rf build ./*.egg-info
 
-# Static files are collected into the image (whitenoise serves them with hashed names). The key is throwaway:
-# it only lets the settings load with DEBUG off, and is not present in the final environment.
+# Static files are collected into the image (whitenoise serves them with hashed names). The key and the address
+# are throwaway: they only let the settings load with DEBUG off, and are not present in the final environment.
 RUN DJANGO_DEBUG=false \
     DJANGO_SECRET_KEY=collectstatic-only-not-a-real-secret \
+    SITE_URL=http://collectstatic.invalid \
     python manage.py collectstatic --no-input
 
 # Run as an unprivileged user; it may write only to var/ (the embedded-default data directory).

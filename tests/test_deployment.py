@@ -639,12 +639,36 @@ def test_dockerfile_collects_static_files_with_debug_off_and_a_throwaway_key():
     (collect,) = [run_ for run_ in dockerfile("RUN") if "collectstatic" in run_]
     assert "DJANGO_DEBUG=false" in collect
     assert "DJANGO_SECRET_KEY=" in collect
+    assert "SITE_URL=" in collect
     assert "DJANGO_SECRET_KEY" not in dockerfile_env()  # the throwaway key does not stay in the image
+    assert "SITE_URL" not in dockerfile_env()
     for argv in command_lines(["sh", "-c", collect]):
         while argv and re.fullmatch(r"[A-Z_]+=\S*", argv[0]):
             argv = argv[1:]
         if "manage.py" in argv:
             check_runnable(argv)
+
+
+def test_dockerfile_collectstatic_step_runs(tmp_path):
+    """The build's collectstatic step, run as the build runs it: its shell line as written, the image's ENV and the
+    step's own variables, from the project root (the image's /app). It writes to staticfiles/ (git-ignored)."""
+    (collect,) = [run_ for run_ in dockerfile("RUN") if "collectstatic" in run_]
+    environ = production_environ(tmp_path, **dockerfile_env())
+    # The image's /app paths, mapped to this checkout and a temporary folder.
+    environ.update(PYTHONPATH=str(ROOT), IPP_VAR_DIR=str(tmp_path))
+    environ.pop("DJANGO_SETTINGS_MODULE")  # the image does not set it: manage.py chooses the settings
+    # The image's `python` is the one with the project's dependencies: here, this interpreter.
+    environ["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), environ.get("PATH", "")])
+    manifest = ROOT / "staticfiles" / "staticfiles.json"
+    before = manifest.stat().st_mtime_ns if manifest.exists() else None
+
+    result = subprocess.run(  # noqa: S603 - the Dockerfile's own command
+        ["/bin/sh", "-c", collect], cwd=ROOT, env=environ, capture_output=True, text=True, timeout=180, check=False
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert manifest.is_file()  # whitenoise's manifest: the files were collected with hashed names
+    assert manifest.stat().st_mtime_ns != before
 
 
 def test_dockerfile_environment_is_known():
