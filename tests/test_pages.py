@@ -51,7 +51,14 @@ def test_layout_has_landmarks_skip_link_and_labelled_inputs(client):
 
 @pytest.mark.django_db
 def test_health_check(client):
-    assert client.get("/healthz").json() == {"status": "ok"}
+    response = client.get("/healthz")
+
+    assert response.status_code == 200
+    body = response.json()
+    assert body["status"] == "ok"
+    assert set(body["checks"]) == {"database", "cache", "broker", "storage"}
+    assert body["checks"]["database"] == "ok"
+    assert all(result in ("ok", "skipped") for result in body["checks"].values())
 
 
 def test_static_files_are_served_locally_without_a_cdn():
