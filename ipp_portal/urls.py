@@ -4,7 +4,9 @@ from django.urls import include, path
 from complaints.urls import seller_urlpatterns as seller_notice_urls
 
 from . import views
+from .accounts.forms import AdminLoginForm
 
+admin.site.login_form = AdminLoginForm  # the staff sign-in has the portal's limits and lockout
 admin.site.site_header = "IPP Portal — staff"
 admin.site.site_title = "IPP Portal staff"
 admin.site.index_title = "Review and verification"

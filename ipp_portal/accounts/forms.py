@@ -1,4 +1,5 @@
 from django import forms
+from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
 from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
 from django.db import transaction
@@ -7,7 +8,7 @@ from django.utils.html import format_html
 
 from ipp_portal.notifications.services import queue
 
-from . import throttle
+from . import lockout, throttle
 from .models import User
 
 
@@ -27,13 +28,9 @@ class SignUpForm(forms.Form):
     )
 
     def clean_email(self) -> str:
-        email = self.cleaned_data["email"].strip().lower()
-        if User.objects.filter(email__iexact=email).exists():
-            raise forms.ValidationError(
-                "An account with this email address already exists. Sign in, or reset your password.",
-                code="email_taken",
-            )
-        return email
+        # Whether the address already has an account is not said here (that would tell anyone which addresses
+        # are registered); the sign-up service emails the owner instead.
+        return self.cleaned_data["email"].strip().lower()
 
     def clean(self):
         cleaned = super().clean()
@@ -49,29 +46,39 @@ class SignUpForm(forms.Form):
         return cleaned
 
 
-class LoginForm(AuthenticationForm):
-    """Email + password, throttled per client address and per account."""
+class SignInLimitsMixin:
+    """Sign-in attempts limited per client address (a sliding window in the cache) before any password is checked,
+    and django-axes' lockout of one (address, account) pair after repeated failures explained on the form."""
+
+    def clean(self):
+        ip = throttle.client_ip(self.request) if self.request else "unknown"
+        limit = throttle.sign_in_limit()
+        if limit.is_exceeded(ip):
+            retry_after = limit.retry_after(ip)
+            if self.request is not None:
+                lockout.refuse(self.request, retry_after=retry_after)
+            raise forms.ValidationError(
+                lockout.THROTTLED_MESSAGE.format(minutes=max(1, -(-retry_after // 60))), code="throttled"
+            )
+        limit.hit(ip)
+        try:
+            return super().clean()
+        except forms.ValidationError as exc:
+            if self.request is not None and getattr(self.request, "axes_locked_out", False):
+                lockout.refuse(self.request, retry_after=lockout.cooloff_minutes() * 60)
+                raise forms.ValidationError(lockout.locked_message(), code="locked_out") from exc
+            raise
+
+
+class LoginForm(SignInLimitsMixin, AuthenticationForm):
+    """Email + password, limited per client address and locked per (address, account) after repeated failures."""
 
     username = forms.EmailField(label="Email address", widget=forms.EmailInput(attrs={"autofocus": True}))
 
     error_messages = {
         **AuthenticationForm.error_messages,
         "invalid_login": "That email address and password do not match an account. Check both and try again.",
-        "throttled": "Too many sign-in attempts. Wait a few minutes and try again, or reset your password.",
     }
-
-    def clean(self):
-        email = (self.cleaned_data.get("username") or "").strip().lower()
-        ip = throttle.client_ip(self.request) if self.request else "unknown"
-        if throttle.is_blocked(ip=ip, email=email):
-            raise forms.ValidationError(self.error_messages["throttled"], code="throttled")
-        throttle.note_attempt(ip=ip)
-        try:
-            return super().clean()
-        except forms.ValidationError as exc:
-            if getattr(exc, "code", None) == "invalid_login":
-                throttle.note_failure(email=email)
-            raise
 
     def confirm_login_allowed(self, user):
         super().confirm_login_allowed(user)
@@ -83,6 +90,10 @@ class LoginForm(AuthenticationForm):
                 ),
                 code="unverified",
             )
+
+
+class AdminLoginForm(SignInLimitsMixin, AdminAuthenticationForm):
+    """The staff admin's sign-in, with the same limits as the portal's."""
 
 
 class ResendVerificationForm(forms.Form):
