@@ -1,5 +1,6 @@
 """Account state changes: sign-up and email verification."""
 
+from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -32,12 +33,34 @@ def _queue_verification(user: User) -> None:
 
 
 @transaction.atomic
-def user_sign_up(*, email: str, password: str, full_name: str = "") -> User:
-    """Create an account that can sign in once its email address is verified; email the verification link."""
-    user = User.objects.create_user(email=email, password=password, full_name=full_name)
-    record(actor=user, verb="user.signed_up", target=user, after="unverified")
-    _queue_verification(user)
-    return user
+def user_sign_up(*, email: str, password: str, full_name: str = "") -> User | None:
+    """Create an account that can sign in once its email address is verified; email the verification link.
+
+    If the address already has an account, nothing is created and its owner is told by email instead (with links
+    to sign in and to reset the password); the caller answers exactly as for a new account, so the sign-up form
+    does not reveal which addresses are registered. Returns the new user, or None for a taken address.
+    """
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is None:
+        user = User.objects.create_user(email=email, password=password, full_name=full_name)
+        record(actor=user, verb="user.signed_up", target=user, after="unverified")
+        _queue_verification(user)
+        return user
+    # Hash the password anyway: a new account costs one hash, and the answer should take as long either way.
+    make_password(password)
+    if existing.is_active:
+        queue(
+            recipient=existing,
+            template="accounts/already_registered",
+            context={
+                "name": existing.get_short_name(),
+                "login_path": reverse("accounts:login"),
+                "reset_path": reverse("accounts:password-reset"),
+                "resend_path": "" if existing.is_email_verified else reverse("accounts:resend-verification"),
+            },
+            target=existing,
+        )
+    return None
 
 
 @transaction.atomic

@@ -4,8 +4,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
-from . import services
+from . import services, throttle
 from .forms import LoginForm, OutboxPasswordResetForm, ResendVerificationForm, SignUpForm
+
+LIMITED_MESSAGE = "Too many requests from you or for this email address. Try again in {minutes} minutes."
+
+
+def _limited(request, form, template: str, email: str):
+    """The form again with a 429 if this request would pass a limit on account email (nothing is sent)."""
+    retry_after = throttle.account_email_allowed(request, email)
+    if retry_after is None:
+        return None
+    form.add_error(None, LIMITED_MESSAGE.format(minutes=max(1, -(-retry_after // 60))))
+    response = render(request, template, {"form": form}, status=429)
+    response["Retry-After"] = str(retry_after)
+    return response
 
 
 @require_http_methods(["GET", "POST"])
@@ -14,6 +27,9 @@ def sign_up(request):
         return redirect("home")
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        limited = _limited(request, form, "accounts/signup_form.html", form.cleaned_data["email"])
+        if limited:
+            return limited
         services.user_sign_up(
             email=form.cleaned_data["email"],
             password=form.cleaned_data["password1"],
@@ -40,6 +56,9 @@ def verify_email(request, uidb64: str, token: str):
 def resend_verification(request):
     form = ResendVerificationForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
+        limited = _limited(request, form, "accounts/resend_verification.html", form.cleaned_data["email"])
+        if limited:
+            return limited
         services.user_resend_verification(email=form.cleaned_data["email"])
         messages.success(request, "If that address belongs to an unconfirmed account, a new link is on its way.")
         return redirect("accounts:login")
@@ -56,6 +75,9 @@ class PasswordResetView(auth_views.PasswordResetView):
     form_class = OutboxPasswordResetForm
     template_name = "accounts/password_reset_form.html"
     success_url = reverse_lazy("accounts:password-reset-done")
+
+    def form_valid(self, form):
+        return _limited(self.request, form, self.template_name, form.cleaned_data["email"]) or super().form_valid(form)
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
