@@ -851,9 +851,12 @@ class Takedowns:
         return claim, [item.pk for item in claim_items]
 
     def take_down(self, claim, item_ids: list[int]):
+        from complaints.seen import seen_state
         from complaints.services.review import claim_items_take_down
 
-        return claim_items_take_down(claim_id=claim.pk, item_ids=item_ids, reviewer=self.reviewer)
+        return claim_items_take_down(
+            claim_id=claim.pk, seen=seen_state(claim), item_ids=item_ids, reviewer=self.reviewer
+        )
 
 
 def notifications_since(last_id: int) -> Counter:
@@ -962,12 +965,13 @@ BREAKDOWN = (
 
 
 def profile_takedown(td: Takedowns, extra: int, reason: str) -> dict:
+    from complaints.seen import seen_state
     from complaints.services.review import claim_items_take_down
 
     claim, ids = td.make(TAKEDOWN_ITEMS, TAKEDOWN_SELLERS, extra, reason)
     profiler = cProfile.Profile()
     profiler.enable()
-    claim_items_take_down(claim_id=claim.pk, item_ids=ids, reviewer=td.reviewer)
+    claim_items_take_down(claim_id=claim.pk, seen=seen_state(claim), item_ids=ids, reviewer=td.reviewer)
     profiler.disable()
     verify_taken_down(claim, TAKEDOWN_ITEMS)
     stats = pstats.Stats(profiler, stream=io.StringIO())

@@ -22,6 +22,7 @@ from listings.models import Seller
 from . import selectors, services
 from .forms import DecisionForm
 from .models import Authorization, Claim, ClaimItem, Complainant, CounterNotice, IPRight, RightDocument
+from .seen import seen_from_token, seen_token
 
 
 class VerificationAdmin(admin.ModelAdmin):
@@ -68,6 +69,7 @@ class VerificationAdmin(admin.ModelAdmin):
                 if obj is not None and obj.status in allowed_from
             ],
             "decision_form": DecisionForm(),
+            "seen": seen_token(obj) if obj else "",
             "decide_url": reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_decide", args=[object_id]),
             "preview_url_name": f"admin:{self.opts.app_label}_{self.opts.model_name}_preview",
             "show_save": False,
@@ -104,6 +106,8 @@ class VerificationAdmin(admin.ModelAdmin):
         form.is_valid()
         reason = form.cleaned_data.get("reason", "")
         kwargs = {"reviewer": request.user, f"{self._id_arg()}": pk}
+        if action != "revoke":  # a revocation follows the owner's request, not a review of the record
+            kwargs["seen"] = seen_from_token(request.POST.get("seen", ""))
         if needs_reason:
             kwargs["reason"] = reason
         try:
@@ -124,14 +128,18 @@ class VerificationAdmin(admin.ModelAdmin):
         ]
 
     def preview_view(self, request, pk: int, document_pk: int):
-        """Staff-only inline view of an image or PDF under review (sandboxed, never sniffed by the browser)."""
+        """Staff-only inline view of an image or PDF under review (sandboxed, never sniffed by the browser); like
+        every download it needs the documents permission and is recorded in the audit trail."""
         obj = get_object_or_404(self.model, pk=pk)
         if not self.has_view_permission(request, obj):
             raise PermissionDenied
-        documents = {doc.pk: doc for _, doc in self.review_documents(obj)}
-        if document_pk not in documents:
+        if document_pk not in {doc.pk for _, doc in self.review_documents(obj)}:
             raise Http404
-        response = document_response(documents[document_pk])
+        try:
+            document = services.document_open(user=request.user, document_id=document_pk)
+        except Document.DoesNotExist as exc:
+            raise PermissionDenied from exc
+        response = document_response(document)
         response["Content-Disposition"] = response["Content-Disposition"].replace("attachment", "inline", 1)
         return response
 
@@ -303,8 +311,9 @@ class ClaimAdmin(admin.ModelAdmin):
         if not obj.submitted_at or obj.status not in Claim.OPEN_STATUSES:
             return "—"
         hours = (timezone.now() - obj.submitted_at).total_seconds() / 3600
-        colour = "#1e7a3c" if hours < 12 else "#8a5300" if hours < 24 else "#b42318"
-        return format_html('<strong style="color:{}">{} h</strong>', colour, int(hours))
+        # Classes from static/css/admin.css (the Content-Security-Policy refuses inline style attributes).
+        band = "age-fresh" if hours < 12 else "age-due" if hours < 24 else "age-late"
+        return format_html('<strong class="{}">{} h</strong>', band, int(hours))
 
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Claim._meta.fields] + ["evidence"]
@@ -335,6 +344,9 @@ class ClaimAdmin(admin.ModelAdmin):
                 "right_documents": selectors.right_documents(claim.right) if claim.right_id else [],
                 "item_codes": services.ITEM_REJECTION_CODES,
                 "claim_codes": services.CLAIM_REJECTION_CODES,
+                "seen": seen_token(claim),
+                "can_reassign": request.user.has_perm("complaints.reassign_claim"),
+                "can_reverse": request.user.has_perm("complaints.reverse_removal"),
                 "decide_url": reverse("admin:complaints_claim_decide", args=[claim.pk]),
                 "show_save": False,
                 "show_save_and_continue": False,
@@ -367,17 +379,19 @@ class ClaimAdmin(admin.ModelAdmin):
         action = request.POST.get("decision", "")
         item_ids = [int(v) for v in request.POST.getlist("items") if v.isdigit()]
         note = request.POST.get("note", "")
+        seen = seen_from_token(request.POST.get("seen", ""))
         try:
             if action == "take":
                 services.claim_take(claim_id=pk, reviewer=request.user, force=bool(request.POST.get("force")))
                 messages.success(request, "The claim is yours.")
             elif action == "take_down":
-                done = services.claim_items_take_down(claim_id=pk, item_ids=item_ids, reviewer=request.user)
+                done = services.claim_items_take_down(claim_id=pk, item_ids=item_ids, reviewer=request.user, seen=seen)
                 messages.success(request, f"{len(done)} listing(s) taken down; sellers and complainant notified.")
             elif action == "reject_items":
                 done = services.claim_items_reject(
-                    claim_id=pk, item_ids=item_ids, reviewer=request.user, code=request.POST.get("code", ""), note=note
-                )
+                    claim_id=pk, item_ids=item_ids, reviewer=request.user, code=request.POST.get("code", ""),
+                    note=note, seen=seen,
+                )  # fmt: skip
                 messages.success(request, f"{len(done)} listing(s) rejected; the complainant is told why.")
             elif action == "request_info":
                 services.claim_request_info(claim_id=pk, reviewer=request.user, message=note)
@@ -390,7 +404,7 @@ class ClaimAdmin(admin.ModelAdmin):
                 messages.success(request, f"{len(item_ids)} listing(s) reinstated; both sides have been told.")
             elif action == "reject_claim":
                 services.claim_reject(
-                    claim_id=pk, reviewer=request.user, code=request.POST.get("claim_code", ""), note=note
+                    claim_id=pk, reviewer=request.user, code=request.POST.get("claim_code", ""), note=note, seen=seen
                 )
                 messages.success(request, "The claim is rejected; the complainant is told why.")
             else:
@@ -464,7 +478,7 @@ class CounterNoticeAdmin(admin.ModelAdmin):
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "POST":
-            if not request.user.has_perm("complaints.change_claim"):
+            if not request.user.has_perm("complaints.change_counternotice"):
                 raise PermissionDenied
             try:
                 services.counter_notice_decide(

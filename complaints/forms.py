@@ -50,9 +50,15 @@ class ComplainantForm(DocumentsFormMixin, forms.ModelForm):
         if locked_identity:
             for name in ("kind", "role", "legal_name", "country"):
                 self.fields[name].disabled = True
+            # Verified identity documents are locked: the form neither offers nor expects them (disabled choice
+            # fields would be validated against an empty offer and refuse every save of the contact details).
             self.documents_required = False
-            self.fields["upload"].disabled = True
-            self.fields["documents"].disabled = True
+            del self.fields["upload"], self.fields["documents"]
+
+    def clean(self):
+        if self.locked_identity:
+            return forms.ModelForm.clean(self)  # no documents to store: skip the documents mixin
+        return super().clean()
 
     def clean_phone(self) -> str:
         phone = self.cleaned_data["phone"].strip()

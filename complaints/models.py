@@ -303,6 +303,7 @@ class Claim(TransitionMixin, models.Model):
 
     class Meta:
         ordering = ["-created_at", "-id"]
+        permissions = [("reassign_claim", "Can take over a claim another reviewer has taken")]
         indexes = [
             models.Index(fields=["complainant", "status"], name="claim_complainant_status_idx"),
             models.Index(fields=["status", "submitted_at"], name="claim_queue_idx"),
@@ -388,6 +389,7 @@ class ClaimItem(TransitionMixin, models.Model):
 
     class Meta:
         ordering = ["claim", "position"]
+        permissions = [("reverse_removal", "Can reinstate a listing that was taken down, disputed or upheld")]
         constraints = [
             models.UniqueConstraint(fields=["claim", "listing"], name="claimitem_one_per_listing_per_claim"),
         ]

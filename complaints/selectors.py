@@ -74,11 +74,12 @@ def ip_rights_with_conflict_flag(queryset: QuerySet[IPRight]) -> QuerySet[IPRigh
 
 def document_get_for_user(user, document_id: int) -> Document:
     """A document the user may download: their own; one a seller shared with them in a counter-notice on their
-    claim; any, for staff. Anything else raises DoesNotExist, shown as 404."""
+    claim; any, for staff whose role holds the documents permission (``is_staff`` alone grants nothing). Anything
+    else raises DoesNotExist, shown as 404 (ids are sequential: no existence leak)."""
     from .models import CounterNotice
 
     documents = Document.objects.all()
-    if not user.is_staff:
+    if not user.has_perm("documents.view_document"):
         shared_with_me = CounterNotice.objects.filter(claim__complainant__user=user, shared_documents=OuterRef("pk"))
         documents = documents.filter(Q(uploaded_by=user) | Exists(shared_with_me))
     return documents.get(pk=document_id)
@@ -306,6 +307,14 @@ def claim_timeline(claim, *, seller=None) -> list[dict]:
         }
         for event in events
     ]
+
+
+def claim_item_list_for_seller(user):
+    """The claim items against the user's stores, only from claims that have gone out (a claim waiting for its
+    right to be verified has not been sent: its complainant and contents are nobody else's business yet)."""
+    from .models import ClaimItem
+
+    return ClaimItem.objects.filter(seller__user=user, claim__submitted_at__isnull=False)
 
 
 def claim_conflicts(claim) -> dict[int, list]:

@@ -225,7 +225,7 @@ def authorization_letter_template(request):
 @require_GET
 def document_download(request, pk: int):
     try:
-        document = selectors.document_get_for_user(request.user, pk)
+        document = services.document_open(user=request.user, document_id=pk)
     except Document.DoesNotExist as exc:
         raise Http404 from exc
     return document_response(document)

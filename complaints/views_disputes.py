@@ -15,7 +15,7 @@ from ipp_portal.errors import PortalError
 from . import services
 from .forms import CounterNoticeAnswerForm, CounterNoticeForm
 from .models import ClaimItem, CounterNotice
-from .selectors import COMPLAINANT_TIMELINE_VERBS, claim_timeline
+from .selectors import COMPLAINANT_TIMELINE_VERBS, claim_item_list_for_seller, claim_timeline
 
 
 @login_required
@@ -23,8 +23,7 @@ from .selectors import COMPLAINANT_TIMELINE_VERBS, claim_timeline
 def seller_notices(request):
     """Every claim item against the seller's stores, with who complained and the next deadline."""
     items = list(
-        ClaimItem.objects.filter(seller__user=request.user)
-        .exclude(claim__status="draft")
+        claim_item_list_for_seller(request.user)
         .select_related("claim__complainant", "claim__right", "claim__authorization", "listing", "seller__site")
         .order_by("-claim__submitted_at", "claim_id", "position")[:500]
     )
@@ -52,7 +51,7 @@ def seller_notices(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 def counter_notice_new(request, claim_id: int):
-    mine = ClaimItem.objects.filter(claim_id=claim_id, seller__user=request.user).select_related("listing", "seller")
+    mine = claim_item_list_for_seller(request.user).filter(claim_id=claim_id).select_related("listing", "seller")
     if not mine.exists():
         raise Http404
     now = timezone.now()

@@ -62,13 +62,24 @@ class PolicyAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         return False
 
-    @admin.action(description="Copy as a new version (to edit)")
+    # New versions come only from copying one (never from a blank add form), so copying has its own check.
+    def has_copy_permission(self, request):
+        return request.user.has_perm("enforcement.add_policy")
+
+    def has_activate_permission(self, request):
+        return request.user.has_perm("enforcement.activate_policy")
+
+    @admin.action(description="Copy as a new version (to edit)", permissions=["copy"])
     def copy_as_new_version(self, request, queryset):
         for policy in queryset:
-            copy = services.policy_new_version(policy_id=policy.pk, actor=request.user)
-            messages.success(request, f"Created {copy}: edit it, then make it current.")
+            try:
+                copy = services.policy_new_version(policy_id=policy.pk, actor=request.user)
+            except PortalError as exc:
+                messages.error(request, f"{policy}: {exc.message}")
+            else:
+                messages.success(request, f"Created {copy}: edit it, then make it current.")
 
-    @admin.action(description="Make current (new violations are judged under it)")
+    @admin.action(description="Make current (new violations are judged under it)", permissions=["activate"])
     def make_current(self, request, queryset):
         for policy in queryset:
             try:

@@ -76,6 +76,7 @@ class Policy(models.Model):
     class Meta:
         verbose_name_plural = "policies"
         ordering = ["site", "-version"]
+        permissions = [("activate_policy", "Can make a policy version the one in force")]
         constraints = [
             models.UniqueConstraint(fields=["site", "version"], name="policy_site_version_unique"),
             models.UniqueConstraint(

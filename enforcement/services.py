@@ -12,6 +12,7 @@ from django.utils import timezone
 from ipp_portal.audit.services import record, record_many
 from ipp_portal.errors import DeadlinePassed, InvalidTransition, NotPermitted, PortalError
 from ipp_portal.notifications.services import queue
+from ipp_portal.permissions import require_perm
 from listings.models import Seller
 from listings.services import listings_remove_all_for_seller
 
@@ -311,6 +312,7 @@ def violation_withdraw(*, violation, reason: str, actor=None) -> Violation:
 def action_impose(*, seller, kind: str, reason: str, actor, ends_at=None, ground: str = "") -> Action:
     """A discretionary action (seed §3: "full discretion ... such as where litigation has been initiated"): needs a
     written reason and a ground; a termination waits for a second staff member's approval."""
+    require_perm(actor, "enforcement.add_action")
     if kind not in ActionKind.values:
         raise PortalError(f"Unknown action “{kind}”.", code="bad_kind")
     if not reason or not reason.strip() or not ground.strip():
@@ -347,6 +349,7 @@ def action_impose(*, seller, kind: str, reason: str, actor, ends_at=None, ground
 @transaction.atomic
 def action_approve(*, action_id: int, approver) -> Action:
     """The second staff approval that puts a termination into force."""
+    require_perm(approver, "enforcement.change_action")
     action = Action.objects.select_for_update(of=("self",)).select_related("seller").get(pk=action_id)
     if action.status != Action.Status.PENDING_APPROVAL:
         raise InvalidTransition(f"This action is {action.get_status_display().lower()}; there is nothing to approve.")
@@ -368,6 +371,7 @@ def action_approve(*, action_id: int, approver) -> Action:
 @transaction.atomic
 def action_refuse(*, action_id: int, approver, reason: str) -> Action:
     """The second staff member does not approve a termination."""
+    require_perm(approver, "enforcement.change_action")
     if not reason.strip():
         raise PortalError("Say why the termination is not approved.", code="reason_required")
     action = Action.objects.select_for_update(of=("self",)).select_related("seller").get(pk=action_id)
@@ -429,6 +433,7 @@ def appeal_file(*, action_id: int, user, statement: str, documents=()) -> Appeal
 @transaction.atomic
 def appeal_decide(*, appeal_id: int, reviewer, outcome: str, reason: str, withdraw_violation_ids=()) -> Appeal:
     """Staff decide an appeal: uphold, or overturn (the action lifts and the chosen violations are withdrawn)."""
+    require_perm(reviewer, "enforcement.change_appeal")
     if outcome not in (Appeal.Status.UPHELD, Appeal.Status.OVERTURNED):
         raise PortalError("Choose uphold or overturn.", code="bad_outcome")
     if not reason.strip():
@@ -461,6 +466,7 @@ def appeal_decide(*, appeal_id: int, reviewer, outcome: str, reason: str, withdr
 @transaction.atomic
 def policy_new_version(*, policy_id: int, actor) -> Policy:
     """Copy a policy (with its ladder) into the next version, not yet current, for staff to edit."""
+    require_perm(actor, "enforcement.add_policy")
     source = Policy.objects.select_for_update().get(pk=policy_id)
     latest = Policy.objects.filter(site=source.site).order_by("-version").values_list("version", flat=True).first()
     copy = Policy.objects.create(
@@ -488,6 +494,7 @@ def policy_new_version(*, policy_id: int, actor) -> Policy:
 @transaction.atomic
 def policy_activate(*, policy_id: int, actor) -> Policy:
     """Make a policy version the one new violations are judged under (earlier violations keep theirs)."""
+    require_perm(actor, "enforcement.activate_policy")
     policy = Policy.objects.select_for_update().select_related("site").get(pk=policy_id)
     if policy.is_current:
         return policy

@@ -76,7 +76,8 @@ def _fresh_content_type_cache():
 @pytest.fixture(autouse=True)
 def _seeded_reference_data(request):
     """Transactional tests (live server, real worker, threads) start from a flushed database: put back what the
-    data migrations seed (the two sites and their penalty policies), with the migrations' own functions."""
+    data migrations seed (the two sites, their penalty policies and the staff roles), with the migrations' own
+    functions."""
     marker = request.node.get_closest_marker("django_db")
     if marker is None or not marker.kwargs.get("transaction"):
         return
@@ -87,6 +88,7 @@ def _seeded_reference_data(request):
     request.getfixturevalue("transactional_db")
     importlib.import_module("listings.migrations.0002_seed_marketplace_sites").add_sites(apps, None)
     importlib.import_module("enforcement.migrations.0002_seed_site_policies").seed(apps, None)
+    importlib.import_module("complaints.migrations.0008_grant_roles_their_work").grant(apps, None)
 
 
 @pytest.fixture

@@ -118,3 +118,19 @@ def make_right(complainant, *, status: str = "verified", **fields):
     )
     RightDocument.objects.create(right=right, document=make_document(complainant.user), role="certificate")
     return right
+
+
+def make_staff(role: str = "Reviewer", **fields):
+    """A staff account in one role's group (Reviewer, Supervisor or Auditor): is_staff alone grants nothing."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory(is_staff=True, **fields)
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
+def seen(obj) -> dict:
+    """What a reviewer's page shows of ``obj`` now: staff decisions carry it (complaints.seen)."""
+    from complaints.seen import seen_state
+
+    return seen_state(type(obj).objects.get(pk=obj.pk))

@@ -20,8 +20,16 @@ def test_seed_demo_is_idempotent_and_gives_a_complainant_who_may_file():
     call_command("seed_demo", stdout=out)
 
     assert [m.objects.count() for m in (User, Seller, Listing, Complainant, IPRight, Document)] == counts
-    assert counts[:3] == [5, 4, 11]
+    assert counts[:3] == [7, 4, 11]
     assert "reviewer@demo.example" in out.getvalue()
+    # The demo's staff are members of their role's group, not superusers: the demo shows what each role sees.
+    for email, role in (("reviewer", "Reviewer"), ("supervisor", "Supervisor"), ("auditor", "Auditor")):
+        staff = User.objects.get(email=f"{email}@demo.example")
+        assert (staff.is_staff, staff.is_superuser, list(staff.groups.values_list("name", flat=True))) == (
+            True,
+            False,
+            [role],
+        )
     brand = Complainant.objects.get(user__email="brand@demo.example")
     right = IPRight.objects.get(registered_by=brand)
     assert filing_gate(complainant=brand, site=Site.objects.get(code="alibaba"), right=right).allowed

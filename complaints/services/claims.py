@@ -13,6 +13,7 @@ from django.utils import timezone
 from ipp_portal.audit.services import record
 from ipp_portal.errors import InvalidTransition, NotPermitted, PortalError
 from ipp_portal.notifications.services import queue, queue_many
+from ipp_portal.permissions import require_perm
 
 from ..link_check import LinkLine, check_links, split_lines
 from ..models import Claim, ClaimItem, Complainant, IPRight
@@ -249,7 +250,10 @@ def _tell_reviewer_if_reviewing(claim: Claim, *, what: str) -> None:
 
 
 def _tell_sellers_of_withdrawal(claim: Claim, items: list[ClaimItem]) -> None:
-    """Every item ends with a notice to both sides: sellers learn a claim on their listings was withdrawn."""
+    """Every item ends with a notice to both sides: sellers learn a claim on their listings was withdrawn. A claim
+    that never went out (it waited for its right) was never theirs to know about: nobody is told."""
+    if claim.submitted_at is None:
+        return
     by_seller: dict[int, list[ClaimItem]] = {}
     for item in items:
         by_seller.setdefault(item.seller_id, []).append(item)
@@ -323,6 +327,7 @@ def claim_item_withdraw(*, item_id: int, user) -> ClaimItem:
 @transaction.atomic
 def claim_request_info(*, claim_id: int, reviewer, message: str) -> Claim:
     """Staff ask the complainant for more information; the claim leaves the queue until they answer."""
+    require_perm(reviewer, "complaints.change_claim")
     if not message.strip():
         raise PortalError("Say what information is needed: the complainant reads it.")
     claim = Claim.objects.select_for_update(of=("self",)).select_related("complainant__user").get(pk=claim_id)

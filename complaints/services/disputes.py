@@ -15,8 +15,9 @@ from enforcement.models import Policy
 from enforcement.selectors import policy_current
 from enforcement.services import violation_withdraw
 from ipp_portal.audit.services import record, record_many
-from ipp_portal.errors import DeadlinePassed, InvalidTransition, NotPermitted, PortalError
+from ipp_portal.errors import DeadlinePassed, InvalidTransition, PortalError
 from ipp_portal.notifications.services import queue, queue_many
+from ipp_portal.permissions import require_perm
 from listings.business_days import add_business_days
 from listings.services import listings_reinstate
 
@@ -318,6 +319,7 @@ def _silence_reinstates(notice: CounterNotice, now: datetime) -> None:
 def counter_notice_decide(*, notice_id: int, reviewer, outcome: str, reason: str) -> CounterNotice:
     """Staff decide a disputed takedown: reinstate (the platform's discretion, seed §5) or uphold; both sides read
     the reason."""
+    require_perm(reviewer, "complaints.change_counternotice")
     if outcome not in ("reinstate", "uphold"):
         raise PortalError("Choose reinstate or uphold.", code="bad_outcome")
     if not reason.strip():
@@ -365,8 +367,7 @@ def counter_notice_decide(*, notice_id: int, reviewer, outcome: str, reason: str
 @transaction.atomic
 def claim_item_reinstate_upheld(*, item_id: int, supervisor, reason: str) -> ClaimItem:
     """Only a supervisor reverses a removal (taken down, disputed or upheld), with a reason both sides read."""
-    if not supervisor.has_perm("enforcement.change_action"):
-        raise NotPermitted("Only a supervisor can reverse a removal.")
+    require_perm(supervisor, "complaints.reverse_removal", message="Only a supervisor can reverse a removal.")
     if not reason.strip():
         raise PortalError("Give the reason: both sides read it.", code="no_reason")
     items = _lock_items([item_id])

@@ -16,11 +16,13 @@ from enforcement.services import violations_record_many
 from ipp_portal.audit.services import record, record_many
 from ipp_portal.errors import InvalidTransition, PortalError
 from ipp_portal.notifications.services import queue
+from ipp_portal.permissions import require_perm
 from listings.business_days import add_business_days
 from listings.services import listings_take_down
 
 from ..models import Claim, ClaimItem
 from ..reasons import BY_CODE
+from ..seen import check_seen
 
 ITEM_REJECTION_CODES = {
     "not_infringing": "Not infringing on the evidence given",
@@ -72,10 +74,17 @@ def _mark_reviewed(claim: Claim, reviewer, now) -> list[str]:
 @transaction.atomic
 def claim_take(*, claim_id: int, reviewer, force: bool = False) -> Claim:
     """Assign the claim to the reviewer; others see who has it (a supervisor may take it over with ``force``)."""
+    require_perm(reviewer, "complaints.change_claim")
     claim = _lock_claim(claim_id)
     _check_reviewable(claim)
-    if claim.assigned_to_id and claim.assigned_to_id != reviewer.pk and not force:
-        raise PortalError(f"{claim.assigned_to.email} has already taken {claim.reference}.", code="taken")
+    if claim.assigned_to_id and claim.assigned_to_id != reviewer.pk:
+        if not force:
+            raise PortalError(f"{claim.assigned_to.email} has already taken {claim.reference}.", code="taken")
+        require_perm(
+            reviewer,
+            "complaints.reassign_claim",
+            message=f"{claim.assigned_to.email} has taken {claim.reference}; only a supervisor can take it over.",
+        )
     now = timezone.now()
     before = claim.status
     fields = _mark_reviewed(claim, reviewer, now)
@@ -133,11 +142,13 @@ def _notify_complainant(claim: Claim, items: list[ClaimItem]) -> None:
 
 
 @transaction.atomic
-def claim_items_take_down(*, claim_id: int, item_ids, reviewer) -> list[ClaimItem]:
-    """Take down the selected listings of a claim (one transaction for the batch)."""
+def claim_items_take_down(*, claim_id: int, item_ids, reviewer, seen: dict | None) -> list[ClaimItem]:
+    """Take down the selected listings of a claim as the reviewer saw it (one transaction for the batch)."""
+    require_perm(reviewer, "complaints.change_claim")
     claim = _lock_claim(claim_id)
     items = _lock_pending_items(claim, item_ids)  # first: a decided item says who decided it and when
     _check_reviewable(claim)
+    check_seen(claim, seen, noun="claim")
     now = timezone.now()
     fields = _mark_reviewed(claim, reviewer, now)
     reason = BY_CODE.get(claim.reason_code)
@@ -249,8 +260,11 @@ def _notify_sellers_of_rejection(claim: Claim, items: list[ClaimItem]) -> None:
 
 
 @transaction.atomic
-def claim_items_reject(*, claim_id: int, item_ids, reviewer, code: str, note: str = "") -> list[ClaimItem]:
+def claim_items_reject(
+    *, claim_id: int, item_ids, reviewer, code: str, seen: dict | None, note: str = ""
+) -> list[ClaimItem]:
     """Reject the selected listings with a reason code and a note the complainant reads."""
+    require_perm(reviewer, "complaints.change_claim")
     if code not in ITEM_REJECTION_CODES:
         raise PortalError("Choose a reason for the rejection.", code="bad_code")
     if code == "other" and not note.strip():
@@ -258,6 +272,7 @@ def claim_items_reject(*, claim_id: int, item_ids, reviewer, code: str, note: st
     claim = _lock_claim(claim_id)
     items = _lock_pending_items(claim, item_ids)  # first: a decided item says who decided it and when
     _check_reviewable(claim)
+    check_seen(claim, seen, noun="claim")
     now = timezone.now()
     fields = _mark_reviewed(claim, reviewer, now)
     text = ITEM_REJECTION_CODES[code] + (f": {note.strip()}" if note.strip() else "")
@@ -274,12 +289,14 @@ def claim_items_reject(*, claim_id: int, item_ids, reviewer, code: str, note: st
 
 
 @transaction.atomic
-def claim_reject(*, claim_id: int, reviewer, code: str, note: str = "") -> Claim:
+def claim_reject(*, claim_id: int, reviewer, code: str, seen: dict | None, note: str = "") -> Claim:
     """Reject the whole claim (identity, ownership or authorization not proven): every pending listing with it."""
+    require_perm(reviewer, "complaints.change_claim")
     if code not in CLAIM_REJECTION_CODES:
         raise PortalError("Choose a reason for rejecting the claim.", code="bad_code")
     claim = _lock_claim(claim_id)
     _check_reviewable(claim)
+    check_seen(claim, seen, noun="claim")
     pending = list(claim.items.filter(status=ClaimItem.Status.PENDING).values_list("pk", flat=True))
     text = CLAIM_REJECTION_CODES[code] + (f": {note.strip()}" if note.strip() else "")
     claim.rejection_code = code

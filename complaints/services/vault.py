@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from ipp_portal.audit.services import record
 from ipp_portal.errors import InvalidTransition, NotPermitted, PortalError
 from ipp_portal.notifications.services import queue
+from ipp_portal.permissions import require_perm
 
 from ..models import (
     Authorization,
@@ -23,6 +24,7 @@ from ..models import (
     VerificationStatus,
     normalise_registration_number,
 )
+from ..seen import check_seen
 from .claims import claims_release_for_right
 
 EXPIRY_WARNING_DAYS = 30
@@ -66,6 +68,10 @@ class _Reviewed:
     recipient: Callable[[Any], Any]
     path: Callable[[Any], str]
 
+    @property
+    def permission(self) -> str:
+        return f"complaints.change_{self.model._meta.model_name}"
+
     def lock(self, pk: int):
         return self.model.objects.select_for_update(of=("self",)).select_related(*self.related).get(pk=pk)
 
@@ -84,12 +90,14 @@ class _Reviewed:
             target=obj,
         )
 
-    def decide(self, pk: int, *, to_status: str, reviewer, reason: str = "", check=None):
+    def decide(self, pk: int, *, to_status: str, reviewer, seen: dict | None, reason: str = "", check=None):
         """Lock, move a pending record to verified or rejected, audit, notify; the second of two reviewers is
-        told who was first."""
+        told who was first, and a record edited since the reviewer opened it is not decided."""
+        require_perm(reviewer, self.permission)
         obj = self.lock(pk)
         if obj.status != VerificationStatus.PENDING:
             raise _already_decided(obj, self.noun)
+        check_seen(obj, seen, noun=self.noun)
         if check is not None:
             check(obj)
         before = obj.status
@@ -199,16 +207,18 @@ def complainant_update(*, complainant_id: int, user, documents: Sequence = (), *
 
 
 @transaction.atomic
-def complainant_verify(*, complainant_id: int, reviewer) -> Complainant:
-    """Staff confirm the complainant's identity; the complainant is told."""
-    return COMPLAINANT.decide(complainant_id, to_status=VerificationStatus.VERIFIED, reviewer=reviewer)
+def complainant_verify(*, complainant_id: int, reviewer, seen: dict | None) -> Complainant:
+    """Staff confirm the complainant's identity as they saw it; the complainant is told."""
+    return COMPLAINANT.decide(complainant_id, to_status=VerificationStatus.VERIFIED, reviewer=reviewer, seen=seen)
 
 
 @transaction.atomic
-def complainant_reject(*, complainant_id: int, reviewer, reason: str) -> Complainant:
+def complainant_reject(*, complainant_id: int, reviewer, reason: str, seen: dict | None) -> Complainant:
     """Staff refuse the identity proof with a reason the complainant reads and can act on."""
     reason = _require_reason(reason)
-    return COMPLAINANT.decide(complainant_id, to_status=VerificationStatus.REJECTED, reviewer=reviewer, reason=reason)
+    return COMPLAINANT.decide(
+        complainant_id, to_status=VerificationStatus.REJECTED, reviewer=reviewer, reason=reason, seen=seen
+    )
 
 
 # --- IP rights ------------------------------------------------------------------------------------------------
@@ -274,18 +284,20 @@ def _refuse_expired_right(right: IPRight) -> None:
 
 
 @transaction.atomic
-def ip_right_verify(*, right_id: int, reviewer) -> IPRight:
+def ip_right_verify(*, right_id: int, reviewer, seen: dict | None) -> IPRight:
     """Staff confirm ownership; the right can now back claims."""
-    right = RIGHT.decide(right_id, to_status=IPRight.Status.VERIFIED, reviewer=reviewer, check=_refuse_expired_right)
+    right = RIGHT.decide(
+        right_id, to_status=IPRight.Status.VERIFIED, reviewer=reviewer, seen=seen, check=_refuse_expired_right
+    )
     claims_release_for_right(right=right, actor=reviewer)
     return right
 
 
 @transaction.atomic
-def ip_right_reject(*, right_id: int, reviewer, reason: str) -> IPRight:
+def ip_right_reject(*, right_id: int, reviewer, reason: str, seen: dict | None) -> IPRight:
     """Staff refuse the proof of ownership, with a reason."""
     reason = _require_reason(reason)
-    return RIGHT.decide(right_id, to_status=IPRight.Status.REJECTED, reviewer=reviewer, reason=reason)
+    return RIGHT.decide(right_id, to_status=IPRight.Status.REJECTED, reviewer=reviewer, reason=reason, seen=seen)
 
 
 @transaction.atomic
@@ -358,6 +370,24 @@ def rights_warn_expiring(*, today: date | None = None, batch_size: int = 500) ->
     return warned
 
 
+# --- Documents --------------------------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def document_open(*, user, document_id: int):
+    """The document, if the user may see it (else DoesNotExist), with an audit row: who opened which one, when."""
+    from ..selectors import document_get_for_user
+
+    document = document_get_for_user(user, document_id)
+    record(
+        actor=user,
+        verb="document.downloaded",
+        target=document,
+        data={"as_staff": document.uploaded_by_id != user.pk and user.has_perm("documents.view_document")},
+    )
+    return document
+
+
 # --- Authorizations -------------------------------------------------------------------------------------------
 
 
@@ -385,12 +415,13 @@ def _refuse_ended_authorization(authorization: Authorization) -> None:
 
 
 @transaction.atomic
-def authorization_verify(*, authorization_id: int, reviewer) -> Authorization:
+def authorization_verify(*, authorization_id: int, reviewer, seen: dict | None) -> Authorization:
     """Staff confirm the letter; the agent may now file for the covered rights and sites."""
     authorization = AUTHORIZATION.decide(
         authorization_id,
         to_status=Authorization.Status.VERIFIED,
         reviewer=reviewer,
+        seen=seen,
         check=_refuse_ended_authorization,
     )
     for right in authorization.rights.filter(status=IPRight.Status.VERIFIED):
@@ -399,17 +430,18 @@ def authorization_verify(*, authorization_id: int, reviewer) -> Authorization:
 
 
 @transaction.atomic
-def authorization_reject(*, authorization_id: int, reviewer, reason: str) -> Authorization:
+def authorization_reject(*, authorization_id: int, reviewer, reason: str, seen: dict | None) -> Authorization:
     """Staff refuse the authorization letter, with a reason."""
     reason = _require_reason(reason)
     return AUTHORIZATION.decide(
-        authorization_id, to_status=Authorization.Status.REJECTED, reviewer=reviewer, reason=reason
+        authorization_id, to_status=Authorization.Status.REJECTED, reviewer=reviewer, reason=reason, seen=seen
     )
 
 
 @transaction.atomic
 def authorization_revoke(*, authorization_id: int, reviewer, reason: str) -> Authorization:
     """Staff end an authorization at the owner's request; the agent can no longer file under it."""
+    require_perm(reviewer, AUTHORIZATION.permission)
     reason = _require_reason(reason)
     authorization = AUTHORIZATION.lock(authorization_id)
     before = authorization.status

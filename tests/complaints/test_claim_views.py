@@ -7,6 +7,7 @@ from django.test.utils import CaptureQueriesContext
 
 from complaints.models import Claim, ClaimItem
 from listings.models import Site
+from tests.documents import corpus
 from tests.factories import ListingFactory, UserFactory, make_complainant, make_right
 
 pytestmark = pytest.mark.django_db
@@ -145,6 +146,71 @@ def test_save_draft_and_resume(client, holder):
     assert response["Location"] == f"/rights/claims/{draft.pk}/edit/"
     page = client.get(response["Location"]).content.decode()
     assert "half\na list" in page
+
+
+@pytest.mark.parametrize(
+    ("bad_name", "bad_content"),
+    [
+        ("passport.pdf", corpus.HTML),  # an HTML page named .pdf
+        ("logo.png", corpus.png() + b"<script>alert(1)</script>"),  # an image carrying a script
+    ],
+)
+def test_save_draft_keeps_the_good_file_and_says_which_was_refused(client, holder, bad_name, bad_content):
+    client.force_login(holder.user)
+    data = form_data(holder, ["half a list"], action="save", explanation="Typed before saving.")
+    data["upload"] = [
+        SimpleUploadedFile("invoice.pdf", corpus.pdf(), content_type="application/pdf"),
+        SimpleUploadedFile(bad_name, bad_content, content_type="application/octet-stream"),
+    ]
+
+    response = client.post("/rights/claims/new/", data)
+
+    draft = Claim.objects.get()
+    assert draft.status == Claim.Status.DRAFT
+    assert [document.original_name for document in draft.evidence.all()] == ["invoice.pdf"]
+    assert response.status_code == 200  # shown again, not redirected past the refusal
+    page = response.content.decode()
+    assert "Draft saved with 1 file, but 1 file was not kept" in page
+    upload_field = page.split('class="field documents-upload')[1].split("</div>")[0]
+    assert f"“{bad_name}” is not accepted" in upload_field
+    assert "invoice.pdf" in page.split('class="field documents-kept')[1]  # the kept file, ticked
+    for typed in ("Typed before saving.", "half a list", "Ada Lovelace"):
+        assert typed in page
+    assert f'action="/rights/claims/{draft.pk}/edit/"' in page  # the next save updates this draft
+    assert "Save as draft" in page
+
+    # The draft page, opened later, has the good file and not the refused one.
+    later = client.get(f"/rights/claims/{draft.pk}/edit/").content.decode()
+    assert "invoice.pdf" in later
+    assert bad_name not in later
+
+
+def test_save_draft_with_only_good_files_redirects(client, holder):
+    client.force_login(holder.user)
+    data = form_data(holder, ["half a list"], action="save")
+    data["upload"] = [SimpleUploadedFile("invoice.pdf", corpus.pdf(), content_type="application/pdf")]
+
+    response = client.post("/rights/claims/new/", data)
+
+    draft = Claim.objects.get()
+    assert response["Location"] == f"/rights/claims/{draft.pk}/edit/"
+    assert [document.original_name for document in draft.evidence.all()] == ["invoice.pdf"]
+
+
+def test_saving_an_existing_draft_with_a_refused_file_updates_that_draft(client, holder):
+    client.force_login(holder.user)
+    client.post("/rights/claims/new/", form_data(holder, ["first"], action="save"))
+    draft = Claim.objects.get()
+    data = form_data(holder, ["first", "second"], action="save")
+    data["upload"] = [SimpleUploadedFile("passport.pdf", corpus.HTML)]
+
+    response = client.post(f"/rights/claims/{draft.pk}/edit/", data)
+
+    assert response.status_code == 200
+    assert Claim.objects.count() == 1
+    draft.refresh_from_db()
+    assert draft.links_text == "first\nsecond"
+    assert "Draft saved with 0 files, but 1 file was not kept" in response.content.decode()
 
 
 def test_dashboard_lists_filters_and_searches(client, holder):

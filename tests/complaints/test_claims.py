@@ -10,7 +10,7 @@ from ipp_portal.audit.models import AuditEvent
 from ipp_portal.errors import InvalidTransition, NotPermitted, PortalError
 from ipp_portal.notifications.models import Notification
 from listings.models import Site
-from tests.factories import ListingFactory, UserFactory, make_complainant, make_right
+from tests.factories import ListingFactory, UserFactory, make_complainant, make_right, make_staff, seen
 
 pytestmark = pytest.mark.django_db
 
@@ -127,12 +127,12 @@ def test_agent_without_authorization_for_the_site_is_refused(alibaba):
 
 def test_claim_on_a_pending_right_waits_and_goes_out_when_the_right_is_verified(holder, alibaba):
     right = make_right(holder, status="pending")
-    reviewer = UserFactory(is_staff=True)
+    reviewer = make_staff()
 
     claim = submit(holder, alibaba, [ListingFactory().url], right=right)
     assert (claim.status, claim.submitted_at) == (Claim.Status.WAITING_FOR_RIGHT, None)
 
-    services.ip_right_verify(right_id=right.pk, reviewer=reviewer)
+    services.ip_right_verify(right_id=right.pk, seen=seen(right), reviewer=reviewer)
 
     claim.refresh_from_db()
     assert claim.status == Claim.Status.SUBMITTED
@@ -199,7 +199,7 @@ def test_someone_else_cannot_withdraw(holder, alibaba):
 
 
 def test_withdrawing_a_claim_under_review_tells_the_reviewer(holder, alibaba):
-    reviewer = UserFactory(is_staff=True)
+    reviewer = make_staff()
     claim = submit(holder, alibaba, [ListingFactory().url])
     Claim.objects.filter(pk=claim.pk).update(status=Claim.Status.IN_REVIEW, assigned_to=reviewer)
 
@@ -209,7 +209,7 @@ def test_withdrawing_a_claim_under_review_tells_the_reviewer(holder, alibaba):
 
 
 def test_needs_info_round_trip_keeps_history(holder, alibaba):
-    reviewer = UserFactory(is_staff=True)
+    reviewer = make_staff()
     claim = submit(holder, alibaba, [ListingFactory().url])
 
     services.claim_request_info(claim_id=claim.pk, reviewer=reviewer, message="Please add the test-buy report.")

@@ -11,7 +11,16 @@ from enforcement.models import Policy, Violation
 from ipp_portal.errors import DeadlinePassed, InvalidTransition, NotPermitted, PortalError
 from ipp_portal.notifications.models import Notification
 from listings.models import Listing, Seller, Site
-from tests.factories import ListingFactory, SellerFactory, UserFactory, make_complainant, make_document, make_right
+from tests.factories import (
+    ListingFactory,
+    SellerFactory,
+    UserFactory,
+    make_complainant,
+    make_document,
+    make_right,
+    make_staff,
+    seen,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -20,7 +29,7 @@ SWORN = {"states_good_faith_mistake": True, "consents_to_jurisdiction": True, "s
 
 @pytest.fixture
 def reviewer():
-    return UserFactory(is_staff=True, email="reviewer@staff.example")
+    return make_staff(email="reviewer@staff.example")
 
 
 @pytest.fixture
@@ -35,7 +44,9 @@ def removed(reviewer):
         ip="1.1.1.1", statements=dict.fromkeys(services.claims.STATEMENTS, True),
     )  # fmt: skip
     items = list(claim.items.order_by("position"))
-    services.claim_items_take_down(claim_id=claim.pk, item_ids=[i.pk for i in items], reviewer=reviewer)
+    services.claim_items_take_down(
+        claim_id=claim.pk, seen=seen(claim), item_ids=[i.pk for i in items], reviewer=reviewer
+    )
     return seller, holder, claim, [ClaimItem.objects.get(pk=i.pk) for i in items]
 
 
@@ -157,7 +168,7 @@ def test_only_a_supervisor_reinstates_an_upheld_removal(removed, reviewer):
     notice = file(seller, items[:1])
     services.counter_notice_reject(notice_id=notice.pk, user=holder.user, answer="No")
     services.counter_notice_decide(notice_id=notice.pk, reviewer=reviewer, outcome="uphold", reason="Fake")
-    supervisor = UserFactory(is_staff=True)
+    supervisor = make_staff("Supervisor")
     supervisor.groups.add(Group.objects.get(name="Supervisor"))
 
     with pytest.raises(NotPermitted):
@@ -215,7 +226,9 @@ def test_sweep_query_count_per_batch_does_not_depend_on_the_batch_size(reviewer)
                 links_text=ListingFactory(seller=seller).url, signature_name="A", ip="1",
                 statements=dict.fromkeys(services.claims.STATEMENTS, True),
             )  # fmt: skip
-            services.claim_items_take_down(claim_id=claim.pk, item_ids=[claim.items.get().pk], reviewer=reviewer)
+            services.claim_items_take_down(
+                claim_id=claim.pk, seen=seen(claim), item_ids=[claim.items.get().pk], reviewer=reviewer
+            )
             notices.append(file(seller, [claim.items.get()]))
         later = max(n.answer_due_at for n in notices) + timedelta(minutes=1)
         with CaptureQueriesContext(connection) as ctx:
@@ -229,7 +242,7 @@ def test_sweep_query_count_per_batch_does_not_depend_on_the_batch_size(reviewer)
 
 def test_supervisor_reverses_a_takedown_directly(removed):
     _seller, _holder, _claim, items = removed
-    supervisor = UserFactory(is_staff=True)
+    supervisor = make_staff("Supervisor")
     supervisor.groups.add(Group.objects.get(name="Supervisor"))
 
     services.claim_item_reinstate_upheld(item_id=items[0].pk, supervisor=supervisor, reason="Reviewer error")

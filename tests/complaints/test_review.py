@@ -11,7 +11,7 @@ from ipp_portal.audit.models import AuditEvent
 from ipp_portal.errors import InvalidTransition, PortalError
 from ipp_portal.notifications.models import Notification
 from listings.models import Listing, ListingSnapshot, Site
-from tests.factories import ListingFactory, SellerFactory, UserFactory, make_complainant, make_right
+from tests.factories import ListingFactory, SellerFactory, UserFactory, make_complainant, make_right, make_staff, seen
 
 STATEMENTS = dict.fromkeys(
     ("states_good_faith", "states_accuracy", "states_authority_under_perjury", "agrees_to_indemnify"), True
@@ -30,7 +30,7 @@ def file_claim(listings, reason_code="tm_counterfeit"):
 
 @pytest.fixture
 def reviewer():
-    return UserFactory(is_staff=True, email="reviewer@staff.example")
+    return make_staff(email="reviewer@staff.example")
 
 
 @pytest.mark.django_db
@@ -40,7 +40,9 @@ def test_take_down_batch_removes_snapshots_records_violations_and_batches_notice
     claim = file_claim(listings)
     items = list(claim.items.order_by("position"))
 
-    services.claim_items_take_down(claim_id=claim.pk, item_ids=[i.pk for i in items], reviewer=reviewer)
+    services.claim_items_take_down(
+        claim_id=claim.pk, seen=seen(claim), item_ids=[i.pk for i in items], reviewer=reviewer
+    )
 
     claim.refresh_from_db()
     assert claim.status == Claim.Status.DECIDED
@@ -72,9 +74,16 @@ def test_reject_with_code_and_note_the_complainant_reads(reviewer):
     first, _ = claim.items.order_by("position")
 
     with pytest.raises(PortalError, match="Explain"):
-        services.claim_items_reject(claim_id=claim.pk, item_ids=[first.pk], reviewer=reviewer, code="other")
+        services.claim_items_reject(
+            claim_id=claim.pk, seen=seen(claim), item_ids=[first.pk], reviewer=reviewer, code="other"
+        )
     services.claim_items_reject(
-        claim_id=claim.pk, item_ids=[first.pk], reviewer=reviewer, code="not_infringing", note="Genuine, resold."
+        claim_id=claim.pk,
+        seen=seen(claim),
+        item_ids=[first.pk],
+        reviewer=reviewer,
+        code="not_infringing",
+        note="Genuine, resold.",
     )
 
     first.refresh_from_db()
@@ -89,14 +98,14 @@ def test_reject_with_code_and_note_the_complainant_reads(reviewer):
 
 @pytest.mark.django_db
 def test_deciding_an_already_decided_item_names_who_and_changes_nothing(reviewer):
-    other = UserFactory(is_staff=True, email="other@staff.example")
+    other = make_staff(email="other@staff.example")
     claim = file_claim([ListingFactory(), ListingFactory()])
     first, second = claim.items.order_by("position")
-    services.claim_items_take_down(claim_id=claim.pk, item_ids=[first.pk], reviewer=reviewer)
+    services.claim_items_take_down(claim_id=claim.pk, seen=seen(claim), item_ids=[first.pk], reviewer=reviewer)
 
     with pytest.raises(InvalidTransition, match=r"reviewer@staff\.example"):
         services.claim_items_reject(
-            claim_id=claim.pk, item_ids=[first.pk, second.pk], reviewer=other, code="not_infringing"
+            claim_id=claim.pk, seen=seen(claim), item_ids=[first.pk, second.pk], reviewer=other, code="not_infringing"
         )
 
     assert ClaimItem.objects.get(pk=second.pk).status == "pending"
@@ -107,7 +116,9 @@ def test_deciding_an_already_decided_item_names_who_and_changes_nothing(reviewer
 def test_reject_whole_claim(reviewer):
     claim = file_claim([ListingFactory(), ListingFactory()])
 
-    services.claim_reject(claim_id=claim.pk, reviewer=reviewer, code="ownership_not_proven", note="Wrong owner")
+    services.claim_reject(
+        claim_id=claim.pk, seen=seen(claim), reviewer=reviewer, code="ownership_not_proven", note="Wrong owner"
+    )
 
     assert set(claim.items.values_list("status", flat=True)) == {"rejected"}
     assert Claim.objects.get(pk=claim.pk).status == Claim.Status.DECIDED
@@ -117,7 +128,7 @@ def test_reject_whole_claim(reviewer):
 @pytest.mark.django_db
 def test_take_shows_who_has_it(reviewer):
     claim = file_claim([ListingFactory()])
-    other = UserFactory(is_staff=True)
+    other = make_staff()
 
     services.claim_take(claim_id=claim.pk, reviewer=reviewer)
     with pytest.raises(PortalError, match=r"reviewer@staff\.example has already taken"):
@@ -132,7 +143,7 @@ def test_takedown_escalates_the_seller(reviewer):
     claim = file_claim([ListingFactory(seller=seller), ListingFactory(seller=seller)])
 
     services.claim_items_take_down(
-        claim_id=claim.pk, item_ids=claim.items.values_list("pk", flat=True), reviewer=reviewer
+        claim_id=claim.pk, seen=seen(claim), item_ids=claim.items.values_list("pk", flat=True), reviewer=reviewer
     )
 
     seller.refresh_from_db()
@@ -142,7 +153,7 @@ def test_takedown_escalates_the_seller(reviewer):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_reviewers_deciding_the_same_item_at_once_make_one_decision():
-    reviewers = [UserFactory(is_staff=True), UserFactory(is_staff=True)]
+    reviewers = [make_staff(), make_staff()]
     claim = file_claim([ListingFactory()])
     item = claim.items.get()
     barrier = threading.Barrier(2)
@@ -152,10 +163,12 @@ def test_two_reviewers_deciding_the_same_item_at_once_make_one_decision():
         try:
             barrier.wait()
             if take_down:
-                services.claim_items_take_down(claim_id=claim.pk, item_ids=[item.pk], reviewer=reviewer)
+                services.claim_items_take_down(
+                    claim_id=claim.pk, seen=seen(claim), item_ids=[item.pk], reviewer=reviewer
+                )
             else:
-                services.claim_items_reject(claim_id=claim.pk, item_ids=[item.pk], reviewer=reviewer, code="other",
-                                            note="no")  # fmt: skip
+                services.claim_items_reject(claim_id=claim.pk, seen=seen(claim), item_ids=[item.pk],
+                                            reviewer=reviewer, code="other", note="no")  # fmt: skip
             outcomes.append("ok")
         except InvalidTransition as exc:
             outcomes.append(exc.message)
@@ -214,8 +227,10 @@ def test_service_levels_count_the_queue_and_the_24_hour_share(admin_client, revi
     claim = file_claim([ListingFactory(), ListingFactory()])
     late = file_claim([ListingFactory()])
     Claim.objects.filter(pk=late.pk).update(submitted_at=timezone.now() - timedelta(hours=30))
-    services.claim_items_take_down(claim_id=claim.pk, item_ids=[claim.items.first().pk], reviewer=reviewer)
-    services.claim_items_take_down(claim_id=late.pk, item_ids=[late.items.get().pk], reviewer=reviewer)
+    services.claim_items_take_down(
+        claim_id=claim.pk, seen=seen(claim), item_ids=[claim.items.first().pk], reviewer=reviewer
+    )
+    services.claim_items_take_down(claim_id=late.pk, seen=seen(late), item_ids=[late.items.get().pk], reviewer=reviewer)
 
     levels = review_service_levels()
     page = admin_client.get("/admin/complaints/claim/service-levels/").content.decode()
@@ -237,7 +252,7 @@ def test_decision_racing_a_withdrawal_ends_in_one_consistent_state(reviewer):
     def take_down():
         try:
             barrier.wait()
-            services.claim_items_take_down(claim_id=claim.pk, item_ids=item_ids, reviewer=reviewer)
+            services.claim_items_take_down(claim_id=claim.pk, seen=seen(claim), item_ids=item_ids, reviewer=reviewer)
         except (InvalidTransition, PortalError) as exc:
             errors.append(exc.message)
         finally:
@@ -274,7 +289,7 @@ def test_rejected_listings_end_with_a_notice_to_the_seller_too(reviewer):
     claim = file_claim([ListingFactory(seller=seller, title="Genuine earbuds")])
 
     services.claim_items_reject(
-        claim_id=claim.pk, item_ids=[claim.items.get().pk], reviewer=reviewer, code="not_infringing"
+        claim_id=claim.pk, seen=seen(claim), item_ids=[claim.items.get().pk], reviewer=reviewer, code="not_infringing"
     )
 
     notice = Notification.objects.get(recipient=seller.user)

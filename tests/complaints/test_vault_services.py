@@ -10,7 +10,7 @@ from ipp_portal.audit.models import AuditEvent
 from ipp_portal.errors import InvalidTransition, NotPermitted, PortalError
 from ipp_portal.notifications.models import Notification
 from listings.models import Site
-from tests.factories import UserFactory, make_complainant, make_document, make_right
+from tests.factories import UserFactory, make_complainant, make_document, make_right, make_staff, seen
 
 pytestmark = pytest.mark.django_db
 
@@ -27,7 +27,7 @@ PROFILE = {
 
 @pytest.fixture
 def reviewer():
-    return UserFactory(is_staff=True, email="reviewer@example.com")
+    return make_staff(email="reviewer@example.com")
 
 
 @pytest.fixture
@@ -60,7 +60,7 @@ def test_register_profile_without_identity_proof_is_refused():
 def test_verify_identity_records_who_and_notifies(reviewer):
     complainant = make_complainant(status="pending")
 
-    services.complainant_verify(complainant_id=complainant.pk, reviewer=reviewer)
+    services.complainant_verify(complainant_id=complainant.pk, seen=seen(complainant), reviewer=reviewer)
 
     complainant.refresh_from_db()
     assert (complainant.status, complainant.decided_by) == ("verified", reviewer)
@@ -74,10 +74,14 @@ def test_reject_needs_a_reason_and_the_complainant_reads_it(reviewer):
     complainant = make_complainant(status="pending")
 
     with pytest.raises(PortalError, match="reason"):
-        services.complainant_reject(complainant_id=complainant.pk, reviewer=reviewer, reason="  ")
+        services.complainant_reject(
+            complainant_id=complainant.pk, seen=seen(complainant), reviewer=reviewer, reason="  "
+        )
     assert Complainant.objects.get(pk=complainant.pk).status == "pending"
 
-    services.complainant_reject(complainant_id=complainant.pk, reviewer=reviewer, reason="The passport is blurred.")
+    services.complainant_reject(
+        complainant_id=complainant.pk, seen=seen(complainant), reviewer=reviewer, reason="The passport is blurred."
+    )
 
     complainant.refresh_from_db()
     assert (complainant.status, complainant.rejection_reason) == ("rejected", "The passport is blurred.")
@@ -87,11 +91,13 @@ def test_reject_needs_a_reason_and_the_complainant_reads_it(reviewer):
 
 def test_second_reviewer_is_told_who_decided_first(reviewer):
     complainant = make_complainant(status="pending")
-    other = UserFactory(is_staff=True, email="second@example.com")
-    services.complainant_verify(complainant_id=complainant.pk, reviewer=reviewer)
+    other = make_staff(email="second@example.com")
+    services.complainant_verify(complainant_id=complainant.pk, seen=seen(complainant), reviewer=reviewer)
 
     with pytest.raises(InvalidTransition, match=r"already verified by reviewer@example\.com"):
-        services.complainant_reject(complainant_id=complainant.pk, reviewer=other, reason="Too late")
+        services.complainant_reject(
+            complainant_id=complainant.pk, seen=seen(complainant), reviewer=other, reason="Too late"
+        )
 
     assert Complainant.objects.get(pk=complainant.pk).status == "verified"
     assert AuditEvent.objects.filter(target_id=str(complainant.pk), verb__startswith="complainant.").count() == 1
@@ -163,7 +169,7 @@ def test_verify_right_whose_expiry_passed_is_refused(reviewer):
     right = make_right(make_complainant(), status="pending", expires_on=timezone.localdate() - timedelta(days=1))
 
     with pytest.raises(InvalidTransition, match="expiry date has passed"):
-        services.ip_right_verify(right_id=right.pk, reviewer=reviewer)
+        services.ip_right_verify(right_id=right.pk, seen=seen(right), reviewer=reviewer)
 
     assert IPRight.objects.get(pk=right.pk).status == "pending"
 
@@ -262,7 +268,7 @@ def test_filing_gate_for_an_agent_needs_an_authorization_covering_right_and_site
     authorization = _authorization(agent, right, alibaba)
     assert filing_gate(complainant=agent, site=alibaba, right=right, today=today).code == "no_authorization"
 
-    services.authorization_verify(authorization_id=authorization.pk, reviewer=reviewer)
+    services.authorization_verify(authorization_id=authorization.pk, seen=seen(authorization), reviewer=reviewer)
     assert filing_gate(complainant=agent, site=alibaba, right=right, today=today).allowed
     assert filing_gate(complainant=agent, site=aliexpress, right=right, today=today).code == "no_authorization"
     assert filing_gate(complainant=agent, site=alibaba, right=right, today=date(2028, 1, 1)).code == "no_authorization"
@@ -293,7 +299,7 @@ def test_authorization_cannot_cover_someone_elses_right(alibaba):
 def test_authorizations_expire_by_themselves(alibaba, reviewer):
     agent = make_complainant(role="law_firm")
     authorization = _authorization(agent, make_right(agent), alibaba, valid_until=date(2026, 12, 31))
-    services.authorization_verify(authorization_id=authorization.pk, reviewer=reviewer)
+    services.authorization_verify(authorization_id=authorization.pk, seen=seen(authorization), reviewer=reviewer)
 
     assert services.authorizations_expire_due(today=date(2026, 12, 31)) == 0
     assert services.authorizations_expire_due(today=date(2027, 1, 1)) == 1

@@ -1,9 +1,14 @@
+import html
+import re
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from complaints import services
 from complaints.models import Authorization, Complainant, IPRight
+from ipp_portal.audit.models import AuditEvent
 from ipp_portal.documents.models import Document
-from tests.factories import PDF_BYTES, UserFactory, make_complainant, make_document, make_right
+from tests.factories import PDF_BYTES, UserFactory, make_complainant, make_document, make_right, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -214,11 +219,16 @@ def test_staff_verify_in_admin_and_the_second_reviewer_is_told(client, django_ca
     client.force_login(first)
 
     page = client.get(f"/admin/complaints/complainant/{complainant.pk}/change/")
+    seen = seen_on(page)
     with django_capture_on_commit_callbacks(execute=True):
-        decided = client.post(f"/admin/complaints/complainant/{complainant.pk}/decide/", {"decision": "verify"})
+        decided = client.post(
+            f"/admin/complaints/complainant/{complainant.pk}/decide/", {"decision": "verify", "seen": seen}
+        )
     client.force_login(second)
     late = client.post(
-        f"/admin/complaints/complainant/{complainant.pk}/decide/", {"decision": "reject", "reason": "x"}, follow=True
+        f"/admin/complaints/complainant/{complainant.pk}/decide/",
+        {"decision": "reject", "reason": "x", "seen": seen},
+        follow=True,
     )
 
     assert page.status_code == 200
@@ -227,6 +237,69 @@ def test_staff_verify_in_admin_and_the_second_reviewer_is_told(client, django_ca
     assert Complainant.objects.get().status == "verified"
     assert "already verified by first@example.com" in late.content.decode()
     assert [m.to for m in mailoutbox] == [[complainant.user.email]]
+
+
+def seen_on(page) -> str:
+    """The signed copy of the record that a review page carries into its decision form."""
+    return re.search(r'name="seen" value="([^"]+)"', page.content.decode()).group(1)
+
+
+def test_verify_refuses_a_record_changed_while_the_reviewer_had_it_open(client, password):
+    complainant = make_complainant(status="pending", legal_name="Acme Brands Ltd.")
+    reviewer = make_staff()
+    client.force_login(reviewer)
+    page = client.get(f"/admin/complaints/complainant/{complainant.pk}/change/")
+    services.complainant_update(
+        complainant_id=complainant.pk, user=complainant.user, **{**contact(complainant), "legal_name": "Other Name Ltd"}
+    )
+
+    refused = client.post(
+        f"/admin/complaints/complainant/{complainant.pk}/decide/",
+        {"decision": "verify", "seen": seen_on(page)},
+        follow=True,
+    )
+    forged = client.post(
+        f"/admin/complaints/complainant/{complainant.pk}/decide/", {"decision": "verify", "seen": "forged"}, follow=True
+    )
+    fresh = client.post(
+        f"/admin/complaints/complainant/{complainant.pk}/decide/",
+        {"decision": "verify", "seen": seen_on(refused)},
+        follow=True,
+    )
+
+    text = refused.content.decode()
+    assert "changed while you were reviewing it" in text
+    assert "legal name (“Acme Brands Ltd.” → “Other Name Ltd”)" in html.unescape(text)
+    assert "does not say which version" in forged.content.decode()
+    assert fresh.status_code == 200
+    assert Complainant.objects.get().status == "verified"
+    assert AuditEvent.objects.filter(verb="complainant.verified").count() == 1
+
+
+def contact(complainant) -> dict:
+    return {
+        name: getattr(complainant, name)
+        for name in ("kind", "role", "legal_name", "country", "postal_address", "phone", "contact_email")
+    }
+
+
+def test_verified_complainant_changes_contact_details(client):
+    complainant = make_complainant(status="verified")
+    client.force_login(complainant.user)
+
+    changed = {**contact(complainant), "phone": "+44 20 7946 1111", "contact_email": "new@acme.example"}
+
+    page = client.get("/rights/profile/")
+    response = client.post("/rights/profile/", changed)
+    refused = client.post("/rights/profile/", {**changed, "legal_name": "Someone Else"})
+
+    complainant.refresh_from_db()
+    assert page.status_code == 200
+    assert response.status_code == 302, response.content.decode()
+    assert (complainant.phone, complainant.contact_email) == ("+44 20 7946 1111", "new@acme.example")
+    assert complainant.legal_name == "Acme Brands Ltd."  # the locked field keeps its verified value
+    assert refused.status_code == 302
+    assert complainant.status == "verified"
 
 
 def test_admin_queue_opens_on_pending_oldest_first(admin_client):

@@ -9,7 +9,7 @@ from ipp_portal.audit.models import AuditEvent
 from ipp_portal.errors import DeadlinePassed, InvalidTransition, NotPermitted, PortalError
 from ipp_portal.notifications.models import Notification
 from listings.models import Listing, Seller
-from tests.factories import ListingFactory, SellerFactory, UserFactory
+from tests.factories import ListingFactory, SellerFactory, UserFactory, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -21,7 +21,7 @@ def seller():
 
 @pytest.fixture
 def staff():
-    return UserFactory(is_staff=True, email="first@staff.example"), UserFactory(is_staff=True)
+    return make_staff("Supervisor", email="first@staff.example"), make_staff("Supervisor")
 
 
 def test_discretionary_action_needs_reason_and_ground(seller, staff):

@@ -11,7 +11,7 @@ from enforcement.models import Action, Violation
 from enforcement.selectors import standing_for
 from ipp_portal.notifications.models import Notification
 from listings.models import Listing, Seller, Site
-from tests.factories import ListingFactory, SellerFactory, UserFactory
+from tests.factories import ListingFactory, SellerFactory, make_staff
 
 pytestmark = pytest.mark.django_db
 
@@ -94,7 +94,7 @@ def test_alibaba_ladder_rung_by_rung(alibaba_seller):
 def test_three_serious_violations_terminate_on_alibaba_after_approval(alibaba_seller):
     record(alibaba_seller, "serious", 3, step=timedelta(days=10))
     termination = Action.objects.get(seller=alibaba_seller, kind="termination")
-    first, second = UserFactory(is_staff=True), UserFactory(is_staff=True)
+    first, second = make_staff("Supervisor"), make_staff("Supervisor")
 
     assert termination.status == "pending_approval"
     assert Seller.objects.get(pk=alibaba_seller.pk).standing != "terminated"

@@ -1,11 +1,15 @@
-"""Demo data for a newcomer's portal: both sites, sellers with listings, a complainant and a staff reviewer."""
+"""Demo data for a newcomer's portal: both sites, sellers with listings, a complainant and one staff member per
+role (reviewer, supervisor, auditor)."""
 
 from datetime import date
 from decimal import Decimal
 
+from django.conf import settings
+from django.contrib.auth.models import Group
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management.base import BaseCommand
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 
 from complaints.models import Complainant, IPRight, RightDocument, normalise_registration_number
@@ -94,15 +98,25 @@ def _user(email: str, full_name: str, **extra) -> User:
     return user
 
 
+def _staff(email: str, full_name: str, role: str, now) -> User:
+    user = _user(email, full_name, is_staff=True, email_verified_at=now)
+    if user.is_superuser:  # an account made by an earlier demo seed
+        user.is_superuser = False
+        user.save(update_fields=["is_superuser"])
+    user.groups.add(Group.objects.get(name=role))
+    return user
+
+
 class Command(BaseCommand):
     help = "Create demo accounts, stores and listings (idempotent) and print the logins."
 
     @transaction.atomic
     def handle(self, *args, **options):
         now = timezone.now()
-        reviewer = _user(
-            "reviewer@demo.example", "Riley Reviewer", is_staff=True, is_superuser=True, email_verified_at=now
-        )
+        # Staff are members of their role's group, never superusers: the demo shows what each role really sees.
+        reviewer = _staff("reviewer@demo.example", "Riley Reviewer", "Reviewer", now)
+        _staff("supervisor@demo.example", "Sam Supervisor", "Supervisor", now)
+        _staff("auditor@demo.example", "Alex Auditor", "Auditor", now)
         brand = _user("brand@demo.example", "Acme Brands Legal", email_verified_at=now)
         self._verified_complainant(brand, reviewer, now)
         sites = {site.code: site for site in Site.objects.all()}
@@ -132,7 +146,9 @@ class Command(BaseCommand):
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({listings} new listings)."))
         self.stdout.write(f"All demo accounts use the password: {PASSWORD}")
         for email, role in [
-            ("reviewer@demo.example", "staff reviewer — http://127.0.0.1:8000/admin/"),
+            ("reviewer@demo.example", f"staff reviewer — {settings.SITE_URL}{reverse('admin:index')}"),
+            ("supervisor@demo.example", "staff supervisor (second approvals, appeals, policies, take-overs)"),
+            ("auditor@demo.example", "staff auditor (reads everything, decides nothing)"),
             ("brand@demo.example", "complainant (rights holder)"),
             ("seller@demo.example", "seller with stores on alibaba.com and aliexpress.com"),
             ("sports@demo.example", "seller on alibaba.com"),
