@@ -83,12 +83,23 @@ def _claim_form(request, complainant, *, draft: Claim | None):
                 explanation=data.get("explanation") or "", order_numbers=data.get("order_numbers") or "",
                 links_text=data.get("links") or "",
             )  # fmt: skip
-            messages.success(request, "Draft saved. You can come back to it from your claims.")
-            return redirect("complaints:claim-edit", pk=claim.pk)
+            refused = form.errors.get("upload")
+            if not refused:
+                messages.success(request, "Draft saved. You can come back to it from your claims.")
+                return redirect("complaints:claim-edit", pk=claim.pk)
+            # A refused file must not vanish behind "Draft saved": show the draft again, bound to what was sent (so
+            # nothing typed is lost), with each refusal at the upload field and the accepted files ticked.
+            attached = len(data.get("documents") or [])
+            messages.warning(
+                request,
+                f"Draft saved with {attached} file{'' if attached == 1 else 's'}, but "
+                f"{len(refused)} file{' was' if len(refused) == 1 else 's were'} not kept: " + " ".join(refused),
+            )
+            draft = claim
         site = data.get("site")
         # On submit, claim_submit checks the links inside its transaction (and returns the results on failure):
         # checking here as well would do the work twice.
-        if action != "submit" and site is not None and (data.get("links") or "").strip():
+        if action not in ("submit", "save") and site is not None and (data.get("links") or "").strip():
             checked = check_links(split_lines(data["links"]), site=site, complainant=complainant)
             if action == "drop_bad":
                 kept = "\n".join(line.text for line in checked if line.is_fileable)
