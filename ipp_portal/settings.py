@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "axes",
     "ipp_portal.accounts",
     "ipp_portal.audit",
     "ipp_portal.notifications",
@@ -55,7 +56,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ipp_portal.observability.RequestIDMiddleware",  # first: every later log record carries the id
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -63,6 +66,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a refused sign-in (lockout or address limit) into a 429
 ]
 
 ROOT_URLCONF = "ipp_portal.urls"
@@ -107,7 +111,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Accounts -------------------------------------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# Axes first: it refuses a locked-out (address, account) pair before any password is checked.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -117,18 +122,54 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-# Login throttling (ASVS V6): attempts per client address and failures per account, each in a sliding window.
+# Sign-in throttling (ASVS V6): attempts per client address in a sliding window (cache), portal and admin alike.
+# Failed passwords are counted by django-axes per (address, account) pair (AXES_* below).
 LOGIN_THROTTLE_IP_LIMIT = env.int("LOGIN_THROTTLE_IP_LIMIT", default=25)
-LOGIN_THROTTLE_ACCOUNT_LIMIT = env.int("LOGIN_THROTTLE_ACCOUNT_LIMIT", default=10)
 LOGIN_THROTTLE_WINDOW_SECONDS = env.int("LOGIN_THROTTLE_WINDOW_SECONDS", default=300)
+# Forms that send account email (sign-up, password reset, new confirmation link): requests per client address and
+# per target mailbox within the window, so nobody can flood an inbox or our mail quota through them.
+ACCOUNT_EMAIL_LIMIT_PER_CLIENT = env.int("ACCOUNT_EMAIL_LIMIT_PER_CLIENT", default=20)
+ACCOUNT_EMAIL_LIMIT_PER_MAILBOX = env.int("ACCOUNT_EMAIL_LIMIT_PER_MAILBOX", default=3)
+ACCOUNT_EMAIL_LIMIT_WINDOW_SECONDS = env.int("ACCOUNT_EMAIL_LIMIT_WINDOW_SECONDS", default=3600)
+# django-axes: after AXES_FAILURE_LIMIT failed sign-ins of one account from one client address, that pair is
+# refused for the cool-off (each further try restarts it). The records live in the database (the default handler),
+# not in the cache: a Redis outage cannot break sign-in or erase lockouts, and staff see the attempts and unlock
+# (delete an access attempt) in the admin.
+AXES_FAILURE_LIMIT = env.int("AXES_FAILURE_LIMIT", default=10)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("AXES_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "ipp_portal.accounts.lockout.username"
+AXES_CLIENT_IP_CALLABLE = "ipp_portal.accounts.lockout.client_ip"
+AXES_LOCKOUT_CALLABLE = "ipp_portal.accounts.lockout.lockout_response"
+AXES_RESET_ON_SUCCESS = True
 # Number of proxies in front of the app whose X-Forwarded-For entries are trusted (0: use REMOTE_ADDR).
 TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 PASSWORD_RESET_TIMEOUT = 60 * 60 * 24
+# Argon2 (memory-hard) for new hashes; the PBKDF2 and scrypt hashers stay so existing hashes still verify, and
+# Django rehashes them with Argon2 at the person's next sign-in.
+PASSWORD_HASHERS = [
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
 
-# --- Cache (login throttling counters) ------------------------------------------------------------------------
+# --- Cache (rate-limit counters) ------------------------------------------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Short socket timeouts: a hung Redis costs at most this per call, and the limiter then counts in process
+    # memory for a while (ipp_portal.accounts.throttle), so no request waits on it for long or fails.
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "OPTIONS": {
+                "socket_connect_timeout": env.float("CACHE_SOCKET_CONNECT_TIMEOUT", default=1.0),
+                "socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=1.0),
+            },
+        }
+    }
 else:
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -179,6 +220,10 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 # Every document upload (ipp_portal.documents): the largest accepted file, and the most files in one submission.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=10 * 1024 * 1024)
 UPLOAD_MAX_FILES = env.int("UPLOAD_MAX_FILES", default=20)
+# Optional virus scanning of every accepted upload by a ClamAV daemon (clamd INSTREAM), e.g. tcp://clamav:3310. When
+# set, a file is stored only if clamd answers that it is clean; unreachable or silent past the timeout, it is refused.
+CLAMAV_URL = env.str("CLAMAV_URL", default="")
+CLAMAV_TIMEOUT_SECONDS = 30  # per connect, write and read: a 10 MB file scans in well under a second
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
     PRIVATE_STORAGE = {
@@ -235,6 +280,22 @@ CSRF_COOKIE_HTTPONLY = False
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# Content-Security-Policy (django-csp), the same in every environment: scripts, styles and fonts only from the
+# portal's own static files, so an injected <script>, inline handler or style="" does nothing. Templates therefore
+# carry no inline script or style; the admin loads its extra rules from static files too.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    },
+}
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
@@ -245,11 +306,39 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env.bool("DJANGO_HSTS_PRELOAD", default=True)
 
+# json: one JSON object per line (time, level, logger, message, request_id, exc_info) for a log collector to parse;
+# text: readable lines for a developer's console.
+LOG_FORMAT = env.str("LOG_FORMAT", default="text" if DEBUG else "json")
+if LOG_FORMAT not in ("json", "text"):
+    raise ImproperlyConfigured(f"LOG_FORMAT must be json or text, not {LOG_FORMAT!r}.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "ipp_portal.observability.RequestIDFilter"}},
+    "formatters": {
+        "json": {"()": "ipp_portal.observability.JSONFormatter"},
+        "text": {"()": "ipp_portal.observability.TextFormatter"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT},
+    },
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
 CSRF_FAILURE_VIEW = "ipp_portal.views.csrf_failure"
+
+# --- Error reporting ------------------------------------------------------------------------------------------
+# Unhandled errors (views, Celery tasks) and ERROR log records go to Sentry when SENTRY_DSN is set. No personal data
+# is sent: no cookies, no user, no client address (send_default_pii off).
+SENTRY_DSN = env.str("SENTRY_DSN", default="")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration()],
+        send_default_pii=False,
+        environment=env.str("SENTRY_ENVIRONMENT", default="") or ("development" if DEBUG else "production"),
+        release=env.str("SENTRY_RELEASE", default="") or None,
+    )

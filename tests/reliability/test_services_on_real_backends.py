@@ -6,7 +6,6 @@ import pytest
 from django.core import mail
 from django.db import connection
 
-from ipp_portal.accounts import throttle
 from ipp_portal.notifications import services
 from ipp_portal.notifications.models import Notification
 from tests.factories import UserFactory
@@ -41,23 +40,3 @@ def test_two_workers_delivering_the_same_row_at_once_send_one_email():
     assert errors == []
     assert len(mail.outbox) == 1
     assert (notification.status, notification.attempts) == (Notification.Status.SENT, 1)
-
-
-@pytest.mark.redis
-def test_login_throttle_counters_are_shared_through_redis(settings):
-    import uuid
-
-    settings.CACHES = {
-        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": settings.TEST_REDIS_URL}
-    }
-    settings.LOGIN_THROTTLE_ACCOUNT_LIMIT = 3
-    email = f"{uuid.uuid4().hex}@example.com"
-
-    for _ in range(3):
-        throttle.note_failure(email=email)
-
-    from django.core.cache import caches
-
-    assert type(caches["default"]).__name__ == "RedisCache"
-    assert throttle.is_blocked(ip="203.0.113.9", email=email)
-    assert not throttle.is_blocked(ip="203.0.113.9", email=f"other-{email}")
