@@ -130,6 +130,8 @@ class VerificationAdmin(admin.ModelAdmin):
     def preview_view(self, request, pk: int, document_pk: int):
         """Staff-only inline view of an image or PDF under review (sandboxed, never sniffed by the browser); like
         every download it needs the documents permission and is recorded in the audit trail."""
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
         obj = get_object_or_404(self.model, pk=pk)
         if not self.has_view_permission(request, obj):
             raise PermissionDenied

@@ -24,6 +24,7 @@ def _complainant_or_redirect(request):
 
 
 @login_required
+@require_GET
 def home(request):
     complainant = selectors.complainant_get_for_user(request.user)
     rights = list(selectors.ip_right_list_for_complainant(complainant)) if complainant else []
@@ -103,6 +104,7 @@ def _own_right(request, pk: int) -> IPRight:
 
 
 @login_required
+@require_GET
 def right_detail(request, pk: int):
     right = _own_right(request, pk)
     form = RightDocumentsForm(user=request.user)
@@ -188,6 +190,7 @@ def authorization_create(request):
 
 
 @login_required
+@require_GET
 def authorization_detail(request, pk: int):
     try:
         authorization = selectors.authorization_get_for_user(request.user, pk)

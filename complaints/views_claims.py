@@ -66,9 +66,12 @@ def _initial(draft: Claim | None) -> dict:
 
 
 def _claim_form(request, complainant, *, draft: Claim | None):
+    # Bound on every POST, even an empty one: the view reads cleaned_data after validation.
+    posted = request.method == "POST"
     form = ClaimForm(
-        request.POST or None, request.FILES or None, user=request.user, complainant=complainant, initial=_initial(draft)
-    )
+        request.POST if posted else None, request.FILES if posted else None, user=request.user,
+        complainant=complainant, initial=_initial(draft),
+    )  # fmt: skip
     checked = None
     action = request.POST.get("action", "check") if request.method == "POST" else None
     if request.method == "POST":

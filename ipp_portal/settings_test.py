@@ -31,3 +31,5 @@ TEST_REDIS_URL = REDIS_URL
 STATIC_ROOT = None  # static files come from the finders in tests (no collectstatic)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+AXES_VERBOSE = False  # no log line for every sign-in a test makes
+LOGGING = {**LOGGING, "loggers": {**LOGGING["loggers"], "axes": {"level": "WARNING"}}}  # noqa: F405

@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 HEALTH_CHECK_TIMEOUT = 2.0
 
 
+@require_GET
 def home(request):
     stores = list(seller_list_for_user(request.user)) if request.user.is_authenticated else []
     return render(request, "home.html", {"stores": stores})

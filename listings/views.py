@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ipp_portal.errors import PortalError
 
@@ -15,6 +15,7 @@ from .models import Listing
 
 
 @login_required
+@require_GET
 def listing_list(request):
     stores = list(selectors.seller_list_for_user(request.user))
     status = request.GET.get("status") or None

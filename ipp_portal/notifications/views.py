@@ -3,19 +3,21 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from . import selectors, services
 from .models import Notification
 
 
 @login_required
+@require_GET
 def inbox(request):
     page = Paginator(selectors.notification_list_for_user(request.user), 25).get_page(request.GET.get("page"))
     return render(request, "notifications/inbox_list.html", {"page": page})
 
 
 @login_required
+@require_GET
 def notification_detail(request, pk: int):
     try:
         notification = selectors.notification_get_for_user(request.user, pk)

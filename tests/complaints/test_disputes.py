@@ -279,3 +279,44 @@ def test_rights_holder_retracts_from_the_claim_page(client, removed):
     assert ClaimItem.objects.get(pk=items[0].pk).status == "reinstated"
     client.force_login(UserFactory())
     assert client.post(f"/rights/claims/{claim.pk}/items/retract/", {"item": items[1].pk}).status_code == 404
+
+
+def test_seller_does_not_see_a_claim_that_has_not_gone_out(client):
+    seller = SellerFactory(store_name="Bright Audio")
+    holder = make_complainant(phone="+44 20 7946 0999")
+    listing = ListingFactory(seller=seller)
+    claim = services.claim_submit(
+        complainant=holder, user=holder.user, token=uuid.uuid4(), right=make_right(holder, status="pending"),
+        site=Site.objects.get(code="alibaba"), reason_code="tm_counterfeit", explanation="Secret plans",
+        links_text=listing.url, signature_name="A", ip="1.1.1.1",
+        statements=dict.fromkeys(services.claims.STATEMENTS, True),
+    )  # fmt: skip
+    client.force_login(seller.user)
+
+    page = client.get("/seller/notices/").content.decode()
+    form = client.get(f"/seller/notices/claims/{claim.pk}/counter-notice/")
+    services.claim_withdraw(claim_id=claim.pk, user=holder.user)
+
+    assert claim.status == "waiting_for_right"
+    assert "Secret plans" not in page
+    assert "+44 20 7946 0999" not in page
+    assert form.status_code == 404
+    assert not Notification.objects.filter(recipient=seller.user).exists()
+
+
+def test_document_downloads_are_audited_and_need_the_documents_permission(client):
+    from ipp_portal.audit.models import AuditEvent
+
+    seller = SellerFactory()
+    document = make_document(seller.user, "invoice.pdf")
+    auditor = make_staff("Auditor")
+
+    client.force_login(UserFactory(is_staff=True))
+    refused = client.get(f"/rights/documents/{document.pk}/")
+    client.force_login(auditor)
+    allowed = client.get(f"/rights/documents/{document.pk}/")
+
+    assert refused.status_code == 404
+    assert allowed.status_code == 200
+    event = AuditEvent.objects.get(verb="document.downloaded")
+    assert (event.actor, event.target_id, event.data) == (auditor, str(document.pk), {"as_staff": True})

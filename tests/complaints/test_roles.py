@@ -5,6 +5,7 @@ from django.contrib.auth.models import Group
 
 from complaints import services
 from complaints.models import ClaimItem
+from complaints.seen import seen_token
 from enforcement import services as enforcement_services
 from enforcement.models import Action
 from listings.models import Site
@@ -48,7 +49,8 @@ def test_reviewer_decides_but_only_a_supervisor_approves_a_termination(client):
     assert client.post(f"/admin/complaints/claim/{claim.pk}/decide/", {"decision": "take"}).status_code == 403
     client.force_login(reviewer)
     client.post(
-        f"/admin/complaints/claim/{claim.pk}/decide/", {"decision": "take_down", "items": [claim.items.get().pk]}
+        f"/admin/complaints/claim/{claim.pk}/decide/",
+        {"decision": "take_down", "items": [claim.items.get().pk], "seen": seen_token(claim)},
     )
     denied = client.post(f"/admin/enforcement/action/{termination.pk}/decide/", {"decision": "approve"})
     client.force_login(staff("Supervisor"))
@@ -57,3 +59,67 @@ def test_reviewer_decides_but_only_a_supervisor_approves_a_termination(client):
     assert ClaimItem.objects.get().status == "removed"
     assert denied.status_code == 403
     assert Action.objects.get(pk=termination.pk).status == "active"
+
+
+def test_every_role_opens_the_counter_notice_queue_and_only_deciders_decide(client):
+    from tests.factories import make_staff
+
+    for role, decides in (("Reviewer", True), ("Supervisor", True), ("Auditor", False)):
+        user = make_staff(role)
+        client.force_login(user)
+        queue = client.get("/admin/complaints/counternotice/", follow=True)
+        assert queue.status_code == 200, role
+        assert user.has_perm("complaints.change_counternotice") is decides
+
+
+def test_only_a_supervisor_takes_over_a_claim_another_reviewer_has_taken():
+    from ipp_portal.errors import NotPermitted
+    from tests.factories import make_staff
+
+    holder = make_complainant()
+    claim = services.claim_submit(
+        complainant=holder, user=holder.user, token=uuid.uuid4(), right=make_right(holder),
+        site=Site.objects.get(code="alibaba"), reason_code="tm_counterfeit", explanation="x",
+        links_text=ListingFactory().url, signature_name="A", ip="1.1.1.1",
+        statements=dict.fromkeys(services.claims.STATEMENTS, True),
+    )  # fmt: skip
+    first, second, supervisor = make_staff(), make_staff(), make_staff("Supervisor")
+    services.claim_take(claim_id=claim.pk, reviewer=first)
+
+    with pytest.raises(NotPermitted, match="only a supervisor"):
+        services.claim_take(claim_id=claim.pk, reviewer=second, force=True)
+    services.claim_take(claim_id=claim.pk, reviewer=supervisor, force=True)
+
+    claim.refresh_from_db()
+    assert claim.assigned_to == supervisor
+
+
+def test_services_refuse_staff_without_the_permission_whatever_calls_them():
+    from enforcement.models import Policy
+    from ipp_portal.errors import NotPermitted
+    from tests.factories import make_staff
+
+    policy = Policy.objects.get(site__code="alibaba", is_current=True)
+    draft = enforcement_services.policy_new_version(policy_id=policy.pk, actor=make_staff("Supervisor"))
+
+    for actor in (make_staff("Reviewer"), make_staff("Auditor"), UserFactory(is_staff=True)):
+        with pytest.raises(NotPermitted):
+            enforcement_services.policy_activate(policy_id=draft.pk, actor=actor)
+        with pytest.raises(NotPermitted):
+            enforcement_services.policy_new_version(policy_id=policy.pk, actor=actor)
+    enforcement_services.policy_activate(policy_id=draft.pk, actor=make_staff("Supervisor"))
+
+    assert Policy.objects.get(site__code="alibaba", is_current=True) == draft
+
+
+def test_an_auditor_cannot_make_a_policy_current_through_the_admin_action(client):
+    from enforcement.models import Policy
+    from tests.factories import make_staff
+
+    current = Policy.objects.get(site__code="alibaba", is_current=True)
+    draft = enforcement_services.policy_new_version(policy_id=current.pk, actor=make_staff("Supervisor"))
+    client.force_login(make_staff("Auditor"))
+
+    client.post("/admin/enforcement/policy/", {"action": "make_current", "_selected_action": [draft.pk], "index": "0"})
+
+    assert Policy.objects.get(site__code="alibaba", is_current=True) == current

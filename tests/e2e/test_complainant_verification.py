@@ -6,8 +6,9 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
+from complaints import services
 from complaints.models import Authorization, Complainant, IPRight
-from tests.factories import PDF_BYTES, UserFactory
+from tests.factories import PDF_BYTES, UserFactory, make_staff
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -27,7 +28,7 @@ def _sign_in(page, url, email):
 
 def test_agent_gets_identity_right_and_authorization_verified(live_server, page, shot):
     agent_user = UserFactory(email="agent@lexco.example", full_name="Lex Co")
-    staff = UserFactory(email="staff@ipp.example", is_staff=True, is_superuser=True)
+    staff = make_staff("Reviewer", email="staff@ipp.example")  # a role member, not a superuser
     mail.outbox.clear()
 
     _sign_in(page, live_server.url, agent_user.email)
@@ -87,6 +88,18 @@ def test_agent_gets_identity_right_and_authorization_verified(live_server, page,
         expect(page.get_by_text(".pdf").first).to_be_visible()
         if model == "complainant":
             shot("11-admin-review")
+            # The agent corrects the name in another tab while the page is open: verifying now is refused.
+            agent = Complainant.objects.get()
+            fields = ("kind", "role", "legal_name", "country", "postal_address", "phone", "contact_email")
+            services.complainant_update(
+                complainant_id=agent.pk, user=agent_user, **{**{f: getattr(agent, f) for f in fields},
+                                                             "legal_name": "Lex and Co LLP"}
+            )  # fmt: skip
+            page.get_by_role("button", name="Verify").click()
+            expect(page.get_by_text("changed while you were reviewing it")).to_be_visible()
+            expect(page.get_by_text("legal name (“Lex & Co LLP” → “Lex and Co LLP”)")).to_be_visible()
+            shot("11b-admin-review-changed-meanwhile")
+            assert Complainant.objects.get().status == "pending"
         page.get_by_role("button", name="Verify").click()
         expect(page.get_by_text("done. The complainant has been told.")).to_be_visible()
 
