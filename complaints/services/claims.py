@@ -103,6 +103,11 @@ def claim_submit(
     """File the claim: one transaction creates the claim and one item per link (bulk inserts), confirms receipt to
     the complainant (DSA Art. 16) and puts it in the staff queue. The same ``token`` submitted twice (a double
     click, a replayed POST) returns the claim the first submission created."""
+    # One complainant's submissions take turns: a replay of the same form (a double click, a resent POST, 35 at
+    # once) waits for the first to commit and then finds its claim, instead of racing it past the token lookup
+    # and failing the link check on the first one's items ("already in your open claim"). It also keeps two
+    # different claims from both passing the check for the same listing.
+    Complainant.objects.select_for_update().filter(pk=complainant.pk).first()
     existing = Claim.objects.filter(submission_token=token).first()
     if existing is not None:
         if existing.complainant_id != complainant.pk:
