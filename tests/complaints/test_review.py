@@ -1,3 +1,4 @@
+import re
 import threading
 import uuid
 
@@ -196,16 +197,20 @@ def test_admin_review_page_and_batch_decisions(client):
 
     queue = client.get("/admin/complaints/claim/", follow=True).content.decode()
     page = client.get(f"/admin/complaints/claim/{claim.pk}/change/").content.decode()
+    shown = {"seen": re.search(r'name="seen" value="([^"]+)"', page).group(1)}  # the version the page shows
     client.post(f"/admin/complaints/claim/{claim.pk}/decide/", {"decision": "take"})
     client.post(
-        f"/admin/complaints/claim/{claim.pk}/decide/", {"decision": "take_down", "items": [first.pk, second.pk]}
+        f"/admin/complaints/claim/{claim.pk}/decide/",
+        {"decision": "take_down", "items": [first.pk, second.pk], **shown},
     )
     client.post(
         f"/admin/complaints/claim/{claim.pk}/decide/",
-        {"decision": "reject_items", "items": [third.pk], "code": "not_infringing", "note": "Different logo"},
+        {"decision": "reject_items", "items": [third.pk], "code": "not_infringing", "note": "Different logo", **shown},
     )
     again = client.post(
-        f"/admin/complaints/claim/{claim.pk}/decide/", {"decision": "take_down", "items": [third.pk]}, follow=True
+        f"/admin/complaints/claim/{claim.pk}/decide/",
+        {"decision": "take_down", "items": [third.pk], **shown},
+        follow=True,
     ).content.decode()
 
     assert claim.reference in queue
