@@ -134,3 +134,20 @@ def seen(obj) -> dict:
     from complaints.seen import seen_state
 
     return seen_state(type(obj).objects.get(pk=obj.pk))
+
+
+def make_claim(complainant=None, *, listings=None, right=None, explanation: str = "Counterfeit goods.", **fields):
+    """A claim filed through ``claim_submit`` (so it is exactly what a complainant's submission leaves)."""
+    import uuid
+
+    from complaints import services
+
+    complainant = complainant or make_complainant()
+    listings = listings if listings is not None else [ListingFactory()]
+    return services.claim_submit(
+        complainant=complainant, user=complainant.user, token=uuid.uuid4(), right=right or make_right(complainant),
+        site=fields.pop("site", None) or Site.objects.get(code="alibaba"),
+        reason_code=fields.pop("reason_code", "tm_counterfeit"), explanation=explanation,
+        links_text="\n".join(listing.url for listing in listings), signature_name="A Signer", ip="192.0.2.1",
+        statements=dict.fromkeys(services.claims.STATEMENTS, True), **fields,
+    )  # fmt: skip

@@ -1,5 +1,3 @@
-import uuid
-
 import pytest
 from django.contrib.auth.models import Group
 
@@ -8,8 +6,7 @@ from complaints.models import ClaimItem
 from complaints.seen import seen_token
 from enforcement import services as enforcement_services
 from enforcement.models import Action
-from listings.models import Site
-from tests.factories import ListingFactory, SellerFactory, UserFactory, make_complainant, make_right
+from tests.factories import SellerFactory, UserFactory, make_claim
 
 pytestmark = pytest.mark.django_db
 
@@ -31,13 +28,7 @@ def test_roles_exist_with_their_permissions():
 
 
 def test_reviewer_decides_but_only_a_supervisor_approves_a_termination(client):
-    holder = make_complainant()
-    claim = services.claim_submit(
-        complainant=holder, user=holder.user, token=uuid.uuid4(), right=make_right(holder),
-        site=Site.objects.get(code="alibaba"), reason_code="tm_counterfeit", explanation="x",
-        links_text=ListingFactory().url, signature_name="A", ip="1.1.1.1",
-        statements=dict.fromkeys(services.claims.STATEMENTS, True),
-    )  # fmt: skip
+    claim = make_claim()
     seller = SellerFactory()
     termination = enforcement_services.action_impose(
         seller=seller, kind="termination", reason="Court order", ground="Seed §3", actor=staff("Supervisor")
@@ -76,13 +67,7 @@ def test_only_a_supervisor_takes_over_a_claim_another_reviewer_has_taken():
     from ipp_portal.errors import NotPermitted
     from tests.factories import make_staff
 
-    holder = make_complainant()
-    claim = services.claim_submit(
-        complainant=holder, user=holder.user, token=uuid.uuid4(), right=make_right(holder),
-        site=Site.objects.get(code="alibaba"), reason_code="tm_counterfeit", explanation="x",
-        links_text=ListingFactory().url, signature_name="A", ip="1.1.1.1",
-        statements=dict.fromkeys(services.claims.STATEMENTS, True),
-    )  # fmt: skip
+    claim = make_claim()
     first, second, supervisor = make_staff(), make_staff(), make_staff("Supervisor")
     services.claim_take(claim_id=claim.pk, reviewer=first)
 
