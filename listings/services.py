@@ -48,6 +48,30 @@ def seller_open_store(*, user, site: Site, store_name: str) -> Seller:
     return seller
 
 
+def lock_sellers_and_listings(*, seller_ids=(), listing_ids=()) -> list[Listing]:
+    """Lock the given sellers and the sellers of the given listings, then the listings: each kind in one query
+    ordered by id. Returns the listings (ordered by id, seller joined).
+
+    This is the start of the global lock order — sellers, then listings, then claim items, each by id — that every
+    batch touching several of these rows follows, after the one record it decides (a claim, a counter-notice).
+    Two batches sharing sellers then queue on the first seller they share instead of deadlocking; rows a
+    transaction already holds are locked again at no cost, so the ledger may lock each seller as it goes."""
+    seller_ids, listing_ids = set(seller_ids), set(listing_ids)
+    sellers = Seller.objects.filter(pk__in=seller_ids)
+    if listing_ids:
+        sellers |= Seller.objects.filter(pk__in=Listing.objects.filter(pk__in=listing_ids).values("seller_id"))
+    if seller_ids or listing_ids:
+        list(sellers.select_for_update().order_by("pk").values_list("pk", flat=True))
+    if not listing_ids:
+        return []
+    return list(
+        Listing.objects.select_for_update(of=("self",))
+        .select_related("seller")
+        .filter(pk__in=listing_ids)
+        .order_by("pk")
+    )
+
+
 def _check_can_post(seller: Seller) -> None:
     refusal = seller.posting_refusal()
     if refusal:
@@ -140,8 +164,9 @@ def listing_delist(*, listing_id: int, actor) -> Listing:
 @transaction.atomic
 def listings_remove_all_for_seller(*, seller: Seller, actor, reason: str) -> int:
     """Take down every visible listing of a store (an enforcement action: "all listings removed", termination)."""
+    lock_sellers_and_listings(seller_ids=[seller.pk])  # held already when enforcement calls: kept in order anyway
     visible = Listing.objects.select_for_update().filter(seller=seller, status__in=Listing.VISIBLE_STATUSES)
-    ids = list(visible.values_list("pk", flat=True))
+    ids = list(visible.order_by("pk").values_list("pk", flat=True))
     if ids:
         Listing.objects.filter(pk__in=ids).update(status=Listing.Status.REMOVED, updated_at=timezone.now())
         record(actor=actor, verb="listings.removed_all", target=seller, data={"count": len(ids), "reason": reason})
@@ -158,9 +183,10 @@ def _snapshot_hash(fields: dict) -> str:
 @transaction.atomic
 def listings_take_down(*, listing_ids: list[int], actor, reason: str) -> dict[int, ListingSnapshot]:
     """Remove listings after an upheld claim, each with a snapshot of what it showed; returns {listing id: snapshot}.
-    Batched: one lock query, one snapshot insert, one status update, one insert of audit events."""
+    Batched: one lock query for their sellers and one for the listings (the global lock order), one snapshot insert,
+    one status update, one insert of audit events."""
     now = timezone.now()
-    listings = list(Listing.objects.select_for_update(of=("self",)).select_related("seller").filter(pk__in=listing_ids))
+    listings = lock_sellers_and_listings(listing_ids=listing_ids)
     snapshots = []
     for listing in listings:
         listing.move_to(Listing.Status.REMOVED)
@@ -188,7 +214,11 @@ def listings_take_down(*, listing_ids: list[int], actor, reason: str) -> dict[in
 @transaction.atomic
 def listings_reinstate(*, listing_ids: list[int], actor, reason: str) -> int:
     """Put removed listings back on sale (a successful counter-notice, a retraction, a staff decision)."""
-    listings = list(Listing.objects.select_for_update().filter(pk__in=listing_ids, status=Listing.Status.REMOVED))
+    listings = [
+        listing
+        for listing in lock_sellers_and_listings(listing_ids=listing_ids)
+        if listing.status == Listing.Status.REMOVED
+    ]
     for listing in listings:
         listing.move_to(Listing.Status.REINSTATED)
     Listing.objects.filter(pk__in=[listing.pk for listing in listings]).update(

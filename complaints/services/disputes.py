@@ -18,11 +18,13 @@ from ipp_portal.audit.services import record, record_many
 from ipp_portal.errors import DeadlinePassed, InvalidTransition, PortalError
 from ipp_portal.notifications.services import queue, queue_many
 from ipp_portal.permissions import require_perm
+from ipp_portal.transactions import retry_on_conflict
 from listings.business_days import add_business_days
-from listings.services import listings_reinstate
+from listings.services import listings_reinstate, lock_sellers_and_listings
 
 from ..models import Claim, ClaimItem, CounterNotice
 from .claims import hash_ip
+from .review import lock_claim_items
 
 S = ClaimItem.Status
 
@@ -31,15 +33,15 @@ def _when(moment: datetime, site) -> str:
     return f"{date_format(timezone.localtime(moment, site.tzinfo), 'j F Y, H:i')} ({site.timezone} time)"
 
 
-def _lock_items(item_ids) -> list[ClaimItem]:
-    return list(
-        ClaimItem.objects.select_for_update(of=("self",))
-        .select_related(
-            "claim__complainant__user", "claim__site", "seller__user", "seller__site", "listing", "violation"
-        )
-        .filter(pk__in=list(item_ids))
-        .order_by("position")
-    )
+ITEM_RELATED = ("claim__complainant__user", "claim__site", "seller__user", "seller__site", "listing", "violation")
+
+
+def _lock_items(item_ids, *, catalogue: bool = False) -> list[ClaimItem]:
+    """Lock items in the global order; with ``catalogue`` (a reinstatement writes listings and the sellers' ledgers)
+    their sellers and listings first, so ``_reinstate`` only locks again what the transaction holds."""
+    items = lock_claim_items(item_ids, catalogue=catalogue, related=ITEM_RELATED)
+    items.sort(key=lambda item: (item.claim_id, item.position))
+    return items
 
 
 def counter_notice_window(item: ClaimItem, now: datetime) -> tuple[bool, str]:
@@ -210,7 +212,9 @@ def counter_notice_accept(*, notice_id: int, user) -> CounterNotice:
     notice.answered_at = timezone.now()
     notice.save(update_fields=["status", "answered_at"])
     record(actor=user, verb="counter_notice.accepted", target=notice, before="awaiting_answer", after=notice.status)
-    items = [i for i in _lock_items(notice.items.values_list("pk", flat=True)) if i.status == S.DISPUTED]
+    items = [
+        i for i in _lock_items(notice.items.values_list("pk", flat=True), catalogue=True) if i.status == S.DISPUTED
+    ]
     if items:
         _reinstate(
             items, actor=user, reason="The rights holder accepted the counter-notice.", verb="claim_item.reinstated"
@@ -250,25 +254,42 @@ def counter_notices_sweep_due(*, now: datetime | None = None, batch_size: int = 
     now = now or timezone.now()
     moved = 0
     while True:
-        with transaction.atomic():
-            batch = list(
-                CounterNotice.objects.select_for_update(of=("self",), skip_locked=True)
-                .filter(status=CounterNotice.Status.AWAITING_ANSWER, answer_due_at__lt=now)
-                .select_related("claim__site", "claim__complainant__user", "seller__user")
-                .order_by("answer_due_at", "id")[:batch_size]
-            )
-            if not batch:
-                return moved
-            reinstating = set(
-                Policy.objects.filter(
-                    site_id__in={n.claim.site_id for n in batch}, is_current=True, reinstate_on_silence=True
-                ).values_list("site_id", flat=True)
-            )
-            to_staff = [n for n in batch if n.claim.site_id not in reinstating]
-            _to_staff(to_staff)
-            for notice in (n for n in batch if n.claim.site_id in reinstating):
-                _silence_reinstates(notice, now)
-            moved += len(batch)
+        done = _sweep_batch(now, batch_size)
+        if not done:
+            return moved
+        moved += done
+
+
+@retry_on_conflict
+def _sweep_batch(now: datetime, batch_size: int) -> int:
+    """One batch in one transaction (run again on a deadlock or serialization failure); how many notices it moved."""
+    batch = list(
+        CounterNotice.objects.select_for_update(of=("self",), skip_locked=True)
+        .filter(status=CounterNotice.Status.AWAITING_ANSWER, answer_due_at__lt=now)
+        .select_related("claim__site", "claim__complainant__user", "seller__user")
+        .order_by("answer_due_at", "id")[:batch_size]
+    )
+    if not batch:
+        return 0
+    reinstating = set(
+        Policy.objects.filter(
+            site_id__in={n.claim.site_id for n in batch}, is_current=True, reinstate_on_silence=True
+        ).values_list("site_id", flat=True)
+    )
+    silent = [n for n in batch if n.claim.site_id in reinstating]
+    # The sellers and listings the reinstatements will write, then every item of the batch, in the global order and
+    # before anything changes: locking notice by notice would take rows out of order across the batch.
+    if silent:
+        refs = ClaimItem.objects.filter(counter_notices__in=[n.pk for n in silent]).values_list("seller", "listing")
+        lock_sellers_and_listings(seller_ids={r[0] for r in refs}, listing_ids={r[1] for r in refs})
+    lock_claim_items(
+        ClaimItem.objects.filter(counter_notices__in=[n.pk for n in batch]).values_list("pk", flat=True),
+        catalogue=False,
+    )
+    _to_staff([n for n in batch if n.claim.site_id not in reinstating])
+    for notice in silent:
+        _silence_reinstates(notice, now)
+    return len(batch)
 
 
 def _to_staff(notices: list[CounterNotice]) -> None:
@@ -277,9 +298,16 @@ def _to_staff(notices: list[CounterNotice]) -> None:
         return
     ids = [n.pk for n in notices]
     CounterNotice.objects.filter(pk__in=ids).update(status=CounterNotice.Status.NO_ANSWER)
-    items = list(
-        ClaimItem.objects.filter(counter_notices__in=ids, status=S.DISPUTED).select_related("claim").distinct()
-    )
+    # Locked by id (the global order) before the update, rather than in whatever order the update meets them.
+    items = [
+        i
+        for i in lock_claim_items(
+            ClaimItem.objects.filter(counter_notices__in=ids).values_list("pk", flat=True),
+            catalogue=False,
+            related=("claim",),
+        )
+        if i.status == S.DISPUTED
+    ]
     ClaimItem.objects.filter(pk__in=[i.pk for i in items]).update(status=S.STAFF_REVIEW)
     record_many(
         actor=None, verb="counter_notice.no_answer", targets=notices, before="awaiting_answer", after="no_answer"
@@ -309,16 +337,18 @@ def _silence_reinstates(notice: CounterNotice, now: datetime) -> None:
     notice.decision, notice.decided_at = "reinstate", now
     notice.save(update_fields=["status", "decision", "decided_at"])
     record(actor=None, verb="counter_notice.no_answer", target=notice, before="awaiting_answer", after="decided")
-    items = [i for i in _lock_items(notice.items.values_list("pk", flat=True)) if i.status == S.DISPUTED]
+    items = [
+        i for i in _lock_items(notice.items.values_list("pk", flat=True), catalogue=True) if i.status == S.DISPUTED
+    ]
     if items:
         _reinstate(items, actor=None, reason="The rights holder did not answer the counter-notice in time.",
                    verb="claim_item.reinstated")  # fmt: skip
 
 
-@transaction.atomic
+@retry_on_conflict
 def counter_notice_decide(*, notice_id: int, reviewer, outcome: str, reason: str) -> CounterNotice:
     """Staff decide a disputed takedown: reinstate (the platform's discretion, seed §5) or uphold; both sides read
-    the reason."""
+    the reason. One transaction, run again on a deadlock or serialization failure."""
     require_perm(reviewer, "complaints.change_counternotice")
     if outcome not in ("reinstate", "uphold"):
         raise PortalError("Choose reinstate or uphold.", code="bad_outcome")
@@ -338,7 +368,11 @@ def counter_notice_decide(*, notice_id: int, reviewer, outcome: str, reason: str
     notice.save(update_fields=["status", "decided_by", "decided_at", "decision", "decision_reason"])
     record(actor=reviewer, verb=f"counter_notice.{outcome}", target=notice, after=notice.status,
            data={"reason": notice.decision_reason})  # fmt: skip
-    items = [i for i in _lock_items(notice.items.values_list("pk", flat=True)) if i.status == S.STAFF_REVIEW]
+    items = [
+        i
+        for i in _lock_items(notice.items.values_list("pk", flat=True), catalogue=outcome == "reinstate")
+        if i.status == S.STAFF_REVIEW
+    ]
     if not items:
         return notice
     if outcome == "reinstate":
@@ -370,7 +404,7 @@ def claim_item_reinstate_upheld(*, item_id: int, supervisor, reason: str) -> Cla
     require_perm(supervisor, "complaints.reverse_removal", message="Only a supervisor can reverse a removal.")
     if not reason.strip():
         raise PortalError("Give the reason: both sides read it.", code="no_reason")
-    items = _lock_items([item_id])
+    items = _lock_items([item_id], catalogue=True)
     if not items or items[0].status not in (S.REMOVED, S.DISPUTED, S.STAFF_REVIEW, S.UPHELD):
         raise InvalidTransition("Only a removed listing can be reinstated.")
     _reinstate(items, actor=supervisor, reason=f"Supervisor decision: {reason.strip()}", verb="claim_item.reinstated")
@@ -380,7 +414,14 @@ def claim_item_reinstate_upheld(*, item_id: int, supervisor, reason: str) -> Cla
 @transaction.atomic
 def claim_item_retract(*, item_id: int, user, reason: str = "") -> ClaimItem:
     """The rights holder retracts a takedown (an error, a settlement): reinstated, violation withdrawn."""
-    items = _lock_items([item_id])
+    # The counter-notice it settles first, as accepting one does (notice, then its items): not after the items.
+    list(
+        CounterNotice.objects.select_for_update(of=("self",))
+        .filter(items=item_id, status=CounterNotice.Status.AWAITING_ANSWER)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
+    items = _lock_items([item_id], catalogue=True)
     if not items or items[0].claim.complainant.user_id != user.pk:
         raise ClaimItem.DoesNotExist
     item = items[0]

@@ -17,8 +17,9 @@ from ipp_portal.audit.services import record, record_many
 from ipp_portal.errors import InvalidTransition, PortalError
 from ipp_portal.notifications.services import queue
 from ipp_portal.permissions import require_perm
+from ipp_portal.transactions import retry_on_conflict
 from listings.business_days import add_business_days
-from listings.services import listings_take_down
+from listings.services import listings_take_down, lock_sellers_and_listings
 
 from ..models import Claim, ClaimItem
 from ..reasons import BY_CODE
@@ -94,13 +95,29 @@ def claim_take(*, claim_id: int, reviewer, force: bool = False) -> Claim:
     return claim
 
 
-def _lock_pending_items(claim: Claim, item_ids) -> list[ClaimItem]:
-    items = list(
+def lock_claim_items(item_ids, *, catalogue: bool, related=(), **filters) -> list[ClaimItem]:
+    """Lock claim items in the global lock order (sellers, then listings, then claim items, each by id; see
+    ``listings.services.lock_sellers_and_listings``), with their sellers and listings first when ``catalogue`` —
+    a batch that goes on to write them (a takedown, a reinstatement) must hold them before the items.
+    Returns the items ordered by id; callers check their status now that they hold them."""
+    refs = list(ClaimItem.objects.filter(pk__in=list(item_ids), **filters).values_list("pk", "seller_id", "listing_id"))
+    if catalogue:
+        lock_sellers_and_listings(seller_ids={r[1] for r in refs}, listing_ids={r[2] for r in refs})
+    if not refs:
+        return []
+    return list(
         ClaimItem.objects.select_for_update(of=("self",))
-        .select_related("listing", "seller__user", "seller__site", "decided_by")
-        .filter(claim=claim, pk__in=list(item_ids))
-        .order_by("position")
+        .select_related(*related)
+        .filter(pk__in=[r[0] for r in refs])
+        .order_by("pk")
     )
+
+
+def _lock_pending_items(claim: Claim, item_ids, *, catalogue: bool = False) -> list[ClaimItem]:
+    items = lock_claim_items(
+        item_ids, catalogue=catalogue, related=("listing", "seller__user", "seller__site", "decided_by"), claim=claim
+    )
+    items.sort(key=lambda item: item.position)  # locked by id; decided, labelled and told in the claim's order
     if not items:
         raise PortalError("Select at least one listing of this claim.", code="no_items")
     decided = [item for item in items if item.status != ClaimItem.Status.PENDING]
@@ -141,12 +158,19 @@ def _notify_complainant(claim: Claim, items: list[ClaimItem]) -> None:
     )
 
 
-@transaction.atomic
 def claim_items_take_down(*, claim_id: int, item_ids, reviewer, seen: dict | None) -> list[ClaimItem]:
-    """Take down the selected listings of a claim as the reviewer saw it (one transaction for the batch)."""
+    """Take down the selected listings of a claim as the reviewer saw it (one transaction for the batch, run again
+    if PostgreSQL aborts it on a deadlock or serialization failure)."""
+    return _take_down(claim_id=claim_id, item_ids=list(item_ids), reviewer=reviewer, seen=seen)
+
+
+@retry_on_conflict
+def _take_down(*, claim_id: int, item_ids: list[int], reviewer, seen: dict | None) -> list[ClaimItem]:
     require_perm(reviewer, "complaints.change_claim")
     claim = _lock_claim(claim_id)
-    items = _lock_pending_items(claim, item_ids)  # first: a decided item says who decided it and when
+    # The claim, then its sellers, listings and items in the global order; the ledger and the catalogue lock the
+    # same sellers and listings again below, which costs nothing. Items first: a decided one says who and when.
+    items = _lock_pending_items(claim, item_ids, catalogue=True)
     _check_reviewable(claim)
     check_seen(claim, seen, noun="claim")
     now = timezone.now()
@@ -259,11 +283,18 @@ def _notify_sellers_of_rejection(claim: Claim, items: list[ClaimItem]) -> None:
         )
 
 
-@transaction.atomic
 def claim_items_reject(
     *, claim_id: int, item_ids, reviewer, code: str, seen: dict | None, note: str = ""
 ) -> list[ClaimItem]:
-    """Reject the selected listings with a reason code and a note the complainant reads."""
+    """Reject the selected listings with a reason code and a note the complainant reads (one transaction, run
+    again on a deadlock or serialization failure)."""
+    return _reject_items(claim_id=claim_id, item_ids=list(item_ids), reviewer=reviewer, code=code, seen=seen, note=note)
+
+
+@retry_on_conflict
+def _reject_items(
+    *, claim_id: int, item_ids: list[int], reviewer, code: str, seen: dict | None, note: str
+) -> list[ClaimItem]:
     require_perm(reviewer, "complaints.change_claim")
     if code not in ITEM_REJECTION_CODES:
         raise PortalError("Choose a reason for the rejection.", code="bad_code")
@@ -288,9 +319,10 @@ def claim_items_reject(
     return items
 
 
-@transaction.atomic
+@retry_on_conflict
 def claim_reject(*, claim_id: int, reviewer, code: str, seen: dict | None, note: str = "") -> Claim:
-    """Reject the whole claim (identity, ownership or authorization not proven): every pending listing with it."""
+    """Reject the whole claim (identity, ownership or authorization not proven): every pending listing with it.
+    One transaction, run again on a deadlock or serialization failure."""
     require_perm(reviewer, "complaints.change_claim")
     if code not in CLAIM_REJECTION_CODES:
         raise PortalError("Choose a reason for rejecting the claim.", code="bad_code")
