@@ -31,7 +31,10 @@ class Notification(models.Model):
     target = GenericForeignKey("target_type", "target_id")
     dedupe_key = models.CharField(max_length=200, null=True, blank=True, unique=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
-    attempts = models.PositiveSmallIntegerField(default=0)
+    attempts = models.PositiveSmallIntegerField(
+        default=0, help_text="Sends begun; counted and committed before the mail relay is contacted."
+    )
+    last_attempt_at = models.DateTimeField(null=True, blank=True, help_text="When the last send began.")
     last_error = models.CharField(max_length=500, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     dispatched_at = models.DateTimeField(null=True, blank=True, help_text="Last time a delivery task was queued.")

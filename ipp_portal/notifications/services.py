@@ -1,20 +1,32 @@
 """Queueing, delivering and reading notifications.
 
 ``queue`` writes the outbox row inside the caller's transaction and schedules delivery on commit, so a rolled-back
-change sends nothing. ``notification_deliver`` is idempotent: it locks the row and sends only while it is pending,
-so a redelivered or retried task never sends twice. The beat sweep re-dispatches rows the broker may have lost.
+change sends nothing. Handing rows to the broker never fails or stalls the request that committed them: short
+broker timeouts, no publish retries, and after one failure the rest of the batch (and further dispatches for a few
+seconds) are left pending for the beat sweep, which re-dispatches rows the broker lost or never got.
+
+Email is delivered at least once. ``notification_deliver`` sends only while the row is pending and one delivery at a
+time per row, so redeliveries and retries do not send twice; but a worker that dies after the mail relay accepted a
+message and before ``sent`` was committed leaves the row pending, and the next delivery sends it again. Each attempt
+is counted and committed before the relay is contacted, and every send of a row carries the same ``Message-ID``, so
+such a duplicate shows in ``attempts`` and mail clients and relays can recognise it.
 """
 
 import json
 import logging
+import threading
+import time
+from contextlib import contextmanager
 from datetime import timedelta
+from email.utils import parseaddr
 from functools import partial
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.contenttypes.models import ContentType
 from django.core.mail import EmailMultiAlternatives
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -107,59 +119,155 @@ def queue_many(notices: list[dict[str, Any]]) -> list[Notification]:
             )
         )
     created = Notification.objects.bulk_create(rows)
-    ids = [row.pk for row in created]
-    transaction.on_commit(lambda: [dispatch(pk) for pk in ids], robust=True)
+    transaction.on_commit(partial(dispatch_many, [row.pk for row in created]), robust=True)
     return created
 
 
+# After a broker failure, requests stop handing rows to the broker for this long: one commit queues a notice per
+# seller (dozens of on_commit callbacks), and each would otherwise wait for the broker timeout again. The rows stay
+# pending; the sweep (every minute, after NOTIFICATION_REDISPATCH_AFTER) delivers them.
+DISPATCH_PAUSE_SECONDS = 10.0
+_pause_lock = threading.Lock()
+_paused_until = 0.0
+
+
+def _dispatch_paused() -> bool:
+    return time.monotonic() < _paused_until
+
+
+def _pause_dispatch() -> None:
+    global _paused_until
+    with _pause_lock:
+        _paused_until = time.monotonic() + DISPATCH_PAUSE_SECONDS
+
+
+def dispatch_pause_clear() -> None:
+    """Forget a broker failure seen by this process (tests that take a broker down and bring it back)."""
+    global _paused_until
+    with _pause_lock:
+        _paused_until = 0.0
+
+
 def dispatch(notification_id: int) -> None:
-    """Hand one outbox row to Celery. A broker outage is logged, not raised: the sweep dispatches it later."""
+    """Hand one outbox row to Celery (see ``dispatch_many``)."""
+    dispatch_many([notification_id])
+
+
+def dispatch_many(notification_ids: list[int], *, probe: bool = False) -> int:
+    """Hand outbox rows to Celery over one broker connection and return how many were handed over. Never raises.
+
+    Runs after the commit of a request, so it must not stall or fail it: the broker gets one connection attempt and
+    one publish try per row within the broker timeouts (settings: CELERY_BROKER_CONNECTION_TIMEOUT and the transport
+    socket timeouts), and the first failure ends the batch. What was not handed over stays pending for the sweep.
+    While dispatch is paused after a failure, nothing is tried unless ``probe`` (the sweep, which runs on a worker
+    and is what finds out the broker is back)."""
     from .tasks import notify_by_email
 
+    if not notification_ids:
+        return 0
+    app = notify_by_email.app
+    if app.conf.task_always_eager:  # delivered in this process; no broker involved
+        for pk in notification_ids:
+            notify_by_email.apply_async((pk,))
+        return len(notification_ids)
+    if not probe and _dispatch_paused():
+        logger.debug("Broker recently failed; %d notification(s) left for the sweep.", len(notification_ids))
+        return 0
+    handed = 0
     try:
-        notify_by_email.delay(notification_id)
-    except Exception:  # the broker is down or unreachable; the row stays pending for the sweep
-        logger.warning("Could not dispatch notification %s; the sweep will retry.", notification_id, exc_info=True)
+        with app.producer_or_acquire() as producer:
+            # One connection attempt (pooled connections are checked too): kombu would otherwise retry for the
+            # whole connection timeout, with sleeps in between.
+            producer.connection.ensure_connection(max_retries=0)
+            for pk in notification_ids:
+                notify_by_email.apply_async((pk,), producer=producer, retry=False)
+                handed += 1
+    except Exception:  # the broker is down, unreachable or hung: the rows stay pending for the sweep
+        _pause_dispatch()
+        logger.warning(
+            "Could not dispatch %d of %d notification(s) (first id %s); the sweep will retry.",
+            len(notification_ids) - handed,
+            len(notification_ids),
+            notification_ids[handed],
+            exc_info=True,
+        )
+    return handed
+
+
+def message_id(notification: Notification) -> str:
+    """The Message-ID every send of this row carries: a resend is recognisably the same message."""
+    domain = urlsplit(settings.SITE_URL).hostname or parseaddr(settings.DEFAULT_FROM_EMAIL)[1].rpartition("@")[2]
+    return f"<notification-{notification.pk}@{domain or 'localhost'}>"
+
+
+@contextmanager
+def _one_delivery_at_a_time(notification_id: int):
+    """Hold a PostgreSQL session lock on the row's id while it is sent, so concurrent deliveries (a redelivery and
+    the sweep) wait and then find it sent. The database drops the lock if the worker dies. Other databases (the
+    embedded SQLite of a development machine) run one worker at most and go without."""
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_advisory_lock(%s, %s)", [_ADVISORY_LOCK_SPACE, notification_id])
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_unlock(%s, %s)", [_ADVISORY_LOCK_SPACE, notification_id])
+
+
+# The first key of the two-key advisory locks taken on notification ids (an arbitrary constant for this table).
+_ADVISORY_LOCK_SPACE = 4201
 
 
 def notification_deliver(notification_id: int) -> Notification | None:
-    """Send one notification by email if it is still pending; idempotent under redelivery and retries."""
-    with transaction.atomic():
-        notification = (
-            Notification.objects.select_for_update(of=("self",))
-            .select_related("recipient")
-            .filter(pk=notification_id)
-            .first()
-        )
-        if notification is None or notification.status != Notification.Status.PENDING:
-            return notification
+    """Send one notification by email if it is still pending (at least once; see the module docstring).
+
+    The attempt is counted and committed first, in a short transaction of its own; then the message goes to the
+    relay outside any transaction; then the row is marked sent. A crash between the relay's acceptance and the last
+    step leaves the row pending with the attempt counted, and the next delivery sends the same message again."""
+    with _one_delivery_at_a_time(notification_id):
+        with transaction.atomic():
+            notification = (
+                Notification.objects.select_for_update(of=("self",))
+                .select_related("recipient")
+                .filter(pk=notification_id)
+                .first()
+            )
+            if notification is None or notification.status != Notification.Status.PENDING:
+                return notification
+            notification.attempts += 1
+            notification.last_attempt_at = timezone.now()
+            notification.save(update_fields=["attempts", "last_attempt_at"])
         message = EmailMultiAlternatives(
             subject=notification.subject,
             body=notification.body_text,
             from_email=settings.DEFAULT_FROM_EMAIL,
             to=[notification.recipient.email],
-            headers={"X-IPP-Notification": str(notification.pk)},
+            headers={"Message-ID": message_id(notification), "X-IPP-Notification": str(notification.pk)},
         )
         if notification.body_html:
             message.attach_alternative(notification.body_html, "text/html")
-        notification.attempts += 1
         try:
             message.send()
         except Exception as exc:
             notification.last_error = f"{type(exc).__name__}: {exc}"[:500]
             if notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS:
                 notification.status = Notification.Status.FAILED
-            notification.save(update_fields=["attempts", "last_error", "status"])
-            failed = exc
-        else:
-            notification.status = Notification.Status.SENT
-            notification.sent_at = timezone.now()
-            notification.last_error = ""
-            notification.save(update_fields=["attempts", "status", "sent_at", "last_error"])
+            Notification.objects.filter(pk=notification.pk, status=Notification.Status.PENDING).update(
+                last_error=notification.last_error, status=notification.status
+            )
+            if notification.status == Notification.Status.PENDING:
+                raise DeliveryFailed(str(exc)) from exc
             return notification
-    if notification.status == Notification.Status.PENDING:
-        raise DeliveryFailed(str(failed)) from failed
-    return notification
+        notification.status = Notification.Status.SENT
+        notification.sent_at = timezone.now()
+        notification.last_error = ""
+        Notification.objects.filter(pk=notification.pk, status=Notification.Status.PENDING).update(
+            status=notification.status, sent_at=notification.sent_at, last_error=""
+        )
+        return notification
 
 
 def notifications_redispatch_pending(*, batch_size: int = 500) -> int:
@@ -174,8 +282,7 @@ def notifications_redispatch_pending(*, batch_size: int = 500) -> int:
         )
         if ids:
             Notification.objects.filter(pk__in=ids).update(dispatched_at=timezone.now())
-            for pk in ids:
-                transaction.on_commit(partial(dispatch, pk), robust=True)
+            transaction.on_commit(partial(dispatch_many, ids, probe=True), robust=True)
     return len(ids)
 
 

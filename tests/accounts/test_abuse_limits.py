@@ -3,8 +3,6 @@ sign-in limit, the limits on forms that send email, answers that do not reveal w
 and sign-in that keeps working when the shared cache (Redis) is down or hung."""
 
 import logging
-import socket
-import threading
 import time
 import uuid
 
@@ -17,6 +15,7 @@ from ipp_portal.accounts import throttle
 from ipp_portal.accounts.models import User
 from ipp_portal.notifications.models import Notification
 from tests.factories import UserFactory
+from tests.faults import SilentServer, closed_port
 
 pytestmark = pytest.mark.django_db
 
@@ -275,47 +274,6 @@ def test_password_reset_answers_alike_for_known_and_unknown_addresses(
 # --- The shared cache down or hung -----------------------------------------------------------------------------
 
 
-def _closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
-
-
-class _SilentServer:
-    """A TCP server that accepts connections and never answers (a hung Redis); stops within a second."""
-
-    def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.sock.settimeout(0.2)
-        self.port = self.sock.getsockname()[1]
-        self.stop = threading.Event()
-        self.held: list[socket.socket] = []
-        self.thread = threading.Thread(target=self._serve, daemon=True)
-
-    def _serve(self):
-        while not self.stop.is_set():
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                continue
-            self.held.append(conn)  # never read, never written
-
-    def __enter__(self):
-        self.thread.start()
-        return self
-
-    def __exit__(self, *exc):
-        self.stop.set()
-        self.thread.join(5)
-        for conn in self.held:
-            conn.close()
-        self.sock.close()
-
-
 def _redis_cache(port: int) -> dict:
     return {
         "default": {
@@ -343,7 +301,7 @@ def _sign_in_with_cache(client, caches_setting, caplog):
 
 
 def test_sign_in_works_when_the_cache_refuses_connections(client, caplog):
-    wrong, right, admin, elapsed = _sign_in_with_cache(client, _redis_cache(_closed_port()), caplog)
+    wrong, right, admin, elapsed = _sign_in_with_cache(client, _redis_cache(closed_port()), caplog)
 
     assert (wrong.status_code, right.status_code, admin.status_code) == (200, 302, 200)
     assert elapsed < 3
@@ -351,7 +309,7 @@ def test_sign_in_works_when_the_cache_refuses_connections(client, caplog):
 
 
 def test_sign_in_works_when_the_cache_hangs(client, caplog):
-    with _SilentServer() as server:
+    with SilentServer() as server:
         wrong, right, admin, elapsed = _sign_in_with_cache(client, _redis_cache(server.port), caplog)
 
     assert (wrong.status_code, right.status_code, admin.status_code) == (200, 302, 200)
@@ -363,7 +321,7 @@ def test_limits_still_hold_in_process_memory_while_the_cache_is_down(client, set
     settings.LOGIN_THROTTLE_IP_LIMIT = 3
     UserFactory(email="steady@example.com")
     try:
-        with override_settings(CACHES=_redis_cache(_closed_port())):
+        with override_settings(CACHES=_redis_cache(closed_port())):
             statuses = [_portal_login(client, "steady@example.com", "wrong").status_code for _ in range(4)]
     finally:
         caches["default"].close()
@@ -373,7 +331,7 @@ def test_limits_still_hold_in_process_memory_while_the_cache_is_down(client, set
 
 def test_sign_up_works_when_the_cache_is_down(client, django_capture_on_commit_callbacks, mailoutbox):
     try:
-        with override_settings(CACHES=_redis_cache(_closed_port())):
+        with override_settings(CACHES=_redis_cache(closed_port())):
             response = _sign_up(client, django_capture_on_commit_callbacks, "during-outage@example.com")
     finally:
         caches["default"].close()
