@@ -286,11 +286,11 @@ def flush_catalogue() -> None:
 
 
 def time_import(path: Path, fmt: str):
-    from listings.importer import import_listings, open_text
+    from listings.importer import import_listings, open_catalogue
 
     gc.collect()
     started = time.perf_counter()
-    with open_text(str(path)) as stream:
+    with open_catalogue(str(path)) as stream:
         summary = import_listings(stream, fmt=fmt)
     return time.perf_counter() - started, summary
 
@@ -360,7 +360,7 @@ def memory_probe(path: Path, fmt: str, mode: str) -> dict:
 
     from django.db import connection
 
-    from listings.importer import import_listings, open_text
+    from listings.importer import import_listings, open_catalogue
     from listings.models import Site
 
     list(Site.objects.all())  # connect and warm the ORM before the baseline is taken
@@ -371,7 +371,7 @@ def memory_probe(path: Path, fmt: str, mode: str) -> dict:
         tracemalloc.start()
         tracemalloc.reset_peak()
     started = time.perf_counter()
-    with open_text(str(path)) as stream:
+    with open_catalogue(str(path)) as stream:
         summary = import_listings(stream, fmt=fmt)
     elapsed = time.perf_counter() - started
     peak = tracemalloc.get_traced_memory()[1] if mode == "tracemalloc" else None

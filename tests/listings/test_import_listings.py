@@ -1,5 +1,6 @@
 import io
 import json
+import random
 
 import pytest
 from django.core.management import call_command
@@ -161,8 +162,10 @@ def test_command_reports_bad_rows_on_stderr(tmp_path):
 
     call_command("import_listings", str(path), stdout=out, stderr=err)
 
-    assert "row 3: external_id must be digits only." in err.getvalue()
-    assert "2 rows read: 1 listings created, 0 updated, 0 unchanged, 1 rejected" in out.getvalue()
+    assert "line 3: external_id must be digits only." in err.getvalue()
+    assert "3 lines read (the header), 2 rows: 1 imported (1 listings created, 0 updated, 0 unchanged), 1 rejected" in (
+        out.getvalue()
+    )
 
 
 @pytest.mark.postgres
@@ -192,7 +195,8 @@ def test_rerun_leaves_unchanged_rows_untouched():
     assert Listing.objects.get().updated_at == stamp
 
 
-def test_row_numbers_count_records_when_a_quoted_cell_spans_lines():
+def test_errors_name_the_physical_line_a_record_starts_on_when_a_quoted_cell_spans_lines():
+    # Physical line numbers, as an editor or `sed -n 5p` shows them: a line that cannot be read has no record number.
     stream = _csv(
         'alibaba,1601000000001,,Earbuds,"Line one\nLine two\nLine three",1,USD,m1,S,',
         "alibaba,x,,Bad,,1,USD,m1,S,",
@@ -200,4 +204,212 @@ def test_row_numbers_count_records_when_a_quoted_cell_spans_lines():
 
     summary = import_listings(stream, fmt="csv")
 
-    assert summary.errors == [(3, "external_id must be digits only.")]
+    assert summary.errors == [(5, "external_id must be digits only.")]
+
+
+# --- Bad lines: each is reported by its physical line number, and reading goes on at the next line ---------------
+
+
+def _good(n: int) -> str:
+    return f"alibaba,{1601000000000 + n},,Item {n},,1.50,USD,m{n % 11},Store,"
+
+
+def _bytes(*lines: bytes | str) -> io.BytesIO:
+    data = HEADER.encode()
+    for line in lines:
+        data += (line.encode() if isinstance(line, str) else line) + b"\n"
+    return io.BytesIO(data)
+
+
+def _imported_ids() -> set[str]:
+    return set(Listing.objects.values_list("external_id", flat=True))
+
+
+def test_an_unclosed_quote_loses_only_its_own_line():
+    rows = [_good(n) for n in range(3000)]
+    rows.insert(1500, 'alibaba,1601999999999,,"Wireless earbuds, 5 colours,9.99,USD,m1,Audio Co,')
+
+    summary = import_listings(_csv(*rows), fmt="csv")
+
+    assert (summary.created, summary.failed) == (3000, 1)
+    [(number, message)] = summary.errors
+    assert number == 1502  # header on line 1, the bad row on the 1,502nd line
+    assert "unbalanced quote" in message
+    assert _imported_ids() == {str(1601000000000 + n) for n in range(3000)}
+
+
+def test_an_unclosed_quote_next_to_a_legitimate_multi_line_cell_and_another_bad_quote():
+    stream = _csv(
+        _good(1),
+        'alibaba,1601999999991,,"Wireless earbuds, 5 colours,9.99,USD,m1,Audio Co,',  # line 3: never closed
+        'alibaba,1601000000002,,Lamp,"Warm light\nSteel base",2,USD,m1,S,',  # lines 4-5: a quoted cell over 2 lines
+        _good(3),
+        'alibaba,1601999999992,,Earbuds",9.99,USD,m1,Audio Co,',  # line 7: a stray quote, as text, 9 cells
+        _good(4),
+        'alibaba,1601999999993,,"Cable, 1 m,1,USD,m1,S,',  # line 9: never closed, the last line of the file
+    )
+
+    summary = import_listings(stream, fmt="csv")
+
+    assert _imported_ids() == {"1601000000001", "1601000000002", "1601000000003", "1601000000004"}
+    assert Listing.objects.get(external_id="1601000000002").description == "Warm light\nSteel base"
+    assert [n for n, _ in summary.errors] == [3, 7, 9]
+    assert "unbalanced quote" in summary.errors[0][1]
+    assert "9 cells" in summary.errors[1][1]
+    assert "unbalanced quote" in summary.errors[2][1]
+
+
+def test_two_unclosed_quotes_do_not_pair_up_across_the_good_rows_between_them():
+    stream = _csv(
+        'alibaba,1601999999991,,"Wireless earbuds, 5 colours,9.99,USD,m1,Audio Co,',
+        _good(1),
+        _good(2),
+        # A stray quote inside an unquoted cell is text, so this line is a good row on its own; read as the end of
+        # the quoted cell opened on line 2 it would also make a 10-cell record, swallowing the two rows between.
+        'alibaba,1601999999992,,Earbuds",,9.99,USD,m1,Audio Co,',
+    )
+
+    summary = import_listings(stream, fmt="csv")
+
+    assert _imported_ids() == {"1601000000001", "1601000000002", "1601999999992"}
+    assert Listing.objects.get(external_id="1601999999992").title == 'Earbuds"'
+    assert [n for n, _ in summary.errors] == [2]
+    assert "unbalanced quote" in summary.errors[0][1]
+
+
+def test_a_line_of_invalid_utf8_is_rejected_and_the_rest_imported():
+    stream = _bytes(_good(1), b"alibaba,1601999999999,,Ear\xff\xfebuds,,1,USD,m1,S,", _good(2))
+
+    summary = import_listings(stream, fmt="csv")
+
+    assert _imported_ids() == {"1601000000001", "1601000000002"}
+    [(number, message)] = summary.errors
+    assert number == 3
+    assert "not valid UTF-8" in message
+
+
+def test_invalid_utf8_through_the_command_with_a_bom_and_crlf(tmp_path):
+    path = tmp_path / "catalogue.csv"
+    lines = [HEADER.rstrip("\n").encode(), _good(1).encode(), b"alibaba,1601999999999,,\xe9t\xe9,,1,USD,m1,S,"]
+    lines += [_good(n).encode() for n in range(2, 200)]
+    path.write_bytes(b"\xef\xbb\xbf" + b"".join(line + b"\r\n" for line in lines))
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("import_listings", str(path), stdout=out, stderr=err)
+
+    assert Listing.objects.count() == 199
+    assert err.getvalue().startswith("line 3: is not valid UTF-8")
+    assert "201 lines read" in out.getvalue()
+    assert "199 imported (199 listings created, 0 updated, 0 unchanged), 1 rejected" in out.getvalue()
+
+
+def test_rows_with_too_few_or_too_many_cells_are_rejected_with_the_counts():
+    stream = _csv(
+        _good(1),
+        "alibaba,1601999999991,,Short,,1,USD,m1",
+        "alibaba,1601999999992,,Long,,1,USD,m1,S,,extra",
+        _good(2),
+    )
+
+    summary = import_listings(stream, fmt="csv")
+
+    assert _imported_ids() == {"1601000000001", "1601000000002"}
+    assert summary.errors == [
+        (3, "has 8 cells; the header has 10."),
+        (4, "has 11 cells; the header has 10."),
+    ]
+
+
+def test_jsonl_malformed_and_invalid_utf8_lines_are_rejected_and_the_rest_imported():
+    def line(n: int) -> bytes:
+        row = {"site": "alibaba", "external_id": str(1601000000000 + n), "title": f"T{n}", "seller_member_id": "m1"}
+        return json.dumps(row).encode()
+
+    stream = io.BytesIO(
+        b"\xef\xbb\xbf"
+        + b"\n".join(
+            [
+                line(1),
+                b'{"site": "alibaba", "external_id": "1601999999991", "title": "Earbuds, 5 colours',
+                line(2),
+                b'{"site": "alibaba", "external_id": "1601999999992", "title": "\xff\xfe", "seller_member_id": "m1"}',
+                line(3),
+                b'{"site": "alibaba", "external_id": "1601999999993", "title": "\\ud800", "seller_member_id": "m1"}',
+                line(4),
+            ]
+        )
+    )
+
+    summary = import_listings(stream, fmt="jsonl")
+
+    assert _imported_ids() == {str(1601000000000 + n) for n in (1, 2, 3, 4)}
+    assert [n for n, _ in summary.errors] == [2, 4, 6]
+    assert "not valid JSON" in summary.errors[0][1]
+    assert "not valid UTF-8" in summary.errors[1][1]
+    assert "surrogate" in summary.errors[2][1]
+    assert (summary.lines, summary.rows, summary.imported, summary.failed) == (7, 7, 4, 3)
+
+
+def test_a_nul_character_is_rejected_rather_than_failing_the_batch():
+    summary = import_listings(_bytes(_good(1), b"alibaba,1601999999999,,Ear\x00buds,,1,USD,m1,S,", _good(2)), fmt="csv")
+
+    assert _imported_ids() == {"1601000000001", "1601000000002"}
+    assert summary.errors[0][0] == 3
+    assert "NUL" in summary.errors[0][1]
+
+
+def test_the_summary_counts_lines_read_imported_and_rejected_and_they_add_up(tmp_path):
+    import_listings(_csv(_good(1), _good(2)), fmt="csv")
+    path = tmp_path / "c.csv"
+    path.write_text(
+        HEADER
+        + "\n".join(
+            [
+                _good(1),  # unchanged
+                "alibaba,1601000000002,,Renamed,,1.50,USD,m2,Store,",  # updated
+                'alibaba,1601000000003,,New,"Two\nlines",1,USD,m1,S,',  # created, over two lines
+                "",  # blank: skipped
+                "alibaba,x,,Bad id,,1,USD,m1,S,",  # rejected by its content
+                "alibaba,1601999999999,,Short",  # rejected: too few cells
+            ]
+        )
+        + "\n"
+    )
+    out, err = io.StringIO(), io.StringIO()
+
+    call_command("import_listings", str(path), stdout=out, stderr=err)
+
+    assert err.getvalue() == "line 7: external_id must be digits only.\nline 8: has 4 cells; the header has 10.\n"
+    assert out.getvalue() == (
+        "8 lines read (the header, 1 blank, 1 continuing a quoted cell), 5 rows: 3 imported (1 listings created, "
+        "1 updated, 1 unchanged), 2 rejected; 0 new sellers.\n"
+    )
+    event = AuditEvent.objects.filter(verb="listings.imported").latest("pk")
+    assert (event.data["lines"], event.data["rows"], event.data["failed"]) == (8, 5, 2)
+
+
+def test_ten_thousand_rows_with_one_percent_malformed_of_mixed_kinds():
+    rng = random.Random(4)
+    good = {}
+    for n in range(9900):
+        if n % 37 == 0:  # now and then a description that keeps its line breaks, quoted over three lines
+            good[n] = f'alibaba,{1601000000000 + n},,Item {n},"Line one\nLine ""two""\nLine three",2,USD,m{n % 13},S,'
+        else:
+            good[n] = _good(n).replace("m", f"m{n % 13}-", 1)
+    bad_kinds = [
+        lambda i: f'alibaba,{1601900000000 + i},,"Wireless earbuds, 5 colours,9.99,USD,m1,Audio Co,'.encode(),
+        lambda i: f"alibaba,{1601900000000 + i},,Ear\xff\xfebuds,,1,USD,m1,S,".encode("latin-1"),
+        lambda i: f"alibaba,{1601900000000 + i},,Short,,1,USD,m1".encode(),
+        lambda i: f"alibaba,{1601900000000 + i},,Long,,1,USD,m1,S,,,".encode(),
+        lambda i: f'alibaba,{1601900000000 + i},,Earbuds",9.99,USD,m1,Audio Co,'.encode(),
+    ]
+    lines: list[bytes] = [good[n].encode() for n in range(9900)]
+    for i, position in enumerate(sorted(rng.sample(range(9900), 100), reverse=True)):
+        lines.insert(position, bad_kinds[i % len(bad_kinds)](i))
+
+    summary = import_listings(_bytes(*lines), fmt="csv", batch_size=1000)
+
+    assert _imported_ids() == {str(1601000000000 + n) for n in range(9900)}
+    assert (summary.created, summary.failed, summary.rows) == (9900, 100, 10000)
+    assert summary.lines == 1 + 9900 + 100 + 2 * len([n for n in good if n % 37 == 0])
+    assert Listing.objects.get(external_id="1601000000037").description == 'Line one\nLine "two"\nLine three'
