@@ -123,6 +123,7 @@ class VerificationAdmin(admin.ModelAdmin):
         )
 
     def _id_arg(self) -> str:
+        assert self.opts.model_name is not None, "a registered model has its name"  # noqa: S101 - narrows the type
         return {"complainant": "complainant_id", "ipright": "right_id", "authorization": "authorization_id"}[
             self.opts.model_name
         ]

@@ -1,7 +1,9 @@
 from datetime import date
+from typing import Any, cast
 
 from django import forms
 from django.utils import timezone
+from django.utils.datastructures import MultiValueDict
 
 from ipp_portal.documents.forms import DocumentsFormMixin
 from listings.models import Site
@@ -10,6 +12,20 @@ from .jurisdictions import JURISDICTIONS
 from .models import Authorization, ClaimItem, Complainant, CounterNotice, IPRight, RightDocument
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
+
+
+class RightChoiceField(forms.ModelChoiceField):
+    """A right of the complainant's vault, with where its verification stands."""
+
+    def label_from_instance(self, obj: IPRight) -> str:
+        return f"{obj} — {obj.get_status_display().lower()}"
+
+
+class DisputedItemsField(forms.ModelMultipleChoiceField):
+    """The removed listings of a claim, as the seller knows them."""
+
+    def label_from_instance(self, obj: ClaimItem) -> str:
+        return f"#{obj.position} {obj.listing.title} ({obj.external_id})"
 
 
 class ComplainantForm(DocumentsFormMixin, forms.ModelForm):
@@ -162,7 +178,7 @@ class IPRightForm(DocumentsFormMixin, forms.ModelForm):
         kind = cleaned.get("kind")
         for name in self.REQUIRED_BY_KIND.get(kind, ()):
             if not cleaned.get(name) and name not in self.errors:
-                label = self.fields[name].label.lower()
+                label = self[name].label.lower()  # the bound field's label is never None
                 self.add_error(name, f"Required for a {IPRight.Kind(kind).label.lower()}: give the {label}.")
         today = timezone.localdate()
         registered_on: date | None = cleaned.get("registered_on")
@@ -237,7 +253,7 @@ class AuthorizationForm(DocumentsFormMixin, forms.ModelForm):
 
     def __init__(self, *args, agent: Complainant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rights"].queryset = IPRight.objects.filter(
+        cast(forms.ModelMultipleChoiceField, self.fields["rights"]).queryset = IPRight.objects.filter(
             registered_by=agent, status__in=[IPRight.Status.PENDING, IPRight.Status.VERIFIED]
         ).order_by("title")
 
@@ -264,7 +280,9 @@ class LetterTemplateForm(forms.Form):
 
     def __init__(self, *args, agent: Complainant, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["rights"].queryset = IPRight.objects.filter(registered_by=agent)
+        cast(forms.ModelMultipleChoiceField, self.fields["rights"]).queryset = IPRight.objects.filter(
+            registered_by=agent
+        )
 
 
 class DecisionForm(forms.Form):
@@ -286,7 +304,7 @@ class ClaimForm(DocumentsFormMixin, forms.Form):
     )
 
     site = forms.ModelChoiceField(queryset=Site.objects.order_by("name"), label="Marketplace", empty_label=None)
-    right = forms.ModelChoiceField(queryset=IPRight.objects.none(), label="The right infringed", empty_label=None)
+    right = RightChoiceField(queryset=IPRight.objects.none(), label="The right infringed", empty_label=None)
     reason_code = forms.ChoiceField(label="Reason", choices=())
     links = forms.CharField(
         label="Listing links, one per line",
@@ -346,14 +364,14 @@ class ClaimForm(DocumentsFormMixin, forms.Form):
         from .reasons import CHOICES
 
         self.complainant = complainant
-        self.fields["right"].queryset = IPRight.objects.filter(
+        cast(RightChoiceField, self.fields["right"]).queryset = IPRight.objects.filter(
             registered_by=complainant, status__in=[IPRight.Status.VERIFIED, IPRight.Status.PENDING]
         ).order_by("title")
-        self.fields["right"].label_from_instance = lambda r: f"{r} — {r.get_status_display().lower()}"
-        self.fields["reason_code"].choices = CHOICES
-        # Optional for a draft, required to submit: the form must not call them optional.
+        cast(forms.ChoiceField, self.fields["reason_code"]).choices = CHOICES
+        # Optional for a draft, required to submit: the form must not call them optional. The attribute is this
+        # project's own marker, read by templates/includes/field.html; Django's Field does not declare it.
         for name in ("links", "signature_name", *self.STATEMENTS):
-            self.fields[name].required_to_submit = True
+            self.fields[name].required_to_submit = True  # type: ignore[attr-defined]
 
     def clean_links_file(self):
         upload = self.cleaned_data.get("links_file")
@@ -379,7 +397,8 @@ class ClaimForm(DocumentsFormMixin, forms.Form):
             # The file's links join the text area, so the check shows them and nothing typed is lost.
             combined = "\n".join(part for part in (cleaned.get("links", ""), links_from_file(file_links)) if part)
             cleaned["links"] = combined
-            data = self.data.copy()
+            # request.POST (a QueryDict) or, for a form built in code, a dict.
+            data = cast("MultiValueDict[str, Any] | dict[str, Any]", self.data).copy()
             data[self.add_prefix("links")] = combined
             self.data = data
         right, code = cleaned.get("right"), cleaned.get("reason_code")
@@ -422,7 +441,7 @@ class CounterNoticeForm(DocumentsFormMixin, forms.Form):
     documents_label = "Evidence"
     documents_help = "Invoices, the right holder's authorisation, your own registrations."
 
-    items = forms.ModelMultipleChoiceField(
+    items = DisputedItemsField(
         queryset=ClaimItem.objects.none(), widget=forms.CheckboxSelectMultiple, label="Listings you dispute"
     )
     reason = forms.ChoiceField(choices=CounterNotice.Reason.choices, widget=forms.RadioSelect, label="Reason")
@@ -446,8 +465,7 @@ class CounterNoticeForm(DocumentsFormMixin, forms.Form):
 
     def __init__(self, *args, eligible, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["items"].queryset = eligible
-        self.fields["items"].label_from_instance = lambda i: f"#{i.position} {i.listing.title} ({i.external_id})"
+        cast(DisputedItemsField, self.fields["items"]).queryset = eligible
 
 
 class CounterNoticeAnswerForm(DocumentsFormMixin, forms.Form):

@@ -70,7 +70,7 @@ def links_from_file(data: bytes) -> str:
     text = data.decode("utf-8-sig", errors="replace")
     rows = list(csv.reader(io.StringIO(text)))
     if any(len(row) > 1 for row in rows) or '"' in text:
-        lines = []
+        lines: list[str] = []
         for row in rows:
             cells = [cell.strip() for cell in row if cell.strip()]
             pick = next((c for c in cells if "." in c and "/" in c), cells[0] if cells else "")
@@ -108,7 +108,8 @@ def check_links(lines: list[tuple[int, str]], *, site, complainant, exclude_clai
             continue
         first_line_of[ref.external_id] = number
 
-    wanted = {line.ref.external_id: line for line in checked if line.result == Result.OK}
+    # A line still OK here was parsed, so it has its ref.
+    wanted = {line.ref.external_id: line for line in checked if line.result == Result.OK and line.ref is not None}
     listings = {
         listing.external_id: listing
         for listing in Listing.objects.filter(site=site, external_id__in=list(wanted))
@@ -138,7 +139,9 @@ def check_links(lines: list[tuple[int, str]], *, site, complainant, exclude_clai
             ClaimItem.objects.filter(
                 listing_id__in=list(live), status__in=ClaimItem.OPEN_STATUSES, claim__status__in=Claim.OPEN_STATUSES
             )
-            .exclude(claim_id=exclude_claim_id)
+            # None (nothing to exclude) is an IS NULL test, which no item matches; django-stubs types exact lookups
+            # on a foreign key without None, though Django documents None there as SQL NULL.
+            .exclude(claim_id=exclude_claim_id)  # type: ignore[misc]
             .values_list("listing_id", "claim_id", "claim__complainant_id", "claim__submitted_at", "claim__created_at")
             .order_by("claim_id")
         )

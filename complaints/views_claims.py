@@ -2,11 +2,12 @@
 
 import csv
 import uuid
+from typing import Any, cast
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -56,7 +57,7 @@ def claim_edit(request, pk: int):
 
 
 def _initial(draft: Claim | None) -> dict:
-    initial = {"token": uuid.uuid4()}
+    initial: dict[str, Any] = {"token": uuid.uuid4()}
     if draft is not None:
         initial.update(
             site=draft.site_id, right=draft.right_id, reason_code=draft.reason_code, explanation=draft.explanation,
@@ -96,7 +97,8 @@ def _claim_form(request, complainant, *, draft: Claim | None):
             messages.warning(
                 request,
                 f"Draft saved with {attached} file{'' if attached == 1 else 's'}, but "
-                f"{len(refused)} file{' was' if len(refused) == 1 else 's were'} not kept: " + " ".join(refused),
+                f"{len(refused)} file{' was' if len(refused) == 1 else 's were'} not kept: "
+                + " ".join(str(message) for message in refused),
             )
             draft = claim
         site = data.get("site")
@@ -107,8 +109,9 @@ def _claim_form(request, complainant, *, draft: Claim | None):
             if action == "drop_bad":
                 kept = "\n".join(line.text for line in checked if line.is_fileable)
                 dropped = sum(not line.is_fileable for line in checked)
-                form.data = form.data.copy()
-                form.data[form.add_prefix("links")] = kept
+                posted = cast(QueryDict, form.data).copy()  # the form is bound to request.POST, which is immutable
+                posted[form.add_prefix("links")] = kept
+                form.data = posted
                 checked = [line for line in checked if line.is_fileable]
                 messages.info(request, f"Dropped {dropped} line{'s' if dropped != 1 else ''} that cannot be filed.")
         if action == "submit" and valid and form.require_submission():

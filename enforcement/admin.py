@@ -1,6 +1,8 @@
 """Staff side of enforcement: policy versions, the read-only ledger, actions with the second-approval queue,
 appeals, and the form for discretionary actions. Every decision calls a service."""
 
+from typing import cast
+
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -181,7 +183,8 @@ class AppealDecisionForm(forms.Form):
 
     def __init__(self, *args, seller, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["withdraw"].queryset = Violation.objects.filter(seller=seller, withdrawn_at__isnull=True)
+        withdraw = cast(forms.ModelMultipleChoiceField, self.fields["withdraw"])
+        withdraw.queryset = Violation.objects.filter(seller=seller, withdrawn_at__isnull=True)
 
 
 @admin.register(Appeal)

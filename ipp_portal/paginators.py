@@ -3,6 +3,7 @@ is unfiltered (an exact COUNT over millions of rows costs seconds)."""
 
 from django.core.paginator import Paginator
 from django.db import connections
+from django.db.models import QuerySet
 from django.utils.functional import cached_property
 
 EXACT_BELOW = 50_000
@@ -12,8 +13,11 @@ class EstimatedCountPaginator(Paginator):
     @cached_property
     def count(self):
         queryset = self.object_list
-        query = getattr(queryset, "query", None)
-        if query is not None and not query.where and connections[queryset.db].vendor == "postgresql":
+        if (
+            isinstance(queryset, QuerySet)
+            and not queryset.query.where
+            and connections[queryset.db].vendor == "postgresql"
+        ):
             with connections[queryset.db].cursor() as cursor:
                 cursor.execute(
                     "SELECT reltuples::bigint FROM pg_class WHERE relname = %s", [queryset.model._meta.db_table]

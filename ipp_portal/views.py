@@ -48,7 +48,8 @@ def _check_cache() -> str:
     cache = caches["default"]
     if not isinstance(cache, RedisCache):
         return "skipped"
-    for url in cache._servers:
+    # The server URLs are a private attribute of Django's RedisCache, which django-stubs does not declare.
+    for url in cache._servers:  # type: ignore[attr-defined]
         client = redis.Redis.from_url(
             url,
             socket_connect_timeout=HEALTH_CHECK_TIMEOUT,

@@ -1,4 +1,5 @@
 from decimal import Decimal
+from typing import cast
 
 from django import forms
 
@@ -13,13 +14,20 @@ CURRENCIES = [
 ]
 
 
+class StoreChoiceField(forms.ModelChoiceField):
+    """One of the seller's stores, named with its marketplace."""
+
+    def label_from_instance(self, obj: Seller) -> str:
+        return f"{obj.store_name} — {obj.site.name}"
+
+
 class StoreForm(forms.Form):
     site = forms.ModelChoiceField(queryset=Site.objects.order_by("name"), empty_label=None, label="Marketplace")
     store_name = forms.CharField(label="Store name", max_length=200)
 
 
 class ListingForm(forms.Form):
-    seller = forms.ModelChoiceField(queryset=Seller.objects.none(), empty_label=None, label="Store")
+    seller = StoreChoiceField(queryset=Seller.objects.none(), empty_label=None, label="Store")
     title = forms.CharField(label="Title", max_length=300)
     description = forms.CharField(label="Description", widget=forms.Textarea(attrs={"rows": 6}), required=False)
     price = forms.DecimalField(
@@ -29,7 +37,6 @@ class ListingForm(forms.Form):
 
     def __init__(self, *args, user, editing: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["seller"].queryset = Seller.objects.filter(user=user).select_related("site")
-        self.fields["seller"].label_from_instance = lambda s: f"{s.store_name} — {s.site.name}"
+        cast(StoreChoiceField, self.fields["seller"]).queryset = Seller.objects.filter(user=user).select_related("site")
         if editing:
             del self.fields["seller"]

@@ -214,7 +214,7 @@ def _shorten(value: str, limit: int = 80) -> str:
 
 
 def _error(code: str, site_code: str | None = None, **details: object) -> ListingURLError:
-    example = _EXAMPLES.get(site_code, _EITHER_EXAMPLE)
+    example = _EXAMPLES.get(site_code, _EITHER_EXAMPLE) if site_code is not None else _EITHER_EXAMPLE
     fields = {key: _shorten(str(value)) for key, value in details.items()}
     message = _MESSAGES[code].format(
         example=example,

@@ -189,6 +189,7 @@ def claim_submit(
 
 
 def _notify_receipt(claim: Claim, *, items: int, waiting: bool) -> None:
+    assert claim.site is not None, "a filed claim names its marketplace"  # noqa: S101 - narrows the type only
     queue(
         recipient=claim.complainant.user,
         template="complaints/claim_received",

@@ -62,7 +62,7 @@ def _already_decided(obj, noun: str) -> AlreadyDecided:
 class _Reviewed:
     """What a verification decision needs to know about one kind of record."""
 
-    model: type
+    model: type[Complainant] | type[IPRight] | type[Authorization]
     noun: str
     related: tuple[str, ...]
     recipient: Callable[[Any], Any]
@@ -349,7 +349,8 @@ def rights_warn_expiring(*, today: date | None = None, batch_size: int = 500) ->
     for pk in ids:
         with transaction.atomic():
             right = IPRight.objects.select_for_update(of=("self",)).select_related("registered_by__user").get(pk=pk)
-            if right.expiry_warned_on == right.expires_on:
+            # expires_on was not empty when selected, but the row is read again under the lock.
+            if right.expires_on is None or right.expiry_warned_on == right.expires_on:
                 continue
             right.expiry_warned_on = right.expires_on
             right.save(update_fields=["expiry_warned_on"])

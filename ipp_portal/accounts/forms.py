@@ -1,3 +1,5 @@
+from typing import TYPE_CHECKING
+
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
@@ -34,6 +36,9 @@ class SignUpForm(forms.Form):
 
     def clean(self):
         cleaned = super().clean()
+        # Form.clean returns cleaned_data; its type allows None for overrides that return nothing.
+        if cleaned is None:
+            return cleaned
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
         if p1 and p2 and p1 != p2:
             self.add_error("password2", "The two passwords differ. Type the same password twice.")
@@ -46,7 +51,14 @@ class SignUpForm(forms.Form):
         return cleaned
 
 
-class SignInLimitsMixin:
+if TYPE_CHECKING:
+    # What the mixin reads (request, clean) comes from the AuthenticationForm it is mixed into.
+    _SignInFormBase = AuthenticationForm
+else:
+    _SignInFormBase = object
+
+
+class SignInLimitsMixin(_SignInFormBase):
     """Sign-in attempts limited per client address (a sliding window in the cache) before any password is checked,
     and django-axes' lockout of one (address, account) pair after repeated failures explained on the form."""
 

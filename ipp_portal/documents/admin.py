@@ -15,9 +15,17 @@ class DocumentAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
     list_select_related = ["uploaded_by"]
     # The storage name as text, not the field's link: the files are private and served only by the higher apps'
-    # views, which check who is asking.
-    fields = ["original_name", "content_type", "size", "sha256", "uploaded_by", "created_at", "stored_as"]
-    readonly_fields = fields
+    # views, which check who is asking. One tuple for both options: they are typed differently, and a tuple is a
+    # valid value of each.
+    fields = readonly_fields = (
+        "original_name",
+        "content_type",
+        "size",
+        "sha256",
+        "uploaded_by",
+        "created_at",
+        "stored_as",
+    )
     show_full_result_count = False
 
     @admin.display(description="Stored as")

@@ -5,10 +5,14 @@ The mixin stores them during validation (each checked by the upload pipeline) an
 boxes; the next submission sends their ids instead of the files. See templates/documents/documents_field.html.
 """
 
+from typing import TYPE_CHECKING, Any, cast
+
 from django import forms
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
 from django.template.defaultfilters import filesizeformat
+from django.utils.datastructures import MultiValueDict
 
 from .models import Document
 from .services import ACCEPTED_EXTENSIONS, ACCEPTED_TYPES_TEXT, UploadRejected, display_name, documents_store
@@ -37,11 +41,21 @@ class MultipleFileField(forms.FileField):
 
 
 class DocumentChoiceField(forms.ModelMultipleChoiceField):
+    # Never None here: the mixin gives it a (possibly empty) queryset of the user's documents from __init__ on.
+    queryset: QuerySet[Document]
+
     def label_from_instance(self, obj: Document) -> str:
         return obj.description
 
 
-class DocumentsFormMixin:
+if TYPE_CHECKING:
+    # What the mixin uses (fields, data, add_error ...) comes from the Form or ModelForm it is mixed into.
+    _FormBase = forms.BaseForm
+else:
+    _FormBase = object
+
+
+class DocumentsFormMixin(_FormBase):
     """Adds ``upload`` (new files) and ``documents`` (files kept from an earlier try) to a form built with ``user=``.
 
     After validation, ``cleaned_data["documents"]`` is the list of Documents to attach: the kept ones still ticked,
@@ -74,8 +88,11 @@ class DocumentsFormMixin:
 
     def clean(self):
         cleaned_data = super().clean()
+        # Form.clean returns cleaned_data; its type allows None for overrides that return nothing.
+        if cleaned_data is None:
+            return cleaned_data
         uploads = cleaned_data.get("upload") or []
-        field = self.fields["documents"]
+        field = cast(DocumentChoiceField, self.fields["documents"])
         if "documents" in cleaned_data:
             kept = list(cleaned_data["documents"])
         else:  # the field has an error (an id that is not this user's): keep the valid ones
@@ -117,13 +134,14 @@ class DocumentsFormMixin:
 
     def _documents_offer(self, ids: list[int], *, tick: bool = False) -> None:
         """Offer exactly these documents of this user (never anyone else's, never their whole library)."""
-        self.fields["documents"].queryset = Document.objects.filter(uploaded_by=self.user, pk__in=ids).order_by(
-            "created_at", "id"
-        )
+        field = cast(DocumentChoiceField, self.fields["documents"])
+        field.queryset = Document.objects.filter(uploaded_by=self.user, pk__in=ids).order_by("created_at", "id")
         if tick and self.is_bound:
-            data = self.data.copy()  # request.POST is immutable; the copy is what the form re-renders from
+            # request.POST is immutable; the copy is what the form re-renders from. A bound form's data is
+            # request.POST (a QueryDict) or, for a form built in code, a dict.
+            data = cast("MultiValueDict[str, Any] | dict[str, Any]", self.data).copy()
             values = [str(pk) for pk in ids]
-            if hasattr(data, "setlist"):
+            if isinstance(data, MultiValueDict):
                 data.setlist(self.add_prefix("documents"), values)
             else:
                 data[self.add_prefix("documents")] = values

@@ -62,7 +62,7 @@ _HIDING_NAMES = ("ObjStm", "Encrypt", "ASCIIHexDecode", "ASCII85Decode", "LZWDec
 def _name_pattern(name: str) -> bytes:
     parts = []
     for char in name:
-        high, low = f"{ord(char):02x}"
+        high, low = tuple(f"{ord(char):02x}")
         escaped = b"#" + high.encode() + b"[" + low.encode() + low.upper().encode() + b"]"
         parts.append(b"(?:" + re.escape(char.encode()) + b"|" + escaped + b")")
     return b"".join(parts)
@@ -171,7 +171,7 @@ class PdfScanner:
         limit = len(buf) if final else max(self._context, len(buf) - _PDF_TAIL)
         resume = limit
         # Names and stream keywords, in file order: a stream keyword switches where short names count.
-        events = []
+        events: list[tuple[int, int, re.Match[bytes] | None]] = []  # a name's match, or None for a stream keyword
         for match in _PDF_NAME.finditer(buf, self._context):
             if match.start() >= limit:
                 break
