@@ -22,6 +22,7 @@ def raise_sqlstate(code: str) -> None:
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("code", [DEADLOCK_DETECTED, SERIALIZATION_FAILURE])
 def test_a_conflict_runs_the_whole_transaction_again_until_it_succeeds(code, caplog):
+    caplog.set_level(logging.WARNING, logger="ipp_portal.transactions")
     seller = SellerFactory(store_name="Before")
     calls = []
 
