@@ -9,7 +9,7 @@ PORT ?= 8000
 # on the command line.
 SITE_URL ?= http://$(HOST):$(PORT)
 
-.PHONY: run test install lint format migrate seed worker beat bench clean
+.PHONY: run test install lint typecheck format migrate seed worker beat bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,8 +27,8 @@ run: install
 	SITE_URL='$(SITE_URL)' $(BIN)/python manage.py seed_demo
 	SITE_URL='$(SITE_URL)' $(BIN)/python manage.py runserver $(HOST):$(PORT)
 
-## make test — ruff, migrations check, then the whole pytest suite
-test: install lint
+## make test — ruff, mypy, migrations check, then the whole pytest suite
+test: install lint typecheck
 	$(BIN)/python manage.py makemigrations --check --dry-run --no-input > /dev/null || \
 		(echo "Model changes without a migration: run manage.py makemigrations"; exit 1)
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -36,6 +36,9 @@ test: install lint
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+
+typecheck: install
+	$(BIN)/mypy ipp_portal listings enforcement complaints
 
 format: install
 	$(BIN)/ruff format .

@@ -4,6 +4,7 @@ queues notices in one transaction."""
 
 from datetime import datetime, timedelta
 from itertools import pairwise
+from typing import Any
 
 from django.db import transaction
 from django.urls import reverse
@@ -144,7 +145,7 @@ def _recompute(
     reconciled with them: a rung newly reached gets its action, a rung no longer reached is cleared and its action
     lifted (de-escalation), and a rung whose action changed (a prior warning that no longer stands) is replaced."""
     policy = policy or policy_current(seller.site)
-    steps = {(s.measure, s.threshold): s for s in policy.steps.all()}
+    steps: dict[tuple[str, int | None], PolicyStep] = {(s.measure, s.threshold): s for s in policy.steps.all()}
     violations = list(
         Violation.objects.filter(seller=seller, withdrawn_at__isnull=True, occurred_at__lte=at, expires_at__gt=at)
         .only("id", "severity", "points", "reference", "occurred_at", "expires_at", "withdrawn_at")
@@ -160,7 +161,7 @@ def _recompute(
         not a.is_automated and a.kind in PRIOR_NOTICE_KINDS and a.status in (Action.Status.ACTIVE, Action.Status.ENDED)
         for a in history
     )
-    wanted = {
+    wanted: dict[tuple[str, int | None], Any] = {
         (o.rung.measure, o.rung.threshold): o
         for o in outcomes(
             rows_for(violations), rules, [Rung(s.measure, s.threshold, s.action) for s in steps.values()], at,
@@ -211,7 +212,7 @@ def _recompute(
 
 def _store_standing(seller: Seller, actions: list[Action], *, at: datetime, actor) -> None:
     top, until = in_force(actions, at)
-    standing = STANDING_OF[top.kind] if top else Seller.Standing.GOOD
+    standing = STANDING_OF[ActionKind(top.kind)] if top else Seller.Standing.GOOD
     reason = f"{top.get_kind_display()}: {top.ground}" if top else ""
     if (seller.standing, seller.standing_until, seller.standing_reason) == (standing, until, reason[:500]):
         return
@@ -471,7 +472,7 @@ def policy_new_version(*, policy_id: int, actor) -> Policy:
     latest = Policy.objects.filter(site=source.site).order_by("-version").values_list("version", flat=True).first()
     copy = Policy.objects.create(
         site=source.site,
-        version=latest + 1,
+        version=(latest or 0) + 1,
         is_current=False,
         created_by=actor,
         **{

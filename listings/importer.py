@@ -279,7 +279,11 @@ def _rows_csv(stream: IO[bytes] | IO[str], summary: ImportSummary) -> Iterator[t
                     break
                 if cells is not None:
                     break
-            if cells is None or len(cells) != width or any(_is_complete_row(line, width) for _, line, _ in taken):
+            if (
+                cells is None
+                or len(cells) != width
+                or any(line is not None and _is_complete_row(line, width) for _, line, _ in taken)
+            ):
                 pending.extendleft(reversed(taken))
                 yield (
                     number,

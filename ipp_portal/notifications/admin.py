@@ -14,7 +14,7 @@ class NotificationAdmin(ReadOnlyAdmin):
     search_fields = ["recipient__email", "subject", "dedupe_key"]
     list_select_related = ["recipient"]
     show_full_result_count = False
-    readonly_fields = [
+    readonly_fields = (
         "recipient",
         "template",
         "subject",
@@ -27,7 +27,7 @@ class NotificationAdmin(ReadOnlyAdmin):
         "sent_at",
         "read_at",
         "dedupe_key",
-    ]
+    )
     fields = readonly_fields
 
     @admin.display(description="Body")
