@@ -3,6 +3,7 @@ authorization when the complaining party is not the right holder)."""
 
 import re
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -11,6 +12,9 @@ from django.utils import timezone
 from ipp_portal.errors import TransitionMixin
 
 from .jurisdictions import COUNTRY_CHOICES, JURISDICTION_CHOICES
+
+if TYPE_CHECKING:
+    from listings.models import Site
 
 
 class VerificationStatus(models.TextChoices):
@@ -323,6 +327,13 @@ class Claim(TransitionMixin, models.Model):
         return self.status in self.OPEN_STATUSES
 
     @property
+    def filed_site(self) -> "Site":
+        """The site of a filed claim: only a draft may lack one, so code past submission relies on it."""
+        if self.site is None:
+            raise ValueError(f"{self.reference} is a draft: it has no site yet.")
+        return self.site
+
+    @property
     def reason(self):
         from .reasons import BY_CODE
 
@@ -401,6 +412,14 @@ class ClaimItem(TransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"{self.claim.reference if self.claim_id else 'claim'}#{self.position}"
+
+    @staticmethod
+    def by_seller(items: "list[ClaimItem]") -> "list[list[ClaimItem]]":
+        """The items grouped by seller, in first-seen order: every batch tells each seller once."""
+        groups: dict[int, list[ClaimItem]] = {}
+        for item in items:
+            groups.setdefault(item.seller_id, []).append(item)
+        return list(groups.values())
 
     @property
     def is_open(self) -> bool:

@@ -6,8 +6,9 @@ from decimal import Decimal
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from ipp_portal.audit.services import record, record_many
+from ipp_portal.audit.services import record
 from ipp_portal.errors import NotPermitted, PortalError
+from ipp_portal.transitions import transition_many
 
 from .links import ListingRef, canonical_listing_url
 from .models import Listing, ListingSnapshot, Seller, Site
@@ -168,7 +169,8 @@ def listings_remove_all_for_seller(*, seller: Seller, actor, reason: str) -> int
     visible = Listing.objects.select_for_update().filter(seller=seller, status__in=Listing.VISIBLE_STATUSES)
     ids = list(visible.order_by("pk").values_list("pk", flat=True))
     if ids:
-        Listing.objects.filter(pk__in=ids).update(status=Listing.Status.REMOVED, updated_at=timezone.now())
+        # Each listing comes down as a takedown does: a snapshot of what it showed and its own audit row.
+        listings_take_down(listing_ids=ids, actor=actor, reason=reason)
         record(actor=actor, verb="listings.removed_all", target=seller, data={"count": len(ids), "reason": reason})
     return len(ids)
 
@@ -189,25 +191,18 @@ def listings_take_down(*, listing_ids: list[int], actor, reason: str) -> dict[in
     listings = lock_sellers_and_listings(listing_ids=listing_ids)
     snapshots = []
     for listing in listings:
-        listing.move_to(Listing.Status.REMOVED)
+        listing.updated_at = now
         fields = {
             "url": listing.url, "title": listing.title, "description": listing.description, "price": listing.price,
             "currency": listing.currency, "seller_store_name": listing.seller.store_name,
             "seller_member_id": listing.seller.member_id,
         }  # fmt: skip
         snapshots.append(ListingSnapshot(listing=listing, taken_at=now, content_hash=_snapshot_hash(fields), **fields))
-    ListingSnapshot.objects.bulk_create(snapshots)
-    Listing.objects.filter(pk__in=[listing.pk for listing in listings]).update(
-        status=Listing.Status.REMOVED, updated_at=now
-    )
-    record_many(
-        actor=actor,
-        verb="listing.removed",
-        targets=listings,
-        before="live",
-        after=Listing.Status.REMOVED,
+    transition_many(
+        listings, Listing.Status.REMOVED, actor=actor, verb="listing.removed", fields=["updated_at"],
         data={"reason": reason},
-    )
+    )  # fmt: skip
+    ListingSnapshot.objects.bulk_create(snapshots)
     return {snapshot.listing_id: snapshot for snapshot in snapshots}
 
 
@@ -219,17 +214,11 @@ def listings_reinstate(*, listing_ids: list[int], actor, reason: str) -> int:
         for listing in lock_sellers_and_listings(listing_ids=listing_ids)
         if listing.status == Listing.Status.REMOVED
     ]
+    now = timezone.now()
     for listing in listings:
-        listing.move_to(Listing.Status.REINSTATED)
-    Listing.objects.filter(pk__in=[listing.pk for listing in listings]).update(
-        status=Listing.Status.REINSTATED, updated_at=timezone.now()
-    )
-    record_many(
-        actor=actor,
-        verb="listing.reinstated",
-        targets=listings,
-        before="removed",
-        after=Listing.Status.REINSTATED,
+        listing.updated_at = now
+    transition_many(
+        listings, Listing.Status.REINSTATED, actor=actor, verb="listing.reinstated", fields=["updated_at"],
         data={"reason": reason},
-    )
+    )  # fmt: skip
     return len(listings)

@@ -98,3 +98,98 @@ def password():
 
 def which(name: str) -> str | None:
     return shutil.which(name)
+
+
+# --- Every status change is audited -----------------------------------------------------------------------------
+# On PostgreSQL a trigger records every change of a status column (and a seller's standing) during the tests; after
+# each test, every recorded change must have its audit row with the same from → to, whatever code path made it
+# (a bulk .update(), a bulk_update, a save). Notifications are excluded: their status is delivery bookkeeping.
+AUDITED_STATUS_COLUMNS = {
+    "complaints_complainant": "status",
+    "complaints_ipright": "status",
+    "complaints_authorization": "status",
+    "complaints_claim": "status",
+    "complaints_claimitem": "status",
+    "complaints_counternotice": "status",
+    "enforcement_action": "status",
+    "enforcement_appeal": "status",
+    "listings_listing": "status",
+    "listings_seller": "standing",
+}
+_HISTORY_SQL = """
+CREATE TABLE IF NOT EXISTS test_status_history (id bigserial PRIMARY KEY, tbl text, row_id text, old text, new text);
+CREATE OR REPLACE FUNCTION test_record_status_change() RETURNS trigger AS $$
+BEGIN
+  IF (to_jsonb(OLD) ->> TG_ARGV[0]) IS DISTINCT FROM (to_jsonb(NEW) ->> TG_ARGV[0]) THEN
+    INSERT INTO test_status_history (tbl, row_id, old, new)
+    VALUES (TG_TABLE_NAME, (to_jsonb(NEW) ->> 'id'), to_jsonb(OLD) ->> TG_ARGV[0], to_jsonb(NEW) ->> TG_ARGV[0]);
+  END IF;
+  RETURN NEW;
+END $$ LANGUAGE plpgsql;
+"""
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    from django.db import connection
+
+    with django_db_blocker.unblock(), connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(_HISTORY_SQL)
+            for table, column in AUDITED_STATUS_COLUMNS.items():
+                cursor.execute(f'DROP TRIGGER IF EXISTS test_status_history ON "{table}"')
+                cursor.execute(
+                    f'CREATE TRIGGER test_status_history AFTER UPDATE ON "{table}" '
+                    f"FOR EACH ROW EXECUTE FUNCTION test_record_status_change('{column}')"
+                )
+
+
+def status_history_mark() -> int:
+    """Where the status history stands now (changes after it are the ones a check looks at)."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT coalesce(max(id), 0) FROM test_status_history")
+        return cursor.fetchone()[0]
+
+
+def unaudited_status_changes(since: int) -> list[str]:
+    """Every status change recorded after ``since`` that has no audit row with the same from → to."""
+    from django.apps import apps
+    from django.contrib.contenttypes.models import ContentType
+    from django.db import connection
+
+    from ipp_portal.audit.models import AuditEvent
+
+    models = {model._meta.db_table: model for model in apps.get_models()}
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT tbl, row_id, old, new FROM test_status_history WHERE id > %s ORDER BY id", [since])
+        changes = cursor.fetchall()
+    missing = []
+    for table, row_id, old, new in changes:
+        target_type = ContentType.objects.get_for_model(models[table])
+        events = AuditEvent.objects.filter(target_type=target_type, target_id=row_id, to_state=new)
+        if not events.filter(from_state=old).exists():
+            found = list(events.values_list("verb", "from_state"))
+            missing.append(f"{table} {row_id}: {old} → {new} (audit rows to {new}: {found or 'none'})")
+    return missing
+
+
+@pytest.fixture(autouse=True)
+def _every_status_change_is_audited(request):
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or request.node.get_closest_marker("unaudited_status_setup"):
+        yield
+        return
+    from django.db import connection
+
+    request.getfixturevalue("transactional_db" if marker.kwargs.get("transaction") else "db")
+    if connection.vendor != "postgresql":
+        yield
+        return
+    start = status_history_mark()
+    yield
+    if connection.connection is None or connection.connection.closed:
+        return  # the test closed its connection (a streamed response does): what it changed is rolled back
+    missing = unaudited_status_changes(start)
+    assert not missing, "status changes without a matching audit row:\n" + "\n".join(missing)

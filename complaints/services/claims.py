@@ -14,6 +14,7 @@ from ipp_portal.audit.services import record
 from ipp_portal.errors import InvalidTransition, NotPermitted, PortalError
 from ipp_portal.notifications.services import queue, queue_many
 from ipp_portal.permissions import require_perm
+from ipp_portal.transitions import transition, transition_many
 
 from ..link_check import LinkLine, check_links, split_lines
 from ..models import Claim, ClaimItem, Complainant, IPRight
@@ -230,29 +231,33 @@ def claims_release_for_right(*, right: IPRight, actor=None) -> int:
     return released
 
 
-def _settle_claim_status(claim: Claim) -> None:
+def _settle_claim_status(claim: Claim, *, actor) -> None:
     """A claim whose items are all withdrawn is withdrawn; one with nothing left pending is decided."""
     statuses = set(claim.items.values_list("status", flat=True))
     if statuses <= {ClaimItem.Status.WITHDRAWN} and claim.can_move_to(Claim.Status.WITHDRAWN):
-        claim.move_to(Claim.Status.WITHDRAWN)
         claim.withdrawn_at = timezone.now()
-        claim.save(update_fields=["status", "withdrawn_at"])
+        transition(claim, Claim.Status.WITHDRAWN, actor=actor, verb="claim.withdrawn", fields=["withdrawn_at"])
     elif ClaimItem.Status.PENDING not in statuses and claim.can_move_to(Claim.Status.DECIDED):
-        claim.move_to(Claim.Status.DECIDED)
-        claim.save(update_fields=["status"])
+        transition(claim, Claim.Status.DECIDED, actor=actor, verb="claim.decided")
 
 
 def _tell_reviewer_if_reviewing(claim: Claim, *, what: str) -> None:
     if claim.status == Claim.Status.IN_REVIEW and claim.assigned_to_id:
         queue(
             recipient=claim.assigned_to,
-            template="generic",
+            template="complaints/claim_changed_during_review",
             context={
-                "subject": f"{claim.reference}: {what}",
-                "body": f"The complainant {what} while you were reviewing {claim.reference}.",
+                "reference": claim.reference,
+                "what": what,
+                "path": reverse("admin:complaints_claim_change", args=[claim.pk]),
             },
             target=claim,
         )
+
+
+def listing_lines(items: list[ClaimItem]) -> list[dict[str, str]]:
+    """How a notice names the listings it is about (title and the claim item's reference)."""
+    return [{"title": item.listing.title, "item": str(item)} for item in items]
 
 
 def _tell_sellers_of_withdrawal(claim: Claim, items: list[ClaimItem]) -> None:
@@ -260,22 +265,14 @@ def _tell_sellers_of_withdrawal(claim: Claim, items: list[ClaimItem]) -> None:
     that never went out (it waited for its right) was never theirs to know about: nobody is told."""
     if claim.submitted_at is None:
         return
-    by_seller: dict[int, list[ClaimItem]] = {}
-    for item in items:
-        by_seller.setdefault(item.seller_id, []).append(item)
     notices = [
         {
             "recipient": seller_items[0].seller.user,
-            "template": "generic",
+            "template": "complaints/claim_withdrawn_no_action",
             "target": claim,
-            "context": {
-                "subject": f"{claim.reference}: a claim on your listings was withdrawn — no action",
-                "body": "The rights holder withdrew their claim on "
-                + ", ".join(f"{i.listing.title} ({i})" for i in seller_items)
-                + " before it was decided. Nothing changes for these listings or your record.",
-            },
+            "context": {"reference": claim.reference, "listings": listing_lines(seller_items)},
         }
-        for seller_items in by_seller.values()
+        for seller_items in ClaimItem.by_seller(items)
         if seller_items[0].seller.user_id
     ]
     if notices:
@@ -294,9 +291,10 @@ def claim_withdraw(*, claim_id: int, user) -> Claim:
     before = claim.status
     now = timezone.now()
     pending = list(claim.items.filter(status=ClaimItem.Status.PENDING).select_related("seller__user", "listing"))
-    count = claim.items.filter(pk__in=[i.pk for i in pending]).update(
-        status=ClaimItem.Status.WITHDRAWN, withdrawn_at=now
-    )
+    for item in pending:
+        item.withdrawn_at = now
+    count = len(transition_many(pending, ClaimItem.Status.WITHDRAWN, actor=user, verb="claim_item.withdrawn",
+                                fields=["withdrawn_at"]))  # fmt: skip
     _tell_sellers_of_withdrawal(claim, pending)
     has_decided_items = claim.items.exclude(status=ClaimItem.Status.WITHDRAWN).exists()
     claim.move_to(Claim.Status.DECIDED if has_decided_items else Claim.Status.WITHDRAWN)
@@ -326,7 +324,7 @@ def claim_item_withdraw(*, item_id: int, user) -> ClaimItem:
     _tell_reviewer_if_reviewing(claim, what=f"withdrew listing {item.external_id}")
     _tell_sellers_of_withdrawal(claim, [item])
     record(actor=user, verb="claim_item.withdrawn", target=item, before=ClaimItem.Status.PENDING, after=item.status)
-    _settle_claim_status(claim)
+    _settle_claim_status(claim, actor=user)
     return item
 
 

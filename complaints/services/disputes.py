@@ -14,11 +14,12 @@ from django.utils.formats import date_format
 from enforcement.models import Policy
 from enforcement.selectors import policy_current
 from enforcement.services import violation_withdraw
-from ipp_portal.audit.services import record, record_many
+from ipp_portal.audit.services import record
 from ipp_portal.errors import DeadlinePassed, InvalidTransition, PortalError
 from ipp_portal.notifications.services import queue, queue_many
 from ipp_portal.permissions import require_perm
 from ipp_portal.transactions import retry_on_conflict
+from ipp_portal.transitions import transition, transition_many
 from listings.business_days import add_business_days
 from listings.services import listings_reinstate, lock_sellers_and_listings
 
@@ -106,7 +107,7 @@ def counter_notice_file(
             raise DeadlinePassed(why) if "closed" in why else InvalidTransition(why)
     claim = Claim.objects.select_for_update(of=("self",)).select_related("site").get(pk=items[0].claim_id)
     policy = policy_current(claim.site)
-    due = add_business_days(now, policy.answer_business_days, site=claim.site)
+    due = add_business_days(now, policy.answer_business_days, site=claim.filed_site)
     try:
         with transaction.atomic():
             notice = CounterNotice.objects.create(
@@ -121,12 +122,9 @@ def counter_notice_file(
     notice.documents.set(documents)
     notice.shared_documents.set([d for d in shared_documents if d in set(documents)])
     for item in items:
-        before = item.status
-        item.move_to(S.DISPUTED)
         item.counter_notice_count += 1
-    ClaimItem.objects.bulk_update(items, ["status", "counter_notice_count"])
     record(actor=user, verb="counter_notice.filed", target=notice, after=notice.status, data={"items": len(items)})
-    record_many(actor=user, verb="claim_item.disputed", targets=items, before=before, after=S.DISPUTED)
+    transition_many(items, S.DISPUTED, actor=user, verb="claim_item.disputed", fields=["counter_notice_count"])
     queue(
         recipient=claim.complainant.user,
         template="complaints/counter_notice_received",
@@ -137,27 +135,28 @@ def counter_notice_file(
         },
         target=notice,
     )  # fmt: skip
-    _tell_seller(notice, items, "Your counter-notice was sent", f"The rights holder has until {_when(due, claim.site)} "
-                 "to answer. If they accept, or do not answer, the listings come back or go to staff.")  # fmt: skip
+    _tell_seller(notice, items, "complaints/counter_notice_sent", due=_when(due, claim.filed_site),
+                 reinstate_on_silence=policy.reinstate_on_silence)  # fmt: skip
     return notice
 
 
-def _tell_seller(notice: CounterNotice, items: list[ClaimItem], subject: str, body: str) -> None:
+def _tell_seller(notice: CounterNotice, items: list[ClaimItem], template: str, **context) -> None:
     seller = items[0].seller
     if seller.user_id:
         queue(
             recipient=seller.user,
-            template="generic",
-            context={"subject": f"{notice.claim.reference}: {subject}", "body": body},
+            template=template,
+            context={"reference": notice.claim.reference, "for_seller": True,
+                     "path": reverse("complaints_seller:seller-notices"), **context},
             target=notice,
-        )
+        )  # fmt: skip
 
 
-def _tell_complainant(claim: Claim, subject: str, body: str, target) -> None:
+def _tell_complainant(claim: Claim, template: str, target, **context) -> None:
     queue(
         recipient=claim.complainant.user,
-        template="generic",
-        context={"subject": f"{claim.reference}: {subject}", "body": body},
+        template=template,
+        context={"reference": claim.reference, "for_seller": False, **context},
         target=target,
     )
 
@@ -167,25 +166,28 @@ def _reinstate(items: list[ClaimItem], *, actor, reason: str, verb: str) -> None
     now = timezone.now()
     listings_reinstate(listing_ids=[i.listing_id for i in items], actor=actor, reason=reason)
     for item in items:
-        before = item.status
-        item.move_to(S.REINSTATED)
         item.reinstated_at, item.decision_reason = now, reason
-        if item.violation_id and item.violation.withdrawn_at is None:
+        if item.violation is not None and item.violation.withdrawn_at is None:
             violation_withdraw(violation=item.violation, reason=reason, actor=actor)
-    ClaimItem.objects.bulk_update(items, ["status", "reinstated_at", "decision_reason"])
-    record_many(actor=actor, verb=verb, targets=items, before=before, after=S.REINSTATED, data={"reason": reason})
-    listing_names = ", ".join(str(i) for i in items)
+    transition_many(
+        items,
+        S.REINSTATED,
+        actor=actor,
+        verb=verb,
+        fields=["reinstated_at", "decision_reason"],
+        data={"reason": reason},
+    )
+    listing_names = [str(i) for i in items]
     claim = items[0].claim
     seller = items[0].seller
     if seller.user_id:
         queue(
             recipient=seller.user,
-            template="generic",
-            context={"subject": f"{claim.reference}: listings reinstated",
-                     "body": f"Reinstated: {listing_names}. Reason: {reason} The violations are withdrawn."},
+            template="complaints/listings_reinstated",
+            context={"reference": claim.reference, "listings": listing_names, "reason": reason, "for_seller": True},
             target=claim,
-        )  # fmt: skip
-    _tell_complainant(claim, "listings reinstated", f"Reinstated: {listing_names}. Reason: {reason}", claim)
+        )
+    _tell_complainant(claim, "complaints/listings_reinstated", claim, listings=listing_names, reason=reason)
 
 
 def _lock_notice_for_complainant(notice_id: int, user) -> CounterNotice:
@@ -208,10 +210,10 @@ def counter_notice_accept(*, notice_id: int, user) -> CounterNotice:
         raise InvalidTransition(f"This counter-notice is {notice.get_status_display().lower()}.")
     if timezone.now() > notice.answer_due_at:
         raise DeadlinePassed("The time to answer has passed; staff now decide.")
-    notice.move_to(CounterNotice.Status.ACCEPTED)
     notice.answered_at = timezone.now()
-    notice.save(update_fields=["status", "answered_at"])
-    record(actor=user, verb="counter_notice.accepted", target=notice, before="awaiting_answer", after=notice.status)
+    transition(
+        notice, CounterNotice.Status.ACCEPTED, actor=user, verb="counter_notice.accepted", fields=["answered_at"]
+    )
     items = [
         i for i in _lock_items(notice.items.values_list("pk", flat=True), catalogue=True) if i.status == S.DISPUTED
     ]
@@ -232,19 +234,19 @@ def counter_notice_reject(*, notice_id: int, user, answer: str, documents: Seque
         raise InvalidTransition(f"This counter-notice is {notice.get_status_display().lower()}.")
     if timezone.now() > notice.answer_due_at:
         raise DeadlinePassed("The time to answer has passed; staff now decide.")
-    notice.move_to(CounterNotice.Status.REJECTED)
     notice.answered_at, notice.answer = timezone.now(), answer.strip()
-    notice.save(update_fields=["status", "answered_at", "answer"])
+    transition(
+        notice,
+        CounterNotice.Status.REJECTED,
+        actor=user,
+        verb="counter_notice.rejected",
+        fields=["answered_at", "answer"],
+    )
     notice.answer_documents.set(documents)
     items = [i for i in _lock_items(notice.items.values_list("pk", flat=True)) if i.status == S.DISPUTED]
-    for item in items:
-        item.move_to(S.STAFF_REVIEW)
-    ClaimItem.objects.bulk_update(items, ["status"])
-    record(actor=user, verb="counter_notice.rejected", target=notice, before="awaiting_answer", after=notice.status)
-    record_many(actor=user, verb="claim_item.staff_review", targets=items, before=S.DISPUTED, after=S.STAFF_REVIEW)
+    transition_many(items, S.STAFF_REVIEW, actor=user, verb="claim_item.staff_review")
     if items:
-        _tell_seller(notice, items, "the rights holder rejected your counter-notice",
-                     f"Their reasons: {notice.answer} Staff now decide, and will tell you both.")  # fmt: skip
+        _tell_seller(notice, items, "complaints/counter_notice_rejected", answer=notice.answer)
     return notice
 
 
@@ -297,7 +299,7 @@ def _to_staff(notices: list[CounterNotice]) -> None:
     if not notices:
         return
     ids = [n.pk for n in notices]
-    CounterNotice.objects.filter(pk__in=ids).update(status=CounterNotice.Status.NO_ANSWER)
+    transition_many(notices, CounterNotice.Status.NO_ANSWER, actor=None, verb="counter_notice.no_answer")
     # Locked by id (the global order) before the update, rather than in whatever order the update meets them.
     items = [
         i
@@ -308,24 +310,18 @@ def _to_staff(notices: list[CounterNotice]) -> None:
         )
         if i.status == S.DISPUTED
     ]
-    ClaimItem.objects.filter(pk__in=[i.pk for i in items]).update(status=S.STAFF_REVIEW)
-    record_many(
-        actor=None, verb="counter_notice.no_answer", targets=notices, before="awaiting_answer", after="no_answer"
-    )
-    record_many(actor=None, verb="claim_item.staff_review", targets=items, before=S.DISPUTED, after=S.STAFF_REVIEW)
+    transition_many(items, S.STAFF_REVIEW, actor=None, verb="claim_item.staff_review")
     messages = []
     for notice in notices:
         reference = notice.claim.reference
         messages.append(
-            {"recipient": notice.claim.complainant.user, "template": "generic", "target": notice,
-             "context": {"subject": f"{reference}: counter-notice unanswered",
-                         "body": "You did not answer the counter-notice in time; staff now decide."}}
+            {"recipient": notice.claim.complainant.user, "template": "complaints/counter_notice_unanswered",
+             "target": notice, "context": {"reference": reference, "for_seller": False}}
         )  # fmt: skip
         if notice.seller.user_id:
             messages.append(
-                {"recipient": notice.seller.user, "template": "generic", "target": notice,
-                 "context": {"subject": f"{reference}: no answer from the rights holder",
-                             "body": "They did not answer your counter-notice in time. Staff now decide."}}
+                {"recipient": notice.seller.user, "template": "complaints/counter_notice_unanswered",
+                 "target": notice, "context": {"reference": reference, "for_seller": True}}
             )  # fmt: skip
     queue_many(messages)
 
@@ -358,16 +354,16 @@ def counter_notice_decide(*, notice_id: int, reviewer, outcome: str, reason: str
     if notice.status not in (CounterNotice.Status.REJECTED, CounterNotice.Status.NO_ANSWER):
         raise InvalidTransition(f"This counter-notice is {notice.get_status_display().lower()}: nothing to decide.")
     now = timezone.now()
-    notice.move_to(CounterNotice.Status.DECIDED)
     notice.decided_by, notice.decided_at, notice.decision, notice.decision_reason = (
         reviewer,
         now,
         outcome,
         reason.strip(),
     )
-    notice.save(update_fields=["status", "decided_by", "decided_at", "decision", "decision_reason"])
-    record(actor=reviewer, verb=f"counter_notice.{outcome}", target=notice, after=notice.status,
-           data={"reason": notice.decision_reason})  # fmt: skip
+    transition(
+        notice, CounterNotice.Status.DECIDED, actor=reviewer, verb=f"counter_notice.{outcome}",
+        fields=["decided_by", "decided_at", "decision", "decision_reason"], data={"reason": notice.decision_reason},
+    )  # fmt: skip
     items = [
         i
         for i in _lock_items(notice.items.values_list("pk", flat=True), catalogue=outcome == "reinstate")
@@ -381,20 +377,12 @@ def counter_notice_decide(*, notice_id: int, reviewer, outcome: str, reason: str
         )
     else:
         for item in items:
-            item.move_to(S.UPHELD)
             item.decision_reason = f"Removal upheld: {notice.decision_reason}"
-        ClaimItem.objects.bulk_update(items, ["status", "decision_reason"])
-        record_many(actor=reviewer, verb="claim_item.upheld", targets=items, before=S.STAFF_REVIEW, after=S.UPHELD)
+        transition_many(items, S.UPHELD, actor=reviewer, verb="claim_item.upheld", fields=["decision_reason"])
         further = items[0].further_counter_notice_due_at
         until = _when(further, notice.claim.site) if further else "the window closes"
-        _tell_seller(
-            notice,
-            items,
-            "removal upheld",
-            f"Staff upheld the removal: {notice.decision_reason} You may send a further counter-notice with new "
-            f"evidence until {until}.",
-        )
-        _tell_complainant(notice.claim, "removal upheld", f"Staff upheld the removal: {notice.decision_reason}", notice)
+        _tell_seller(notice, items, "complaints/removal_upheld", reason=notice.decision_reason, until=until)
+        _tell_complainant(notice.claim, "complaints/removal_upheld", notice, reason=notice.decision_reason)
     return notice
 
 
@@ -415,7 +403,7 @@ def claim_item_reinstate_upheld(*, item_id: int, supervisor, reason: str) -> Cla
 def claim_item_retract(*, item_id: int, user, reason: str = "") -> ClaimItem:
     """The rights holder retracts a takedown (an error, a settlement): reinstated, violation withdrawn."""
     # The counter-notice it settles first, as accepting one does (notice, then its items): not after the items.
-    list(
+    open_notices = list(
         CounterNotice.objects.select_for_update(of=("self",))
         .filter(items=item_id, status=CounterNotice.Status.AWAITING_ANSWER)
         .order_by("pk")
@@ -429,7 +417,12 @@ def claim_item_retract(*, item_id: int, user, reason: str = "") -> ClaimItem:
         raise InvalidTransition(f"This listing is {item.get_status_display().lower()}: there is nothing to retract.")
     text = "The rights holder retracted the takedown." + (f" {reason.strip()}" if reason.strip() else "")
     _reinstate([item], actor=user, reason=text, verb="claim_item.retracted")
-    CounterNotice.objects.filter(items=item, status=CounterNotice.Status.AWAITING_ANSWER).update(
-        status=CounterNotice.Status.ACCEPTED, answered_at=timezone.now()
-    )
+    # A counter-notice still waiting for the rights holder's answer is answered by the retraction itself.
+    settled = list(CounterNotice.objects.filter(pk__in=open_notices))
+    for notice in settled:
+        notice.answered_at = timezone.now()
+    transition_many(
+        settled, CounterNotice.Status.ACCEPTED, actor=user, verb="counter_notice.accepted",
+        fields=["answered_at"], data={"by": "retraction"},
+    )  # fmt: skip
     return item

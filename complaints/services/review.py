@@ -4,8 +4,6 @@ A takedown batch is one transaction: listings removed with snapshots, a violatio
 for counterfeits), the counter-notice deadline in business days, one notice per seller listing all of that seller's
 removed listings (never one per listing), and one notice to the complainant with every decision."""
 
-from collections import defaultdict
-
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -13,17 +11,19 @@ from django.utils.formats import date_format
 
 from enforcement.selectors import policy_current
 from enforcement.services import violations_record_many
-from ipp_portal.audit.services import record, record_many
+from ipp_portal.audit.services import record
 from ipp_portal.errors import InvalidTransition, PortalError
 from ipp_portal.notifications.services import queue
 from ipp_portal.permissions import require_perm
 from ipp_portal.transactions import retry_on_conflict
+from ipp_portal.transitions import transition, transition_many
 from listings.business_days import add_business_days
 from listings.services import listings_take_down, lock_sellers_and_listings
 
 from ..models import Claim, ClaimItem
 from ..reasons import BY_CODE
 from ..seen import check_seen
+from .claims import listing_lines
 
 ITEM_REJECTION_CODES = {
     "not_infringing": "Not infringing on the evidence given",
@@ -59,10 +59,10 @@ def _check_reviewable(claim: Claim) -> None:
 
 
 def _mark_reviewed(claim: Claim, reviewer, now) -> list[str]:
+    """A submitted claim enters review (its own audited step); returns the other fields the caller saves."""
     fields = []
     if claim.status == Claim.Status.SUBMITTED:
-        claim.move_to(Claim.Status.IN_REVIEW)
-        fields.append("status")
+        transition(claim, Claim.Status.IN_REVIEW, actor=reviewer, verb="claim.in_review")
     if claim.assigned_to_id is None:
         claim.assigned_to, claim.assigned_at = reviewer, now
         fields += ["assigned_to", "assigned_at"]
@@ -78,20 +78,21 @@ def claim_take(*, claim_id: int, reviewer, force: bool = False) -> Claim:
     require_perm(reviewer, "complaints.change_claim")
     claim = _lock_claim(claim_id)
     _check_reviewable(claim)
-    if claim.assigned_to_id and claim.assigned_to_id != reviewer.pk:
+    taken_by = claim.assigned_to
+    if taken_by is not None and taken_by.pk != reviewer.pk:
         if not force:
-            raise PortalError(f"{claim.assigned_to.email} has already taken {claim.reference}.", code="taken")
+            raise PortalError(f"{taken_by.email} has already taken {claim.reference}.", code="taken")
         require_perm(
             reviewer,
             "complaints.reassign_claim",
-            message=f"{claim.assigned_to.email} has taken {claim.reference}; only a supervisor can take it over.",
+            message=f"{taken_by.email} has taken {claim.reference}; only a supervisor can take it over.",
         )
     now = timezone.now()
-    before = claim.status
+    previous = taken_by.email if taken_by is not None else ""
     fields = _mark_reviewed(claim, reviewer, now)
     claim.assigned_to, claim.assigned_at = reviewer, now
     claim.save(update_fields=sorted({*fields, "assigned_to", "assigned_at"}))
-    record(actor=reviewer, verb="claim.taken", target=claim, before=before, after=claim.status)
+    record(actor=reviewer, verb="claim.taken", target=claim, data={"from": previous} if previous else None)
     return claim
 
 
@@ -123,7 +124,7 @@ def _lock_pending_items(claim: Claim, item_ids, *, catalogue: bool = False) -> l
     decided = [item for item in items if item.status != ClaimItem.Status.PENDING]
     if decided:
         item = decided[0]
-        who = item.decided_by.email if item.decided_by_id else "the complainant (withdrawn)"
+        who = item.decided_by.email if item.decided_by is not None else "the complainant (withdrawn)"
         when = date_format(timezone.localtime(item.decided_at or item.withdrawn_at), "j M Y, H:i")
         raise AlreadyDecided(
             f"Listing #{item.position} was already decided ({item.get_status_display().lower()}) by {who} at {when} "
@@ -134,11 +135,11 @@ def _lock_pending_items(claim: Claim, item_ids, *, catalogue: bool = False) -> l
     return items
 
 
-def _settle(claim: Claim, fields: list[str]) -> None:
+def _settle(claim: Claim, fields: list[str], *, actor) -> None:
+    """Save the review fields; a claim with nothing left pending is decided (audited)."""
     if not claim.items.filter(status=ClaimItem.Status.PENDING).exists() and claim.can_move_to(Claim.Status.DECIDED):
-        claim.move_to(Claim.Status.DECIDED)
-        fields.append("status")
-    if fields:
+        transition(claim, Claim.Status.DECIDED, actor=actor, verb="claim.decided", fields=sorted(set(fields)))
+    elif fields:
         claim.save(update_fields=sorted(set(fields)))
 
 
@@ -183,13 +184,11 @@ def _take_down(*, claim_id: int, item_ids: list[int], reviewer, seen: dict | Non
         reason=f"{claim.reference}: {claim.reason_code}",
     )
     policy = policy_current(claim.site)
-    due_at = add_business_days(now, policy.counter_notice_business_days, site=claim.site)
-    further_due_at = add_business_days(now, policy.further_counter_notice_business_days, site=claim.site)
-    by_seller: dict[int, list[ClaimItem]] = defaultdict(list)
-    for item in items:
-        by_seller[item.seller_id].append(item)
+    due_at = add_business_days(now, policy.counter_notice_business_days, site=claim.filed_site)
+    further_due_at = add_business_days(now, policy.further_counter_notice_business_days, site=claim.filed_site)
+    by_seller = ClaimItem.by_seller(items)
     actions_by_seller = {}
-    for seller_items in by_seller.values():
+    for seller_items in by_seller:
         # One ledger call per seller, not per listing: one lock, one insert, one recomputation; the actions it
         # triggers are told to the seller in the same takedown notice (one notice per seller per batch).
         violations, actions_by_seller[seller_items[0].seller_id] = violations_record_many(
@@ -199,21 +198,18 @@ def _take_down(*, claim_id: int, item_ids: list[int], reviewer, seen: dict | Non
         for item, violation in zip(seller_items, violations, strict=True):
             item.violation = violation
     for item in items:
-        item.move_to(ClaimItem.Status.REMOVED)
         item.snapshot = snapshots[item.listing_id]
         item.decided_by, item.decided_at, item.decision_reason = reviewer, now, reason.label if reason else ""
         item.counter_notice_due_at, item.further_counter_notice_due_at = due_at, further_due_at
-    # What is the same for the whole batch is one UPDATE; only the per-item references need a bulk update.
-    ClaimItem.objects.filter(pk__in=[item.pk for item in items]).update(
-        status=ClaimItem.Status.REMOVED, decided_by=reviewer, decided_at=now, counter_notice_due_at=due_at,
-        further_counter_notice_due_at=further_due_at, decision_reason=reason.label if reason else "",
+    transition_many(
+        items, ClaimItem.Status.REMOVED, actor=reviewer, verb="claim_item.removed",
+        fields=["snapshot", "violation", "decided_by", "decided_at", "decision_reason", "counter_notice_due_at",
+                "further_counter_notice_due_at"],
     )  # fmt: skip
-    ClaimItem.objects.bulk_update(items, ["snapshot", "violation"])
-    record_many(actor=reviewer, verb="claim_item.removed", targets=items, before="pending", after="removed")
-    for seller_items in by_seller.values():
+    for seller_items in by_seller:
         _notify_seller_of_takedown(claim, seller_items, due_at, actions_by_seller[seller_items[0].seller_id])
     _notify_complainant(claim, items)
-    _settle(claim, fields)
+    _settle(claim, fields, actor=reviewer)
     return items
 
 
@@ -236,7 +232,7 @@ def _notify_seller_of_takedown(claim: Claim, items: list[ClaimItem], due_at, act
                 "email": complainant.contact_email,
                 "phone": complainant.phone,
                 "address": complainant.postal_address,
-                "for_owner": claim.authorization.owner_name if claim.authorization_id else "",
+                "for_owner": claim.authorization.owner_name if claim.authorization is not None else "",
             },
             "right": str(claim.right),
             "reason": claim.reason.label if claim.reason else claim.reason_code,
@@ -262,23 +258,14 @@ def _notify_seller_of_takedown(claim: Claim, items: list[ClaimItem], due_at, act
 
 def _notify_sellers_of_rejection(claim: Claim, items: list[ClaimItem]) -> None:
     """Every decided item ends with a notice to both sides: the seller learns the claim was rejected, no action."""
-    by_seller: dict[int, list[ClaimItem]] = defaultdict(list)
-    for item in items:
-        by_seller[item.seller_id].append(item)
-    for seller_items in by_seller.values():
+    for seller_items in ClaimItem.by_seller(items):
         seller = seller_items[0].seller
         if seller.user_id is None:
             continue
         queue(
             recipient=seller.user,
-            template="generic",
-            context={
-                "subject": f"{claim.reference}: claim against your listings rejected — no action",
-                "body": "A rights holder claimed "
-                + ", ".join(f"{i.listing.title} ({i})" for i in seller_items)
-                + ". Staff reviewed it and rejected the claim for these listings: they stay on sale and nothing is "
-                "added to your record.",
-            },
+            template="complaints/claim_rejected_no_action",
+            context={"reference": claim.reference, "listings": listing_lines(seller_items)},
             target=claim,
         )
 
@@ -307,16 +294,21 @@ def _reject_items(
     now = timezone.now()
     fields = _mark_reviewed(claim, reviewer, now)
     text = ITEM_REJECTION_CODES[code] + (f": {note.strip()}" if note.strip() else "")
-    for item in items:
-        item.move_to(ClaimItem.Status.REJECTED)
-        item.decided_by, item.decided_at, item.rejection_code, item.decision_reason = reviewer, now, code, text
-    ClaimItem.objects.bulk_update(items, ["status", "decided_by", "decided_at", "rejection_code", "decision_reason"])
-    record_many(actor=reviewer, verb="claim_item.rejected", targets=items, before="pending", after="rejected",
-                data={"code": code, "note": note.strip()})  # fmt: skip
+    _reject(items, reviewer=reviewer, now=now, code=code, text=text, note=note)
     _notify_complainant(claim, items)
     _notify_sellers_of_rejection(claim, items)
-    _settle(claim, fields)
+    _settle(claim, fields, actor=reviewer)
     return items
+
+
+def _reject(items: list[ClaimItem], *, reviewer, now, code: str, text: str, note: str) -> None:
+    for item in items:
+        item.decided_by, item.decided_at, item.rejection_code, item.decision_reason = reviewer, now, code, text
+    transition_many(
+        items, ClaimItem.Status.REJECTED, actor=reviewer, verb="claim_item.rejected",
+        fields=["decided_by", "decided_at", "rejection_code", "decision_reason"],
+        data={"code": code, "note": note.strip()},
+    )  # fmt: skip
 
 
 @retry_on_conflict
@@ -331,22 +323,18 @@ def claim_reject(*, claim_id: int, reviewer, code: str, seen: dict | None, note:
     check_seen(claim, seen, noun="claim")
     pending = list(claim.items.filter(status=ClaimItem.Status.PENDING).values_list("pk", flat=True))
     text = CLAIM_REJECTION_CODES[code] + (f": {note.strip()}" if note.strip() else "")
+    before = claim.status
     claim.rejection_code = code
     claim.save(update_fields=["rejection_code"])
-    record(actor=reviewer, verb="claim.rejected", target=claim, before=claim.status, after="decided",
-           data={"code": code, "note": note.strip()})  # fmt: skip
     if pending:
         items = _lock_pending_items(claim, pending)
         now = timezone.now()
         fields = _mark_reviewed(claim, reviewer, now)
-        for item in items:
-            item.move_to(ClaimItem.Status.REJECTED)
-            item.decided_by, item.decided_at, item.rejection_code, item.decision_reason = reviewer, now, code, text
-        ClaimItem.objects.bulk_update(
-            items, ["status", "decided_by", "decided_at", "rejection_code", "decision_reason"]
-        )
-        record_many(actor=reviewer, verb="claim_item.rejected", targets=items, before="pending", after="rejected")
+        _reject(items, reviewer=reviewer, now=now, code=code, text=text, note=note)
         _notify_complainant(claim, items)
         _notify_sellers_of_rejection(claim, items)
-        _settle(claim, fields)
+        _settle(claim, fields, actor=reviewer)
+    # The claim-level decision, with the state the claim really reached (nothing moves when nothing was pending).
+    record(actor=reviewer, verb="claim.rejected", target=claim, before=before, after=claim.status,
+           data={"code": code, "note": note.strip(), "items": len(pending)})  # fmt: skip
     return claim

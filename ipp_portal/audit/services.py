@@ -35,13 +35,20 @@ def record(
     )
 
 
-def record_many(*, actor, verb: str, targets, before: str = "", after: str = "", data=None) -> int:
-    """One event per target in a single insert (a batch decision over hundreds of items)."""
+def record_many(
+    *, actor, verb: str, targets, before: str = "", after: str = "", data=None, befores: list[str] | None = None
+) -> int:
+    """One event per target in a single insert (a batch decision over hundreds of items); ``befores`` gives each
+    target its own previous state when a batch does not start from one state."""
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record_many() must be called inside the transaction of the change it records.")
     targets = list(targets)
     if not targets:
         return 0
+    if befores is None:
+        befores = [before] * len(targets)
+    elif len(befores) != len(targets):
+        raise ValueError("record_many() needs one previous state per target.")
     is_user = actor is not None and getattr(actor, "pk", None) is not None
     content_type = ContentType.objects.get_for_model(targets[0])
     AuditEvent.objects.bulk_create(
@@ -52,10 +59,10 @@ def record_many(*, actor, verb: str, targets, before: str = "", after: str = "",
             target_type=content_type,
             target_id=str(target.pk),
             target_label=str(target)[:300],
-            from_state=str(before or ""),
+            from_state=str(previous or ""),
             to_state=str(after or ""),
             data=data or {},
         )
-        for target in targets
+        for target, previous in zip(targets, befores, strict=True)
     )
     return len(targets)

@@ -161,6 +161,7 @@ def test_submit_query_count_does_not_depend_on_link_count(alibaba):
     assert many[1] <= 3 + 1  # claim, items in one batch, audit event, outbox row: ≤ 3 + ⌈n/1000⌉ + the receipt
 
 
+@pytest.mark.unaudited_status_setup
 def test_withdraw_claim_withdraws_pending_items_only(holder, alibaba):
     claim = submit(holder, alibaba, [listing.url for listing in ListingFactory.create_batch(2)])
     decided = claim.items.first()
@@ -198,6 +199,7 @@ def test_someone_else_cannot_withdraw(holder, alibaba):
     assert Claim.objects.get(pk=claim.pk).status == Claim.Status.SUBMITTED
 
 
+@pytest.mark.unaudited_status_setup
 def test_withdrawing_a_claim_under_review_tells_the_reviewer(holder, alibaba):
     reviewer = make_staff()
     claim = submit(holder, alibaba, [ListingFactory().url])
@@ -247,6 +249,7 @@ def test_submitting_a_draft_turns_it_into_the_claim(holder, alibaba):
         services.claim_save_draft(complainant=holder, claim_id=claim.pk, explanation="late edit")
 
 
+@pytest.mark.unaudited_status_setup
 def test_expired_right_after_filing_does_not_touch_filed_claims(holder, alibaba):
     right = make_right(holder)
     claim = submit(holder, alibaba, [ListingFactory().url], right=right)

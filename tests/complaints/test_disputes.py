@@ -91,6 +91,7 @@ def test_rejection_goes_to_staff_who_uphold_and_a_second_counter_notice_is_allow
     assert ClaimItem.objects.get(pk=item.pk).status == "disputed"
 
 
+@pytest.mark.unaudited_status_setup
 def test_late_fourth_and_foreign_counter_notices_are_refused(removed):
     seller, _holder, _claim, items = removed
     ClaimItem.objects.filter(pk=items[0].pk).update(counter_notice_due_at=timezone.now() - timedelta(minutes=1))

@@ -47,6 +47,7 @@ def test_seller_posts_a_listing_with_a_real_shaped_url(client, seller):
     assert b"Wireless earbuds" in page.content
 
 
+@pytest.mark.unaudited_status_setup
 def test_restricted_seller_is_told_why_and_until_when(client, seller):
     until = timezone.now() + timedelta(days=7)
     Seller.objects.filter(pk=seller.pk).update(
@@ -65,6 +66,7 @@ def test_restricted_seller_is_told_why_and_until_when(client, seller):
     assert not AuditEvent.objects.filter(verb="listing.posted").exists()
 
 
+@pytest.mark.unaudited_status_setup
 def test_restriction_that_ended_no_longer_blocks(client, seller):
     Seller.objects.filter(pk=seller.pk).update(
         standing=Seller.Standing.RESTRICTED, standing_until=timezone.now() - timedelta(minutes=1)
@@ -77,6 +79,7 @@ def test_restriction_that_ended_no_longer_blocks(client, seller):
     assert Listing.objects.count() == 1
 
 
+@pytest.mark.unaudited_status_setup
 def test_terminated_store_cannot_post(client, seller):
     Seller.objects.filter(pk=seller.pk).update(standing=Seller.Standing.TERMINATED)
     client.force_login(seller.user)
