@@ -450,7 +450,7 @@ class ClaimItemAdmin(ReadOnlyAdmin):
 
 @admin.register(CounterNotice)
 class CounterNoticeAdmin(admin.ModelAdmin):
-    """Disputed takedowns for staff, oldest first: reinstate (the platform's discretion, seed §5) or uphold."""
+    """Disputed takedowns for staff, oldest first: reinstate (the platform's discretion, policy §5) or uphold."""
 
     list_display = ["__str__", "seller", "status", "answer_due_at", "answered_at", "decision", "created_at"]
     list_filter = ["status", "decision", "reason"]

@@ -1,5 +1,5 @@
-"""Complainants, the IP-rights vault and agent authorizations (seed §5: proof of identity, of ownership, and of
-authorization when the complaining party is not the right holder)."""
+"""Complainants, the IP-rights vault and agent authorizations (policy §5 of docs/ipr-policy.md: proof of identity,
+of ownership, and of authorization when the complaining party is not the right holder)."""
 
 import re
 from datetime import date
@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
-from ipp_portal.errors import TransitionMixin
+from ipp_portal.transitions import TransitionMixin
 
 from .jurisdictions import COUNTRY_CHOICES, JURISDICTION_CHOICES
 
@@ -281,7 +281,7 @@ class Claim(TransitionMixin, models.Model):
     evidence = models.ManyToManyField("documents.Document", related_name="+", blank=True)
     status = models.CharField(max_length=20, choices=Status.choices, default=Status.DRAFT)
     submission_token = models.UUIDField(null=True, blank=True, unique=True, editable=False)
-    # Sworn statements (DMCA §512(c)(3), DSA Art. 16, seed §4): each ticked by the complainant, then signed.
+    # Sworn statements (DMCA §512(c)(3), DSA Art. 16, policy §4): each ticked by the complainant, then signed.
     states_good_faith = models.BooleanField(default=False)
     states_accuracy = models.BooleanField(default=False)
     states_authority_under_perjury = models.BooleanField(default=False)
@@ -427,7 +427,7 @@ class ClaimItem(TransitionMixin, models.Model):
 
 
 class CounterNotice(TransitionMixin, models.Model):
-    """A seller's counter-notification against removed listings of one claim (seed §5; DMCA §512(g))."""
+    """A seller's counter-notification against removed listings of one claim (policy §5; DMCA §512(g))."""
 
     class Reason(models.TextChoices):
         AUTHORIZED_RESELLER = "authorized_reseller", "I am an authorised reseller or distributor"

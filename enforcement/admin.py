@@ -233,7 +233,7 @@ class ImposeForm(forms.Form):
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )  # fmt: skip
     ground = forms.CharField(
-        label="Ground", initial="Seed §3: full discretion in extreme or conspicuous situations",
+        label="Ground", initial="Policy §3: full discretion in extreme or conspicuous situations",
         help_text="The policy clause or legal ground, e.g. litigation initiated by the right holder.",
     )  # fmt: skip
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 4}), label="Written reason (the seller reads it)")

@@ -8,7 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
-from ipp_portal.errors import TransitionMixin
+from ipp_portal.transitions import TransitionMixin
 
 
 class Measure(models.TextChoices):

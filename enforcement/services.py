@@ -311,7 +311,7 @@ def violation_withdraw(*, violation, reason: str, actor=None) -> Violation:
 
 @transaction.atomic
 def action_impose(*, seller, kind: str, reason: str, actor, ends_at=None, ground: str = "") -> Action:
-    """A discretionary action (seed §3: "full discretion ... such as where litigation has been initiated"): needs a
+    """A discretionary action (policy §3: "full discretion ... such as where litigation has been initiated"): needs a
     written reason and a ground; a termination waits for a second staff member's approval."""
     require_perm(actor, "enforcement.add_action")
     if kind not in ActionKind.values:

@@ -3,12 +3,6 @@
 Views turn them into form errors or messages; the API turns them into ``{"code": ..., "detail": ...}``.
 """
 
-from typing import TYPE_CHECKING, Any, ClassVar, cast
-
-if TYPE_CHECKING:
-    from django.db.models import Field
-    from django.db.models.options import Options
-
 
 class PortalError(Exception):
     """A problem a person can act on."""
@@ -39,29 +33,3 @@ class NotPermitted(PortalError):
 class DeadlinePassed(PortalError):
     code = "deadline_passed"
     default_message = "The deadline for this has passed."
-
-
-class TransitionMixin:
-    """Models with a ``status`` field and a ``TRANSITIONS`` table {from: {to, ...}} move only along it."""
-
-    TRANSITIONS: dict = {}
-
-    if TYPE_CHECKING:
-        # Supplied by the model this is mixed into (Django adds get_status_display for a field with choices).
-        _meta: ClassVar[Options[Any]]
-
-        def get_status_display(self) -> str: ...
-
-    def can_move_to(self, new_status) -> bool:
-        return new_status in self.TRANSITIONS.get(self.status, ())
-
-    def move_to(self, new_status) -> None:
-        if not self.can_move_to(new_status):
-            label = type(self).__name__
-            # "status" is a concrete field with choices on every model that uses this mixin, never a relation.
-            status_field = cast("Field[Any, Any]", self._meta.get_field("status"))
-            raise InvalidTransition(
-                f"This {label.lower()} is {self.get_status_display().lower()} and cannot become "
-                f"{dict(status_field.flatchoices).get(new_status, new_status).lower()}."
-            )
-        self.status = new_status

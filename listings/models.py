@@ -8,7 +8,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.formats import date_format
 
-from ipp_portal.errors import TransitionMixin
+from ipp_portal.transitions import TransitionMixin
 
 
 def validate_timezone(value: str) -> None:
@@ -19,7 +19,7 @@ def validate_timezone(value: str) -> None:
 
 
 class Site(models.Model):
-    """One marketplace site the programme covers (seed §1: www.alibaba.com and www.aliexpress.com)."""
+    """One marketplace site the programme covers (policy §1: www.alibaba.com and www.aliexpress.com)."""
 
     code = models.SlugField(max_length=20, unique=True)
     name = models.CharField(max_length=100)
@@ -60,7 +60,8 @@ class Holiday(models.Model):
 class Seller(models.Model):
     """A marketplace member's store on one site.
 
-    The standing fields are written only by enforcement services (DESIGN §2) and read here when the seller posts.
+    The standing fields are written only by enforcement services and read here when the seller posts (a lower layer
+    never imports a higher one: docs/architecture.md).
     """
 
     class Standing(models.TextChoices):

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import ipp_portal.errors
+import ipp_portal.transitions
 from django.conf import settings
 from django.db import migrations, models
 
@@ -38,7 +38,7 @@ class Migration(migrations.Migration):
                 ('identity_documents', models.ManyToManyField(blank=True, related_name='+', to='documents.document')),
                 ('user', models.OneToOneField(on_delete=django.db.models.deletion.PROTECT, related_name='complainant', to=settings.AUTH_USER_MODEL)),
             ],
-            bases=(ipp_portal.errors.TransitionMixin, models.Model),
+            bases=(ipp_portal.transitions.TransitionMixin, models.Model),
         ),
         migrations.CreateModel(
             name='IPRight',
@@ -68,7 +68,7 @@ class Migration(migrations.Migration):
             options={
                 'verbose_name': 'IP right',
             },
-            bases=(ipp_portal.errors.TransitionMixin, models.Model),
+            bases=(ipp_portal.transitions.TransitionMixin, models.Model),
         ),
         migrations.CreateModel(
             name='Authorization',
@@ -92,7 +92,7 @@ class Migration(migrations.Migration):
                 ('agent', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='authorizations', to='complaints.complainant')),
                 ('rights', models.ManyToManyField(related_name='authorizations', to='complaints.ipright')),
             ],
-            bases=(ipp_portal.errors.TransitionMixin, models.Model),
+            bases=(ipp_portal.transitions.TransitionMixin, models.Model),
         ),
         migrations.CreateModel(
             name='RightDocument',

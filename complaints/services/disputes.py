@@ -1,5 +1,5 @@
 """Counter-notices and what follows: the rights holder's answer, staff decisions, retraction, reinstatement, and
-the deadline engine (seed §5: members may counter-notify; rights holders may accept or reject; the platform may
+the deadline engine (policy §5: members may counter-notify; rights holders may accept or reject; the platform may
 reinstate at its discretion)."""
 
 import uuid
@@ -343,7 +343,7 @@ def _silence_reinstates(notice: CounterNotice, now: datetime) -> None:
 
 @retry_on_conflict
 def counter_notice_decide(*, notice_id: int, reviewer, outcome: str, reason: str) -> CounterNotice:
-    """Staff decide a disputed takedown: reinstate (the platform's discretion, seed §5) or uphold; both sides read
+    """Staff decide a disputed takedown: reinstate (the platform's discretion, policy §5) or uphold; both sides read
     the reason. One transaction, run again on a deadlock or serialization failure."""
     require_perm(reviewer, "complaints.change_counternotice")
     if outcome not in ("reinstate", "uphold"):

@@ -2,7 +2,7 @@
 
 import django.db.models.deletion
 import django.utils.timezone
-import ipp_portal.errors
+import ipp_portal.transitions
 from django.conf import settings
 from django.db import migrations, models
 
@@ -86,7 +86,7 @@ class Migration(migrations.Migration):
             options={
                 'ordering': ['-starts_at', '-id'],
             },
-            bases=(ipp_portal.errors.TransitionMixin, models.Model),
+            bases=(ipp_portal.transitions.TransitionMixin, models.Model),
         ),
         migrations.CreateModel(
             name='Violation',
@@ -126,7 +126,7 @@ class Migration(migrations.Migration):
                 'ordering': ['created_at', 'id'],
                 'constraints': [models.UniqueConstraint(condition=models.Q(('status', 'open')), fields=('action',), name='appeal_one_open_per_action')],
             },
-            bases=(ipp_portal.errors.TransitionMixin, models.Model),
+            bases=(ipp_portal.transitions.TransitionMixin, models.Model),
         ),
         migrations.AddConstraint(
             model_name='policy',

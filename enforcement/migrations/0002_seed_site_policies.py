@@ -1,4 +1,4 @@
-"""The anchor policies of both sites (DESIGN §3, ANCHORS: Alibaba's published penalty rules)."""
+"""The anchor policies of both sites (the enforcement rules published for each site, linked from policy §3 of docs/ipr-policy.md)."""
 
 from django.db import migrations
 

@@ -5,7 +5,7 @@ import django.utils.timezone
 from django.conf import settings
 from django.db import migrations, models
 
-import ipp_portal.errors
+import ipp_portal.transitions
 import listings.models
 
 
@@ -157,7 +157,7 @@ class Migration(migrations.Migration):
             options={
                 "ordering": ["-created_at", "-id"],
             },
-            bases=(ipp_portal.errors.TransitionMixin, models.Model),
+            bases=(ipp_portal.transitions.TransitionMixin, models.Model),
         ),
         migrations.CreateModel(
             name="Holiday",

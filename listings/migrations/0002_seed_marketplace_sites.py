@@ -1,4 +1,4 @@
-"""The two sites the policy covers (seed §1): www.alibaba.com and www.aliexpress.com."""
+"""The two sites the policy covers (policy §1 of docs/ipr-policy.md): www.alibaba.com and www.aliexpress.com."""
 
 from django.db import migrations
 

@@ -31,7 +31,7 @@ def test_reviewer_decides_but_only_a_supervisor_approves_a_termination(client):
     claim = make_claim()
     seller = SellerFactory()
     termination = enforcement_services.action_impose(
-        seller=seller, kind="termination", reason="Court order", ground="Seed §3", actor=staff("Supervisor")
+        seller=seller, kind="termination", reason="Court order", ground="Policy §3", actor=staff("Supervisor")
     )
     reviewer, auditor = staff("Reviewer"), staff("Auditor")
 

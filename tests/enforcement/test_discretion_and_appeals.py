@@ -31,7 +31,7 @@ def test_discretionary_action_needs_reason_and_ground(seller, staff):
 
     action = services.action_impose(
         seller=seller, kind="suspension", reason="The right holder started litigation (case 2026-123).",
-        ground="Seed §3: discretion in extreme situations", actor=staff[0], ends_at=timezone.now() + timedelta(days=5),
+        ground="Policy §3: discretion", actor=staff[0], ends_at=timezone.now() + timedelta(days=5),
     )  # fmt: skip
 
     assert (action.status, action.is_automated, action.imposed_by) == ("active", False, staff[0])
@@ -42,7 +42,7 @@ def test_discretionary_action_needs_reason_and_ground(seller, staff):
 def test_discretionary_termination_needs_another_staff_member(seller, staff):
     listing = ListingFactory(seller=seller)
     action = services.action_impose(
-        seller=seller, kind="termination", reason="Court order", ground="Seed §3", actor=staff[0]
+        seller=seller, kind="termination", reason="Court order", ground="Policy §3", actor=staff[0]
     )
     assert action.status == "pending_approval"
     assert Seller.objects.get(pk=seller.pk).standing == "good"

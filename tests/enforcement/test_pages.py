@@ -54,7 +54,7 @@ def test_admin_impose_and_second_approval(client):
 
     client.post(
         f"/admin/listings/seller/{seller.pk}/impose/",
-        {"kind": "termination", "ground": "Seed §3", "reason": "Court order in case 123"},
+        {"kind": "termination", "ground": "Policy §3", "reason": "Court order in case 123"},
     )
     action = Action.objects.get(seller=seller)
     refused = client.post(f"/admin/enforcement/action/{action.pk}/decide/", {"decision": "approve"}, follow=True)
