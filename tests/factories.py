@@ -136,18 +136,76 @@ def seen(obj) -> dict:
     return seen_state(type(obj).objects.get(pk=obj.pk))
 
 
-def make_claim(complainant=None, *, listings=None, right=None, explanation: str = "Counterfeit goods.", **fields):
-    """A claim filed through ``claim_submit`` (so it is exactly what a complainant's submission leaves)."""
+def make_claim(
+    complainant=None,
+    *,
+    listings=None,
+    links_text: str | None = None,
+    right=None,
+    site=None,
+    reason_code: str = "tm_counterfeit",
+    explanation: str = "Counterfeit goods.",
+    token=None,
+    statements: dict[str, bool] | None = None,
+    signature_name: str = "A Signer",
+    ip: str = "192.0.2.1",
+    **fields,
+):
+    """A claim filed through ``claim_submit`` (so it is exactly what a complainant's submission leaves).
+
+    The links are ``links_text`` as typed, or one line per listing of ``listings`` (one new listing by default);
+    ``right`` defaults to a new verified right of the complainant. Anything else ``claim_submit`` takes
+    (``evidence``, ``order_numbers``, ``claim_id``) passes through."""
     import uuid
 
     from complaints import services
 
     complainant = complainant or make_complainant()
-    listings = listings if listings is not None else [ListingFactory()]
+    if links_text is None:
+        listings = listings if listings is not None else [ListingFactory()]
+        links_text = "\n".join(listing.url for listing in listings)
     return services.claim_submit(
-        complainant=complainant, user=complainant.user, token=uuid.uuid4(), right=right or make_right(complainant),
-        site=fields.pop("site", None) or Site.objects.get(code="alibaba"),
-        reason_code=fields.pop("reason_code", "tm_counterfeit"), explanation=explanation,
-        links_text="\n".join(listing.url for listing in listings), signature_name="A Signer", ip="192.0.2.1",
-        statements=dict.fromkeys(services.claims.STATEMENTS, True), **fields,
-    )  # fmt: skip
+        complainant=complainant,
+        user=complainant.user,
+        token=token or uuid.uuid4(),
+        right=right or make_right(complainant),
+        site=site or Site.objects.get(code="alibaba"),
+        reason_code=reason_code,
+        explanation=explanation,
+        links_text=links_text,
+        signature_name=signature_name,
+        ip=ip,
+        statements=statements if statements is not None else dict.fromkeys(services.claims.STATEMENTS, True),
+        **fields,
+    )
+
+
+def take_down(claim, items=None, reviewer=None):
+    """A reviewer takes down ``items`` of ``claim`` (all of its items by default) as the review page shows it."""
+    from complaints import services
+
+    items = items if items is not None else claim.items.order_by("position")
+    return services.claim_items_take_down(
+        claim_id=claim.pk, seen=seen(claim), item_ids=[item.pk for item in items], reviewer=reviewer or make_staff()
+    )
+
+
+SWORN_COUNTER_NOTICE = {
+    "states_good_faith_mistake": True,
+    "consents_to_jurisdiction": True,
+    "signature_name": "Lin Wei",
+}
+
+
+def file_counter_notice(
+    seller, items, *, reason: str = "genuine_goods", statement: str = "Bought from ACME.", **fields
+):
+    """The seller's sworn counter-notice against ``items`` of one claim."""
+    import uuid
+
+    from complaints import services
+
+    fields = {**SWORN_COUNTER_NOTICE, "ip": "2.2.2.2", "token": uuid.uuid4(), **fields}
+    return services.counter_notice_file(
+        user=seller.user, item_ids=[item.pk for item in items], reason=reason, statement=statement, **fields
+    )

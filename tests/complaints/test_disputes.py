@@ -10,21 +10,22 @@ from complaints.models import ClaimItem, CounterNotice
 from enforcement.models import Policy, Violation
 from ipp_portal.errors import DeadlinePassed, InvalidTransition, NotPermitted, PortalError
 from ipp_portal.notifications.models import Notification
-from listings.models import Listing, Seller, Site
+from listings.models import Listing, Seller
 from tests.factories import (
+    SWORN_COUNTER_NOTICE,
     ListingFactory,
     SellerFactory,
     UserFactory,
+    file_counter_notice,
+    make_claim,
     make_complainant,
     make_document,
     make_right,
     make_staff,
-    seen,
+    take_down,
 )
 
 pytestmark = pytest.mark.django_db
-
-SWORN = {"states_good_faith_mistake": True, "consents_to_jurisdiction": True, "signature_name": "Lin Wei"}
 
 
 @pytest.fixture
@@ -37,31 +38,17 @@ def removed(reviewer):
     """A seller with two listings taken down under one claim."""
     seller = SellerFactory(store_name="Bright Audio")
     holder = make_complainant()
-    claim = services.claim_submit(
-        complainant=holder, user=holder.user, token=uuid.uuid4(), right=make_right(holder),
-        site=Site.objects.get(code="alibaba"), reason_code="tm_counterfeit", explanation="Fakes",
-        links_text="\n".join(ListingFactory(seller=seller).url for _ in range(2)), signature_name="A",
-        ip="1.1.1.1", statements=dict.fromkeys(services.claims.STATEMENTS, True),
-    )  # fmt: skip
+    claim = make_claim(holder, listings=[ListingFactory(seller=seller) for _ in range(2)], explanation="Fakes")
     items = list(claim.items.order_by("position"))
-    services.claim_items_take_down(
-        claim_id=claim.pk, seen=seen(claim), item_ids=[i.pk for i in items], reviewer=reviewer
-    )
+    take_down(claim, items, reviewer)
     return seller, holder, claim, [ClaimItem.objects.get(pk=i.pk) for i in items]
-
-
-def file(seller, items, **extra):
-    fields = {"reason": "genuine_goods", "statement": "Bought from ACME.", **SWORN, **extra}
-    return services.counter_notice_file(
-        user=seller.user, item_ids=[i.pk for i in items], ip="2.2.2.2", token=uuid.uuid4(), **fields
-    )
 
 
 def test_counter_notice_then_acceptance_reinstates_and_withdraws_violations(removed):
     seller, holder, _claim, items = removed
     assert Seller.objects.get(pk=seller.pk).standing == "restricted"
 
-    notice = file(seller, items)
+    notice = file_counter_notice(seller, items)
     assert set(ClaimItem.objects.values_list("status", flat=True)) == {"disputed"}
     assert (
         Notification.objects.filter(recipient=holder.user, template="complaints/counter_notice_received").count() == 1
@@ -76,7 +63,7 @@ def test_counter_notice_then_acceptance_reinstates_and_withdraws_violations(remo
 
 def test_rejection_goes_to_staff_who_uphold_and_a_second_counter_notice_is_allowed(removed, reviewer):
     seller, holder, _claim, items = removed
-    notice = file(seller, items[:1])
+    notice = file_counter_notice(seller, items[:1])
 
     with pytest.raises(PortalError, match="reasons"):
         services.counter_notice_reject(notice_id=notice.pk, user=holder.user, answer=" ")
@@ -86,7 +73,7 @@ def test_rejection_goes_to_staff_who_uphold_and_a_second_counter_notice_is_allow
 
     item = ClaimItem.objects.get(pk=items[0].pk)
     assert item.status == "upheld"
-    second = file(seller, [item], statement="New invoice attached.")
+    second = file_counter_notice(seller, [item], statement="New invoice attached.")
     assert second.round == 2
     assert ClaimItem.objects.get(pk=item.pk).status == "disputed"
 
@@ -97,15 +84,15 @@ def test_late_fourth_and_foreign_counter_notices_are_refused(removed):
     ClaimItem.objects.filter(pk=items[0].pk).update(counter_notice_due_at=timezone.now() - timedelta(minutes=1))
 
     with pytest.raises(DeadlinePassed, match="closed"):
-        file(seller, items[:1])
+        file_counter_notice(seller, items[:1])
     with pytest.raises(ClaimItem.DoesNotExist):
         services.counter_notice_file(
             user=UserFactory(), item_ids=[items[1].pk], reason="other", statement="x", ip="1", token=uuid.uuid4(),
-            **SWORN,
+            **SWORN_COUNTER_NOTICE,
         )  # fmt: skip
     ClaimItem.objects.filter(pk=items[1].pk).update(status="upheld", counter_notice_count=3)
     with pytest.raises(InvalidTransition, match="all 3 counter-notices"):
-        file(seller, items[1:])
+        file_counter_notice(seller, items[1:])
     assert not CounterNotice.objects.exists()
 
 
@@ -113,13 +100,13 @@ def test_unsworn_counter_notice_is_refused(removed):
     seller, _, _, items = removed
 
     with pytest.raises(PortalError, match="Tick both statements"):
-        file(seller, items, consents_to_jurisdiction=False)
+        file_counter_notice(seller, items, consents_to_jurisdiction=False)
     assert not CounterNotice.objects.exists()
 
 
 def test_silence_goes_to_staff_and_the_sweep_is_idempotent(removed):
     seller, holder, _claim, items = removed
-    notice = file(seller, items)
+    notice = file_counter_notice(seller, items)
     later = notice.answer_due_at + timedelta(minutes=1)
 
     assert services.counter_notices_sweep_due(now=later) == 1
@@ -134,7 +121,7 @@ def test_silence_goes_to_staff_and_the_sweep_is_idempotent(removed):
 def test_silence_reinstates_where_the_site_policy_says_so(removed):
     seller, _holder, _claim, items = removed
     Policy.objects.filter(site__code="alibaba", is_current=True).update(reinstate_on_silence=True)
-    notice = file(seller, items)
+    notice = file_counter_notice(seller, items)
 
     services.counter_notices_sweep_due(now=notice.answer_due_at + timedelta(seconds=1))
 
@@ -144,7 +131,7 @@ def test_silence_reinstates_where_the_site_policy_says_so(removed):
 def test_answer_deadline_counts_business_days(removed):
     seller, _, _, items = removed
 
-    notice = file(seller, items)
+    notice = file_counter_notice(seller, items)
 
     local = timezone.localtime(notice.answer_due_at, seller.site.tzinfo)
     assert local.weekday() < 5
@@ -166,7 +153,7 @@ def test_retraction_reinstates_and_withdraws(removed):
 
 def test_only_a_supervisor_reinstates_an_upheld_removal(removed, reviewer):
     seller, holder, _claim, items = removed
-    notice = file(seller, items[:1])
+    notice = file_counter_notice(seller, items[:1])
     services.counter_notice_reject(notice_id=notice.pk, user=holder.user, answer="No")
     services.counter_notice_decide(notice_id=notice.pk, reviewer=reviewer, outcome="uphold", reason="Fake")
     supervisor = make_staff("Supervisor")
@@ -182,7 +169,7 @@ def test_only_a_supervisor_reinstates_an_upheld_removal(removed, reviewer):
 def test_shared_documents_are_visible_to_the_rights_holder_and_no_one_else(client, removed):
     seller, holder, _claim, items = removed
     shared, private = make_document(seller.user, "invoice.pdf"), make_document(seller.user, "private.pdf")
-    file(seller, items, documents=[shared, private], shared_documents=[shared])
+    file_counter_notice(seller, items, documents=[shared, private], shared_documents=[shared])
 
     client.force_login(holder.user)
     assert client.get(f"/rights/documents/{shared.pk}/").status_code == 200
@@ -221,16 +208,11 @@ def test_sweep_query_count_per_batch_does_not_depend_on_the_batch_size(reviewer)
         for _ in range(n):
             seller = SellerFactory()
             holder = make_complainant()
-            claim = services.claim_submit(
-                complainant=holder, user=holder.user, token=uuid.uuid4(), right=make_right(holder),
-                site=Site.objects.get(code="alibaba"), reason_code="tm_unauthorized_use", explanation="x",
-                links_text=ListingFactory(seller=seller).url, signature_name="A", ip="1",
-                statements=dict.fromkeys(services.claims.STATEMENTS, True),
-            )  # fmt: skip
-            services.claim_items_take_down(
-                claim_id=claim.pk, seen=seen(claim), item_ids=[claim.items.get().pk], reviewer=reviewer
+            claim = make_claim(
+                holder, listings=[ListingFactory(seller=seller)], reason_code="tm_unauthorized_use", explanation="x"
             )
-            notices.append(file(seller, [claim.items.get()]))
+            take_down(claim, reviewer=reviewer)
+            notices.append(file_counter_notice(seller, [claim.items.get()]))
         later = max(n.answer_due_at for n in notices) + timedelta(minutes=1)
         with CaptureQueriesContext(connection) as ctx:
             assert services.counter_notices_sweep_due(now=later) == n
@@ -257,7 +239,7 @@ def test_seller_and_complainant_see_the_same_history_each_limited(removed):
     from complaints.selectors import claim_timeline
 
     seller, _holder, claim, items = removed
-    file(seller, items[:1])
+    file_counter_notice(seller, items[:1])
 
     seller_view = [(e["what"], e["item"]) for e in claim_timeline(claim, seller=seller)]
     holder_view = [(e["what"], e["item"]) for e in claim_timeline(claim)]
@@ -286,12 +268,9 @@ def test_seller_does_not_see_a_claim_that_has_not_gone_out(client):
     seller = SellerFactory(store_name="Bright Audio")
     holder = make_complainant(phone="+44 20 7946 0999")
     listing = ListingFactory(seller=seller)
-    claim = services.claim_submit(
-        complainant=holder, user=holder.user, token=uuid.uuid4(), right=make_right(holder, status="pending"),
-        site=Site.objects.get(code="alibaba"), reason_code="tm_counterfeit", explanation="Secret plans",
-        links_text=listing.url, signature_name="A", ip="1.1.1.1",
-        statements=dict.fromkeys(services.claims.STATEMENTS, True),
-    )  # fmt: skip
+    claim = make_claim(
+        holder, listings=[listing], right=make_right(holder, status="pending"), explanation="Secret plans"
+    )
     client.force_login(seller.user)
 
     page = client.get("/seller/notices/").content.decode()
