@@ -1,6 +1,5 @@
 import re
 import threading
-import uuid
 
 import pytest
 from django.db import connection
@@ -11,22 +10,17 @@ from enforcement.models import Violation
 from ipp_portal.audit.models import AuditEvent
 from ipp_portal.errors import InvalidTransition, PortalError
 from ipp_portal.notifications.models import Notification
-from listings.models import Listing, ListingSnapshot, Site
-from tests.factories import ListingFactory, SellerFactory, UserFactory, make_complainant, make_right, make_staff, seen
-
-STATEMENTS = dict.fromkeys(
-    ("states_good_faith", "states_accuracy", "states_authority_under_perjury", "agrees_to_indemnify"), True
+from listings.models import Listing, ListingSnapshot
+from tests.factories import (
+    ListingFactory,
+    SellerFactory,
+    UserFactory,
+    make_claim,
+    make_complainant,
+    make_staff,
+    seen,
+    take_down,
 )
-
-
-def file_claim(listings, reason_code="tm_counterfeit"):
-    complainant = make_complainant(legal_name="Acme Brands Ltd.", contact_email="ip@acme.example")
-    return services.claim_submit(
-        complainant=complainant, user=complainant.user, token=uuid.uuid4(), right=make_right(complainant),
-        site=Site.objects.get(code="alibaba"), reason_code=reason_code, explanation="Fakes.",
-        links_text="\n".join(listing.url for listing in listings), signature_name="A", ip="1.2.3.4",
-        statements=STATEMENTS,
-    )  # fmt: skip
 
 
 @pytest.fixture
@@ -38,12 +32,10 @@ def reviewer():
 def test_take_down_batch_removes_snapshots_records_violations_and_batches_notices(reviewer):
     store_a, store_b = SellerFactory(store_name="Store A"), SellerFactory(store_name="Store B")
     listings = [ListingFactory(seller=store_a), ListingFactory(seller=store_a), ListingFactory(seller=store_b)]
-    claim = file_claim(listings)
-    items = list(claim.items.order_by("position"))
+    # The complainant's contact is what the seller's notice must carry.
+    claim = make_claim(make_complainant(contact_email="ip@acme.example"), listings=listings)
 
-    services.claim_items_take_down(
-        claim_id=claim.pk, seen=seen(claim), item_ids=[i.pk for i in items], reviewer=reviewer
-    )
+    take_down(claim, reviewer=reviewer)
 
     claim.refresh_from_db()
     assert claim.status == Claim.Status.DECIDED
@@ -71,7 +63,7 @@ def test_take_down_batch_removes_snapshots_records_violations_and_batches_notice
 
 @pytest.mark.django_db
 def test_reject_with_code_and_note_the_complainant_reads(reviewer):
-    claim = file_claim([ListingFactory(), ListingFactory()])
+    claim = make_claim(listings=[ListingFactory(), ListingFactory()])
     first, _ = claim.items.order_by("position")
 
     with pytest.raises(PortalError, match="Explain"):
@@ -100,9 +92,9 @@ def test_reject_with_code_and_note_the_complainant_reads(reviewer):
 @pytest.mark.django_db
 def test_deciding_an_already_decided_item_names_who_and_changes_nothing(reviewer):
     other = make_staff(email="other@staff.example")
-    claim = file_claim([ListingFactory(), ListingFactory()])
+    claim = make_claim(listings=[ListingFactory(), ListingFactory()])
     first, second = claim.items.order_by("position")
-    services.claim_items_take_down(claim_id=claim.pk, seen=seen(claim), item_ids=[first.pk], reviewer=reviewer)
+    take_down(claim, [first], reviewer)
 
     with pytest.raises(InvalidTransition, match=r"reviewer@staff\.example"):
         services.claim_items_reject(
@@ -115,7 +107,7 @@ def test_deciding_an_already_decided_item_names_who_and_changes_nothing(reviewer
 
 @pytest.mark.django_db
 def test_reject_whole_claim(reviewer):
-    claim = file_claim([ListingFactory(), ListingFactory()])
+    claim = make_claim(listings=[ListingFactory(), ListingFactory()])
 
     services.claim_reject(
         claim_id=claim.pk, seen=seen(claim), reviewer=reviewer, code="ownership_not_proven", note="Wrong owner"
@@ -128,7 +120,7 @@ def test_reject_whole_claim(reviewer):
 
 @pytest.mark.django_db
 def test_take_shows_who_has_it(reviewer):
-    claim = file_claim([ListingFactory()])
+    claim = make_claim(listings=[ListingFactory()])
     other = make_staff()
 
     services.claim_take(claim_id=claim.pk, reviewer=reviewer)
@@ -141,11 +133,9 @@ def test_take_shows_who_has_it(reviewer):
 @pytest.mark.django_db
 def test_takedown_escalates_the_seller(reviewer):
     seller = SellerFactory()
-    claim = file_claim([ListingFactory(seller=seller), ListingFactory(seller=seller)])
+    claim = make_claim(listings=[ListingFactory(seller=seller), ListingFactory(seller=seller)])
 
-    services.claim_items_take_down(
-        claim_id=claim.pk, seen=seen(claim), item_ids=claim.items.values_list("pk", flat=True), reviewer=reviewer
-    )
+    take_down(claim, reviewer=reviewer)
 
     seller.refresh_from_db()
     assert seller.standing == "restricted"  # two serious violations: 12 points on alibaba.com
@@ -155,7 +145,7 @@ def test_takedown_escalates_the_seller(reviewer):
 @pytest.mark.django_db(transaction=True)
 def test_two_reviewers_deciding_the_same_item_at_once_make_one_decision():
     reviewers = [make_staff(), make_staff()]
-    claim = file_claim([ListingFactory()])
+    claim = make_claim(listings=[ListingFactory()])
     item = claim.items.get()
     barrier = threading.Barrier(2)
     outcomes = []
@@ -191,7 +181,7 @@ def test_two_reviewers_deciding_the_same_item_at_once_make_one_decision():
 @pytest.mark.django_db
 def test_admin_review_page_and_batch_decisions(client):
     staff = UserFactory(is_staff=True, is_superuser=True, email="boss@staff.example")
-    claim = file_claim([ListingFactory(title=f"Fake {n}") for n in range(3)])
+    claim = make_claim(listings=[ListingFactory(title=f"Fake {n}") for n in range(3)])
     first, second, third = claim.items.order_by("position")
     client.force_login(staff)
 
@@ -229,13 +219,11 @@ def test_service_levels_count_the_queue_and_the_24_hour_share(admin_client, revi
 
     from complaints.selectors import review_service_levels
 
-    claim = file_claim([ListingFactory(), ListingFactory()])
-    late = file_claim([ListingFactory()])
+    claim = make_claim(listings=[ListingFactory(), ListingFactory()])
+    late = make_claim(listings=[ListingFactory()])
     Claim.objects.filter(pk=late.pk).update(submitted_at=timezone.now() - timedelta(hours=30))
-    services.claim_items_take_down(
-        claim_id=claim.pk, seen=seen(claim), item_ids=[claim.items.first().pk], reviewer=reviewer
-    )
-    services.claim_items_take_down(claim_id=late.pk, seen=seen(late), item_ids=[late.items.get().pk], reviewer=reviewer)
+    take_down(claim, [claim.items.first()], reviewer)
+    take_down(late, reviewer=reviewer)
 
     levels = review_service_levels()
     page = admin_client.get("/admin/complaints/claim/service-levels/").content.decode()
@@ -248,7 +236,7 @@ def test_service_levels_count_the_queue_and_the_24_hour_share(admin_client, revi
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_decision_racing_a_withdrawal_ends_in_one_consistent_state(reviewer):
-    claim = file_claim([ListingFactory(), ListingFactory()])
+    claim = make_claim(listings=[ListingFactory(), ListingFactory()])
     holder_user = claim.complainant.user
     item_ids = list(claim.items.values_list("pk", flat=True))
     barrier = threading.Barrier(2)
@@ -291,7 +279,7 @@ def test_decision_racing_a_withdrawal_ends_in_one_consistent_state(reviewer):
 @pytest.mark.django_db
 def test_rejected_listings_end_with_a_notice_to_the_seller_too(reviewer):
     seller = SellerFactory()
-    claim = file_claim([ListingFactory(seller=seller, title="Genuine earbuds")])
+    claim = make_claim(listings=[ListingFactory(seller=seller, title="Genuine earbuds")])
 
     services.claim_items_reject(
         claim_id=claim.pk, seen=seen(claim), item_ids=[claim.items.get().pk], reviewer=reviewer, code="not_infringing"
@@ -305,7 +293,7 @@ def test_rejected_listings_end_with_a_notice_to_the_seller_too(reviewer):
 @pytest.mark.django_db
 def test_claim_items_admin_search_by_listing_id_claim_number_or_store(admin_client):
     store = SellerFactory(store_name="Shenzhen Knockoffs")
-    claim = file_claim([ListingFactory(seller=store, external_id="1601000000777"), ListingFactory()])
+    claim = make_claim(listings=[ListingFactory(seller=store, external_id="1601000000777"), ListingFactory()])
 
     by_id = admin_client.get("/admin/complaints/claimitem/", {"q": "1601000000777"}).content.decode()
     by_claim = admin_client.get("/admin/complaints/claimitem/", {"q": claim.reference}).content.decode()
