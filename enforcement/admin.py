@@ -18,7 +18,8 @@ from listings.admin import SellerAdmin
 from listings.models import Seller
 
 from . import services
-from .models import Action, ActionKind, Appeal, Policy, PolicyStep, Violation
+from .ledger import validate_ladder
+from .models import Action, ActionKind, Appeal, PendingTermination, Policy, PolicyStep, Violation
 
 
 class LadderFormSet(BaseInlineFormSet):
@@ -29,7 +30,7 @@ class LadderFormSet(BaseInlineFormSet):
             for f in self.forms
             if f.cleaned_data and not f.cleaned_data.get("DELETE")
         ]
-        problems = services.validate_ladder(steps)
+        problems = validate_ladder(steps)
         if problems:
             raise ValidationError(problems)
 
@@ -154,13 +155,6 @@ class ActionAdmin(ReadOnlyAdmin):
         return HttpResponseRedirect(reverse("admin:enforcement_action_change", args=[pk]))
 
 
-class PendingTermination(Action):
-    class Meta:
-        proxy = True
-        verbose_name = "termination awaiting second approval"
-        verbose_name_plural = "terminations awaiting second approval"
-
-
 @admin.register(PendingTermination)
 class PendingTerminationAdmin(ActionAdmin):
     list_filter = ["is_automated", "seller__site"]
@@ -258,11 +252,8 @@ def impose_view(request, pk: int):
     return render(request, "admin/enforcement/impose_form.html", context)
 
 
-# The seller's admin page gains links to the ledger and the impose form (listings cannot import enforcement, so the
-# enforcement app extends the listings admin rather than the other way round).
-admin.site.unregister(Seller)
-
-
+# The seller's admin page is composed here: listings defines SellerAdmin without registering it (listings cannot
+# import enforcement), and enforcement registers it with the links to the ledger and the impose form.
 @admin.register(Seller)
 class EnforcementSellerAdmin(SellerAdmin):
     list_display = [*SellerAdmin.list_display, "enforcement_links"]

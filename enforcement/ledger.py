@@ -7,6 +7,7 @@ from bisect import insort
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from itertools import pairwise
 from zoneinfo import ZoneInfo
 
 
@@ -136,9 +137,12 @@ class Outcome:
     is_prior_warning: bool
 
 
+# How much each kind of action restricts the seller (the action in force is the most severe), and which kinds count
+# as the prior notice that a suspension or termination needs (DSA Art. 23): the one ranking and the one set.
 PRIOR_NOTICE = frozenset({"warning", "posting_restriction", "remove_listings"})
 NEEDS_PRIOR_NOTICE = frozenset({"suspension", "termination"})
 KIND_RANK = {"warning": 1, "posting_restriction": 2, "remove_listings": 2, "suspension": 3, "termination": 4}
+TIMED_KINDS = frozenset({"posting_restriction", "remove_listings", "suspension"})
 
 
 def outcomes(
@@ -173,3 +177,59 @@ def outcomes(
             notice_at = index
         result.append(Outcome(rung, index, action, replaced))
     return result
+
+
+# --- From model rows to the arithmetic (attribute reads only, so services and selectors share them) ------------
+
+
+def rules_for(policy, site) -> Rules:
+    """The ledger rules of a policy version on a site."""
+    return Rules(
+        daily_general_cap=policy.daily_general_cap,
+        strike_window_days=policy.strike_window_days,
+        timezone=site.timezone,
+    )
+
+
+def rows_for(violations) -> list[Row]:
+    return [
+        Row(v.severity, v.points, v.occurred_at, v.expires_at, withdrawn=v.withdrawn_at is not None) for v in violations
+    ]
+
+
+def points_for(policy, severity: str) -> int:
+    return policy.serious_points if severity == "serious" else policy.general_points
+
+
+def in_force(actions, at):
+    """The most restrictive action in force at ``at``, and until when that level of restriction lasts."""
+    live = [a for a in actions if a.is_in_force_at(at)]
+    if not live:
+        return None, None
+    top = max(live, key=lambda a: (KIND_RANK[a.kind], a.ends_at is None, a.ends_at or at))
+    same = [a for a in live if KIND_RANK[a.kind] == KIND_RANK[top.kind]]
+    until = None if any(a.ends_at is None for a in same) else max(a.ends_at for a in same)
+    return top, until
+
+
+def validate_ladder(steps) -> list[str]:
+    """Thresholds strictly increase per measure, actions never get milder as they rise, durations fit the action."""
+    problems = []
+    by_measure: dict[str, list] = {}
+    for step in steps:
+        by_measure.setdefault(step.measure, []).append(step)
+        timed = step.action in TIMED_KINDS
+        if step.threshold < 1:
+            problems.append(f"{step}: the threshold must be at least 1.")
+        if timed and not step.duration_days:
+            problems.append(f"{step}: a restriction or suspension needs a duration in days.")
+        if not timed and step.duration_days:
+            problems.append(f"{step}: a warning or termination has no duration.")
+    for measure, rungs in by_measure.items():
+        rungs.sort(key=lambda s: s.threshold)
+        for lower, higher in pairwise(rungs):
+            if lower.threshold == higher.threshold:
+                problems.append(f"Two rungs at {measure} {lower.threshold}: thresholds must strictly increase.")
+            elif KIND_RANK[higher.action] < KIND_RANK[lower.action]:
+                problems.append(f"{higher} is milder than {lower}: a higher threshold cannot lead to a milder action.")
+    return problems

@@ -25,16 +25,6 @@ class ActionKind(models.TextChoices):
     TERMINATION = "termination", "Membership terminated"
 
 
-# How much each kind restricts the seller: the action in force is the most severe one.
-SEVERITY_ORDER = {
-    ActionKind.WARNING: 1,
-    ActionKind.POSTING_RESTRICTION: 2,
-    ActionKind.REMOVE_LISTINGS: 2,
-    ActionKind.SUSPENSION: 3,
-    ActionKind.TERMINATION: 4,
-}
-
-
 class Policy(models.Model):
     """One version of a site's penalty policy. A version in use is never edited: saving changes in the admin
     creates the next version, and every violation records the version it was judged under."""
@@ -255,3 +245,12 @@ class Appeal(TransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"Appeal against {self.action}"
+
+
+class PendingTermination(Action):
+    """The terminations waiting for a second staff approval: a queue of its own in the admin."""
+
+    class Meta:
+        proxy = True
+        verbose_name = "termination awaiting second approval"
+        verbose_name_plural = "terminations awaiting second approval"

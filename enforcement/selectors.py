@@ -7,32 +7,14 @@ from django.db.models import Prefetch, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from .ledger import Measures, Row, Rules, Totals
-from .models import SEVERITY_ORDER, Action, ActionKind, Appeal, Policy, PolicyStep, Violation
+from .ledger import Measures, Totals, in_force, points_for, rules_for
+from .models import Action, ActionKind, Appeal, Policy, PolicyStep, Violation
 
 
 def policy_current(site) -> Policy:
     return Policy.objects.prefetch_related(
         Prefetch("steps", queryset=PolicyStep.objects.order_by("measure", "threshold"))
     ).get(site=site, is_current=True)
-
-
-def rules_for(policy: Policy, site) -> Rules:
-    return Rules(
-        daily_general_cap=policy.daily_general_cap,
-        strike_window_days=policy.strike_window_days,
-        timezone=site.timezone,
-    )
-
-
-def rows_for(violations) -> list[Row]:
-    return [
-        Row(v.severity, v.points, v.occurred_at, v.expires_at, withdrawn=v.withdrawn_at is not None) for v in violations
-    ]
-
-
-def points_for(policy: Policy, severity: str) -> int:
-    return policy.serious_points if severity == Violation.Severity.SERIOUS else policy.general_points
 
 
 @dataclass(frozen=True)
@@ -79,17 +61,6 @@ def _describe(step: PolicyStep) -> str:
     days = f" for {step.duration_days} days" if step.duration_days else ""
     extra = " and all listings removed" if step.removes_all_listings else ""
     return f"{step.get_action_display()}{days}{extra} ({step.get_measure_display().lower()} reach {step.threshold})"
-
-
-def in_force(actions, at) -> tuple[Action | None, datetime | None]:
-    """The most restrictive action in force at ``at``, and until when that level of restriction lasts."""
-    live = [a for a in actions if a.is_in_force_at(at)]
-    if not live:
-        return None, None
-    top = max(live, key=lambda a: (SEVERITY_ORDER[a.kind], a.ends_at is None, a.ends_at or at))
-    same = [a for a in live if SEVERITY_ORDER[a.kind] == SEVERITY_ORDER[top.kind]]
-    until = None if any(a.ends_at is None for a in same) else max(a.ends_at for a in same)
-    return top, until
 
 
 def ledger_totals(seller, policy: Policy, at: datetime) -> Totals:

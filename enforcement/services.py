@@ -3,7 +3,6 @@ approval of terminations, appeals. Each locks the seller row, recomputes standin
 queues notices in one transaction."""
 
 from datetime import datetime, timedelta
-from itertools import pairwise
 from typing import Any
 
 from django.db import transaction
@@ -17,12 +16,21 @@ from ipp_portal.permissions import require_perm
 from listings.models import Seller
 from listings.services import listings_remove_all_for_seller
 
-from .ledger import KIND_RANK, Rung, measures_at, outcomes
-from .models import SEVERITY_ORDER, Action, ActionKind, Appeal, Policy, PolicyStep, Violation
-from .selectors import in_force, points_for, policy_current, rows_for, rules_for
+from .ledger import (
+    KIND_RANK,
+    PRIOR_NOTICE,
+    Rung,
+    in_force,
+    measures_at,
+    outcomes,
+    points_for,
+    rows_for,
+    rules_for,
+    validate_ladder,
+)
+from .models import Action, ActionKind, Appeal, Policy, PolicyStep, Violation
+from .selectors import policy_current
 
-RESTRICTING = (ActionKind.POSTING_RESTRICTION, ActionKind.REMOVE_LISTINGS)
-PRIOR_NOTICE_KINDS = (ActionKind.WARNING, *RESTRICTING)
 STANDING_OF = {
     ActionKind.WARNING: Seller.Standing.WARNED,
     ActionKind.POSTING_RESTRICTION: Seller.Standing.RESTRICTED,
@@ -158,7 +166,7 @@ def _recompute(
         if action.status == Action.Status.ACTIVE and action.ends_at is not None and action.ends_at <= at:
             _end(action, status=Action.Status.ENDED, at=action.ends_at, actor=actor, verb="action.ended")
     staff_notice = any(
-        not a.is_automated and a.kind in PRIOR_NOTICE_KINDS and a.status in (Action.Status.ACTIVE, Action.Status.ENDED)
+        not a.is_automated and a.kind in PRIOR_NOTICE and a.status in (Action.Status.ACTIVE, Action.Status.ENDED)
         for a in history
     )
     wanted: dict[tuple[str, int | None], Any] = {
@@ -227,35 +235,12 @@ def _store_standing(seller: Seller, actions: list[Action], *, at: datetime, acto
 # --- The public interface -----------------------------------------------------------------------------------------
 
 
-@transaction.atomic
 def violation_record(*, seller, severity: str, reference: str, occurred_at=None, actor=None) -> Violation:
-    """Append a violation to the seller's ledger under the site's current policy; escalate if a rung is reached."""
-    if severity not in Violation.Severity.values:
-        raise PortalError(f"Unknown severity “{severity}”: use general or serious.", code="bad_severity")
-    seller = _lock_seller(seller)
-    policy = policy_current(seller.site)
-    now = timezone.now()
-    occurred_at = occurred_at or now
-    if occurred_at > now:
-        raise PortalError("A violation cannot be established in the future.", code="future_violation")
-    violation = Violation.objects.create(
-        seller=seller,
-        policy=policy,
-        severity=severity,
-        points=points_for(policy, severity),
-        reference=reference,
-        occurred_at=occurred_at,
-        expires_at=occurred_at + timedelta(days=policy.expiry_days),
-        recorded_by=actor,
+    """Append one violation to the seller's ledger under the site's current policy; escalate if a rung is reached."""
+    violations, _ = violations_record_many(
+        seller=seller, entries=[(severity, reference)], occurred_at=occurred_at, actor=actor
     )
-    record(
-        actor=actor,
-        verb="violation.recorded",
-        target=violation,
-        data={"seller": seller.pk, "severity": severity, "points": violation.points, "policy": policy.pk},
-    )
-    _recompute(seller, at=now, actor=actor)
-    return violation
+    return violations[0]
 
 
 @transaction.atomic
@@ -509,26 +494,3 @@ def policy_activate(*, policy_id: int, actor) -> Policy:
     record(actor=actor, verb="policy.activated", target=policy, before=str(previous.version) if previous else "",
            after=str(policy.version))  # fmt: skip
     return policy
-
-
-def validate_ladder(steps) -> list[str]:
-    """Thresholds strictly increase per measure, actions never get milder as they rise, durations fit the action."""
-    problems = []
-    by_measure: dict[str, list] = {}
-    for step in steps:
-        by_measure.setdefault(step.measure, []).append(step)
-        timed = step.action in (ActionKind.POSTING_RESTRICTION, ActionKind.REMOVE_LISTINGS, ActionKind.SUSPENSION)
-        if step.threshold < 1:
-            problems.append(f"{step}: the threshold must be at least 1.")
-        if timed and not step.duration_days:
-            problems.append(f"{step}: a restriction or suspension needs a duration in days.")
-        if not timed and step.duration_days:
-            problems.append(f"{step}: a warning or termination has no duration.")
-    for measure, rungs in by_measure.items():
-        rungs.sort(key=lambda s: s.threshold)
-        for lower, higher in pairwise(rungs):
-            if lower.threshold == higher.threshold:
-                problems.append(f"Two rungs at {measure} {lower.threshold}: thresholds must strictly increase.")
-            elif SEVERITY_ORDER[higher.action] < SEVERITY_ORDER[lower.action]:
-                problems.append(f"{higher} is milder than {lower}: a higher threshold cannot lead to a milder action.")
-    return problems

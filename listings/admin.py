@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from .models import Holiday, Listing, Seller, Site
+from .models import Holiday, Listing, Site
 
 
 @admin.register(Site)
@@ -16,8 +16,9 @@ class HolidayAdmin(admin.ModelAdmin):
     list_select_related = ["site"]
 
 
-@admin.register(Seller)
 class SellerAdmin(admin.ModelAdmin):
+    """Registered by the enforcement app, which composes it with the seller's ledger links (docs/architecture.md)."""
+
     list_display = ["store_name", "site", "member_id", "user", "standing", "standing_until"]
     list_filter = ["site", "standing"]
     search_fields = ["store_name", "member_id", "user__email"]

@@ -10,9 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from enforcement import services
-from enforcement.ledger import measures_at
+from enforcement.ledger import measures_at, rows_for, rules_for
 from enforcement.models import Action, ActionKind, Violation
-from enforcement.selectors import policy_current, rows_for, rules_for, standing_for
+from enforcement.selectors import policy_current, standing_for
 from listings.models import Seller, Site
 from tests.factories import SellerFactory
 
