@@ -2,7 +2,6 @@
 
 import logging
 import threading
-import uuid
 
 import pytest
 from django.db import connection
@@ -12,25 +11,12 @@ from complaints.models import ClaimItem
 from enforcement.models import Action, Violation
 from ipp_portal.audit.models import AuditEvent
 from ipp_portal.notifications.models import Notification
-from listings.models import Listing, ListingSnapshot, Site
-from tests.factories import ListingFactory, SellerFactory, make_complainant, make_right, make_staff, seen
+from listings.models import Listing, ListingSnapshot
+from tests.factories import ListingFactory, SellerFactory, make_claim, make_complainant, make_staff, seen
 
-STATEMENTS = dict.fromkeys(
-    ("states_good_faith", "states_accuracy", "states_authority_under_perjury", "agrees_to_indemnify"), True
-)
 SELLERS = 6
 LISTINGS_PER_SELLER = 2
 ROUNDS = 5
-
-
-def file_claim(listings, legal_name):
-    complainant = make_complainant(legal_name=legal_name)
-    return services.claim_submit(
-        complainant=complainant, user=complainant.user, token=uuid.uuid4(), right=make_right(complainant),
-        site=Site.objects.get(code="alibaba"), reason_code="tm_counterfeit", explanation="Fakes.",
-        links_text="\n".join(listing.url for listing in listings), signature_name="A", ip="1.2.3.4",
-        statements=STATEMENTS,
-    )  # fmt: skip
 
 
 def run_together(*calls):
@@ -64,7 +50,10 @@ def test_two_takedowns_reaching_shared_sellers_in_opposite_order_both_succeed(ca
         sellers = [SellerFactory(store_name=f"Round {round_} store {n}") for n in range(SELLERS)]
         # One claim's items reach the sellers first to last, the other's last to first.
         claims = [
-            file_claim([ListingFactory(seller=s) for s in order for _ in range(LISTINGS_PER_SELLER)], name)
+            make_claim(
+                make_complainant(legal_name=name),
+                listings=[ListingFactory(seller=s) for s in order for _ in range(LISTINGS_PER_SELLER)],
+            )
             for order, name in ((sellers, "Acme Brands Ltd."), (sellers[::-1], "Globex Marks plc"))
         ]
         reviewers = [make_staff(), make_staff()]
