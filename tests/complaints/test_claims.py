@@ -10,16 +10,9 @@ from ipp_portal.audit.models import AuditEvent
 from ipp_portal.errors import InvalidTransition, NotPermitted, PortalError
 from ipp_portal.notifications.models import Notification
 from listings.models import Site
-from tests.factories import ListingFactory, UserFactory, make_complainant, make_right, make_staff, seen
+from tests.factories import ListingFactory, UserFactory, make_claim, make_complainant, make_right, make_staff, seen
 
 pytestmark = pytest.mark.django_db
-
-STATEMENTS = {
-    "states_good_faith": True,
-    "states_accuracy": True,
-    "states_authority_under_perjury": True,
-    "agrees_to_indemnify": True,
-}
 
 
 @pytest.fixture
@@ -32,27 +25,10 @@ def holder():
     return make_complainant()
 
 
-def submit(complainant, site, links, *, right=None, token=None, **extra):
-    return services.claim_submit(
-        complainant=complainant,
-        user=complainant.user,
-        token=token or uuid.uuid4(),
-        right=right or make_right(complainant),
-        site=site,
-        reason_code="tm_counterfeit",
-        explanation="Fake ACME earbuds: wrong logo, no serial number.",
-        links_text="\n".join(links) if isinstance(links, list) else links,
-        signature_name="Ada Lovelace",
-        ip="203.0.113.7",
-        statements=extra.pop("statements", STATEMENTS),
-        **extra,
-    )
-
-
-def test_submit_creates_claim_items_receipt_and_audit(holder, alibaba):
+def test_submit_creates_claim_items_receipt_and_audit(holder):
     listings = ListingFactory.create_batch(3)
 
-    claim = submit(holder, alibaba, [listing.url for listing in listings])
+    claim = make_claim(holder, listings=listings, ip="203.0.113.7")
 
     assert claim.status == Claim.Status.SUBMITTED
     assert claim.reference == f"IPP-{claim.submitted_at.year}-{claim.pk:06d}"
@@ -65,13 +41,13 @@ def test_submit_creates_claim_items_receipt_and_audit(holder, alibaba):
     assert claim.reference in receipt.subject
 
 
-def test_same_token_twice_creates_one_claim(holder, alibaba):
+def test_same_token_twice_creates_one_claim(holder):
     listing = ListingFactory()
     token = uuid.uuid4()
     right = make_right(holder)
 
-    first = submit(holder, alibaba, [listing.url], right=right, token=token)
-    second = submit(holder, alibaba, [listing.url], right=right, token=token)
+    first = make_claim(holder, listings=[listing], right=right, token=token)
+    second = make_claim(holder, listings=[listing], right=right, token=token)
 
     assert first.pk == second.pk
     assert Claim.objects.count() == 1
@@ -79,11 +55,11 @@ def test_same_token_twice_creates_one_claim(holder, alibaba):
     assert Notification.objects.filter(template="complaints/claim_received").count() == 1
 
 
-def test_unfileable_lines_block_submission_and_nothing_is_saved(holder, alibaba):
+def test_unfileable_lines_block_submission_and_nothing_is_saved(holder):
     listing = ListingFactory()
 
     with pytest.raises(services.LinksNotFileable) as excinfo:
-        submit(holder, alibaba, [listing.url, "https://evil.example/x", listing.url])
+        make_claim(holder, links_text="\n".join([listing.url, "https://evil.example/x", listing.url]))
 
     assert [line.result for line in excinfo.value.lines] == ["ok", "not_a_link", "duplicate"]
     assert "2 of the 3 lines" in excinfo.value.message
@@ -91,45 +67,45 @@ def test_unfileable_lines_block_submission_and_nothing_is_saved(holder, alibaba)
     assert not AuditEvent.objects.filter(verb="claim.submitted").exists()
 
 
-def test_more_than_the_maximum_links_is_refused(holder, alibaba, settings):
+def test_more_than_the_maximum_links_is_refused(holder, settings):
     settings.CLAIM_MAX_LINKS = 2
     listings = ListingFactory.create_batch(3)
 
     with pytest.raises(services.TooManyLinks, match="at most 2 links; this one has 3"):
-        submit(holder, alibaba, [listing.url for listing in listings])
+        make_claim(holder, listings=listings)
     assert not Claim.objects.exists()
 
 
-def test_unsworn_claim_is_refused(holder, alibaba):
+def test_unsworn_claim_is_refused(holder):
     with pytest.raises(PortalError, match="Tick every statement"):
-        submit(holder, alibaba, [ListingFactory().url], statements={**STATEMENTS, "agrees_to_indemnify": False})
+        make_claim(holder, statements={**dict.fromkeys(services.claims.STATEMENTS, True), "agrees_to_indemnify": False})
     assert not Claim.objects.exists()
 
 
 @pytest.mark.parametrize(("right_status", "code"), [("rejected", "right_rejected"), ("expired", "right_expired")])
-def test_right_that_cannot_back_a_claim_is_refused(holder, alibaba, right_status, code):
+def test_right_that_cannot_back_a_claim_is_refused(holder, right_status, code):
     right = make_right(holder, status=right_status)
 
     with pytest.raises(NotPermitted) as excinfo:
-        submit(holder, alibaba, [ListingFactory().url], right=right)
+        make_claim(holder, right=right)
 
     assert excinfo.value.code == code
     assert not Claim.objects.exists()
 
 
-def test_agent_without_authorization_for_the_site_is_refused(alibaba):
+def test_agent_without_authorization_for_the_site_is_refused():
     agent = make_complainant(role="law_firm")
 
     with pytest.raises(NotPermitted, match="no verified authorization"):
-        submit(agent, alibaba, [ListingFactory().url])
+        make_claim(agent)
     assert not Claim.objects.exists()
 
 
-def test_claim_on_a_pending_right_waits_and_goes_out_when_the_right_is_verified(holder, alibaba):
+def test_claim_on_a_pending_right_waits_and_goes_out_when_the_right_is_verified(holder):
     right = make_right(holder, status="pending")
     reviewer = make_staff()
 
-    claim = submit(holder, alibaba, [ListingFactory().url], right=right)
+    claim = make_claim(holder, right=right)
     assert (claim.status, claim.submitted_at) == (Claim.Status.WAITING_FOR_RIGHT, None)
 
     services.ip_right_verify(right_id=right.pk, seen=seen(right), reviewer=reviewer)
@@ -143,14 +119,14 @@ def test_claim_on_a_pending_right_waits_and_goes_out_when_the_right_is_verified(
 
 
 @pytest.mark.postgres
-def test_submit_query_count_does_not_depend_on_link_count(alibaba):
+def test_submit_query_count_does_not_depend_on_link_count():
     # PostgreSQL takes a batch in one INSERT (SQLite splits bulk inserts by its bound-parameter limit).
     def queries(n: int) -> tuple[int, int]:
         complainant = make_complainant()
         right = make_right(complainant)
-        links = [listing.url for listing in ListingFactory.create_batch(n)]
+        listings = ListingFactory.create_batch(n)
         with CaptureQueriesContext(connection) as ctx:
-            submit(complainant, alibaba, links, right=right)
+            make_claim(complainant, listings=listings, right=right)
         inserts = sum(q["sql"].startswith("INSERT") for q in ctx.captured_queries)
         return len(ctx.captured_queries), inserts
 
@@ -162,8 +138,8 @@ def test_submit_query_count_does_not_depend_on_link_count(alibaba):
 
 
 @pytest.mark.unaudited_status_setup
-def test_withdraw_claim_withdraws_pending_items_only(holder, alibaba):
-    claim = submit(holder, alibaba, [listing.url for listing in ListingFactory.create_batch(2)])
+def test_withdraw_claim_withdraws_pending_items_only(holder):
+    claim = make_claim(holder, listings=ListingFactory.create_batch(2))
     decided = claim.items.first()
     ClaimItem.objects.filter(pk=decided.pk).update(status=ClaimItem.Status.REMOVED)
 
@@ -175,8 +151,8 @@ def test_withdraw_claim_withdraws_pending_items_only(holder, alibaba):
     assert AuditEvent.objects.get(verb="claim.withdrawn").data == {"items": 1}
 
 
-def test_withdraw_single_items_and_the_claim_follows(holder, alibaba):
-    claim = submit(holder, alibaba, [listing.url for listing in ListingFactory.create_batch(2)])
+def test_withdraw_single_items_and_the_claim_follows(holder):
+    claim = make_claim(holder, listings=ListingFactory.create_batch(2))
     first, second = claim.items.order_by("position")
 
     services.claim_item_withdraw(item_id=first.pk, user=holder.user)
@@ -188,8 +164,8 @@ def test_withdraw_single_items_and_the_claim_follows(holder, alibaba):
         services.claim_item_withdraw(item_id=first.pk, user=holder.user)
 
 
-def test_someone_else_cannot_withdraw(holder, alibaba):
-    claim = submit(holder, alibaba, [ListingFactory().url])
+def test_someone_else_cannot_withdraw(holder):
+    claim = make_claim(holder)
     intruder = UserFactory()
 
     with pytest.raises(Claim.DoesNotExist):
@@ -200,9 +176,9 @@ def test_someone_else_cannot_withdraw(holder, alibaba):
 
 
 @pytest.mark.unaudited_status_setup
-def test_withdrawing_a_claim_under_review_tells_the_reviewer(holder, alibaba):
+def test_withdrawing_a_claim_under_review_tells_the_reviewer(holder):
     reviewer = make_staff()
-    claim = submit(holder, alibaba, [ListingFactory().url])
+    claim = make_claim(holder)
     Claim.objects.filter(pk=claim.pk).update(status=Claim.Status.IN_REVIEW, assigned_to=reviewer)
 
     services.claim_withdraw(claim_id=claim.pk, user=holder.user)
@@ -210,9 +186,9 @@ def test_withdrawing_a_claim_under_review_tells_the_reviewer(holder, alibaba):
     assert Notification.objects.get(recipient=reviewer).subject == f"{claim.reference}: withdrew the claim"
 
 
-def test_needs_info_round_trip_keeps_history(holder, alibaba):
+def test_needs_info_round_trip_keeps_history(holder):
     reviewer = make_staff()
-    claim = submit(holder, alibaba, [ListingFactory().url])
+    claim = make_claim(holder, explanation="Fake ACME earbuds: wrong logo, no serial number.")
 
     services.claim_request_info(claim_id=claim.pk, reviewer=reviewer, message="Please add the test-buy report.")
     with pytest.raises(PortalError, match="Answer the question"):
@@ -241,7 +217,7 @@ def test_submitting_a_draft_turns_it_into_the_claim(holder, alibaba):
     listing = ListingFactory()
     draft = services.claim_save_draft(complainant=holder, site=alibaba, links_text=listing.url)
 
-    claim = submit(holder, alibaba, [listing.url], claim_id=draft.pk)
+    claim = make_claim(holder, listings=[listing], claim_id=draft.pk)
 
     assert claim.pk == draft.pk
     assert Claim.objects.get().status == Claim.Status.SUBMITTED
@@ -250,19 +226,19 @@ def test_submitting_a_draft_turns_it_into_the_claim(holder, alibaba):
 
 
 @pytest.mark.unaudited_status_setup
-def test_expired_right_after_filing_does_not_touch_filed_claims(holder, alibaba):
+def test_expired_right_after_filing_does_not_touch_filed_claims(holder):
     right = make_right(holder)
-    claim = submit(holder, alibaba, [ListingFactory().url], right=right)
+    claim = make_claim(holder, right=right)
     IPRight.objects.filter(pk=right.pk).update(status="expired")
 
     assert Claim.objects.get(pk=claim.pk).status == Claim.Status.SUBMITTED
 
 
-def test_withdrawal_ends_with_a_notice_to_the_seller_too(holder, alibaba):
+def test_withdrawal_ends_with_a_notice_to_the_seller_too(holder):
     from tests.factories import SellerFactory
 
     seller = SellerFactory()
-    claim = submit(holder, alibaba, [ListingFactory(seller=seller, title="Earbuds").url])
+    claim = make_claim(holder, listings=[ListingFactory(seller=seller, title="Earbuds")])
 
     services.claim_withdraw(claim_id=claim.pk, user=holder.user)
 
