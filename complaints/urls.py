@@ -28,12 +28,3 @@ urlpatterns = [
     path("claims/<int:pk>/answer/", views_claims.claim_provide_info, name="claim-provide-info"),
     path("claims/<int:pk>/delete/", views_claims.claim_draft_delete, name="claim-draft-delete"),
 ]
-
-# The seller's side of claims lives under /seller/ (included from ipp_portal.urls).
-seller_urlpatterns = (
-    [
-        path("", views_disputes.seller_notices, name="seller-notices"),
-        path("claims/<int:claim_id>/counter-notice/", views_disputes.counter_notice_new, name="counter-notice-new"),
-    ],
-    "complaints_seller",
-)

@@ -1,8 +1,6 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from complaints.urls import seller_urlpatterns as seller_notice_urls
-
 from . import views
 from .accounts.forms import AdminLoginForm
 
@@ -12,13 +10,13 @@ admin.site.site_title = "IPP Portal staff"
 admin.site.index_title = "Review and verification"
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", include("listings.urls_home")),
     path("healthz", views.healthz, name="healthz"),
     path("ping", views.ping, name="ping"),
     path("accounts/", include("ipp_portal.accounts.urls")),
     path("inbox/", include("ipp_portal.notifications.urls")),
     path("seller/standing/", include("enforcement.urls")),
-    path("seller/notices/", include(seller_notice_urls)),
+    path("seller/notices/", include("complaints.urls_seller")),
     path("seller/", include("listings.urls")),
     path("rights/", include("complaints.urls")),
     path("admin/", admin.site.urls),

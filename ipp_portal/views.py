@@ -15,19 +15,11 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from listings.selectors import seller_list_for_user
-
 logger = logging.getLogger(__name__)
 
 # Each backend check must answer within this many seconds: a hung database, Redis or S3 makes the check fail fast
 # instead of hanging the load balancer's probe (and a web worker with it).
 HEALTH_CHECK_TIMEOUT = 2.0
-
-
-@require_GET
-def home(request):
-    stores = list(seller_list_for_user(request.user)) if request.user.is_authenticated else []
-    return render(request, "home.html", {"stores": stores})
 
 
 def _check_database() -> str:

@@ -146,3 +146,10 @@ def listing_delist(request, pk: int):
     else:
         messages.success(request, f"“{listing.title}” is no longer on sale.")
     return redirect("listings:listing-list")
+
+
+@require_GET
+def home(request):
+    """The portal's front page: what the person can do, with their stores if they sell."""
+    stores = list(selectors.seller_list_for_user(request.user)) if request.user.is_authenticated else []
+    return render(request, "home.html", {"stores": stores})

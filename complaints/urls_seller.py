@@ -1,0 +1,11 @@
+"""The seller's side of claims, under /seller/notices/: the notices page and counter-notices."""
+
+from django.urls import path
+
+from . import views_disputes
+
+app_name = "complaints_seller"
+urlpatterns = [
+    path("", views_disputes.seller_notices, name="seller-notices"),
+    path("claims/<int:claim_id>/counter-notice/", views_disputes.counter_notice_new, name="counter-notice-new"),
+]
