@@ -1,36 +1,22 @@
 """Every admin list and the claim review page: the same number of queries for 10 rows and for 200."""
 
-import uuid
-
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from complaints import services
-from complaints.models import Claim, ClaimItem
+from complaints.models import ClaimItem
 from enforcement import services as enforcement_services
-from listings.models import Site
-from tests.factories import ListingFactory, SellerFactory, UserFactory, make_complainant, make_right
+from tests.factories import ListingFactory, SellerFactory, UserFactory, make_claim
 
 pytestmark = pytest.mark.django_db
-
-
-def file_claim(n: int) -> Claim:
-    holder = make_complainant()
-    return services.claim_submit(
-        complainant=holder, user=holder.user, token=uuid.uuid4(), right=make_right(holder),
-        site=Site.objects.get(code="alibaba"), reason_code="tm_unauthorized_use", explanation="x",
-        links_text="\n".join(listing.url for listing in ListingFactory.create_batch(n)), signature_name="A",
-        ip="1.1.1.1", statements=dict.fromkeys(services.claims.STATEMENTS, True),
-    )  # fmt: skip
 
 
 def grow(kind: str, n: int):
     if kind == "claims":
         for _ in range(n):
-            file_claim(1)
+            make_claim()
     elif kind == "items":
-        return file_claim(n)
+        return make_claim(listings=ListingFactory.create_batch(n))
     elif kind == "listings":
         ListingFactory.create_batch(n)
     elif kind in ("violations", "actions"):
@@ -68,7 +54,10 @@ def test_admin_lists_do_not_grow_with_rows(client, kind, path):
 
 def test_review_page_does_not_grow_with_items(client):
     client.force_login(UserFactory(is_staff=True, is_superuser=True))
-    small, large = file_claim(10), file_claim(200)
+    small, large = (
+        make_claim(listings=ListingFactory.create_batch(10)),
+        make_claim(listings=ListingFactory.create_batch(200)),
+    )
     count(client, f"/admin/complaints/claim/{small.pk}/change/")
 
     assert count(client, f"/admin/complaints/claim/{small.pk}/change/") == count(

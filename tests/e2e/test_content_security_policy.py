@@ -1,24 +1,17 @@
 """The Content-Security-Policy holds in a real browser: Chromium reports no violation on the main pages, as each
 kind of user sees them, and the admin (Django's and the portal's own pages) works under it."""
 
-import uuid
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from playwright.sync_api import expect
 
-from complaints import services
 from ipp_portal.documents.services import document_store
-from listings.models import Site
 from tests.documents import corpus
-from tests.factories import ListingFactory, SellerFactory, UserFactory, make_complainant, make_right
+from tests.factories import ListingFactory, SellerFactory, UserFactory, make_claim, make_complainant, make_right
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery staple"
-STATEMENTS = dict.fromkeys(
-    ("states_good_faith", "states_accuracy", "states_authority_under_perjury", "agrees_to_indemnify"), True
-)
 # Registered before any page script runs, in every document the page loads: each violation goes to Python.
 REPORT_VIOLATIONS = """
 document.addEventListener("securitypolicyviolation", (event) => {
@@ -77,12 +70,7 @@ def test_main_pages_raise_no_csp_violation(live_server, page, violations, shot):
     right = make_right(holder)
     seller = SellerFactory(store_name="Shenzhen Knockoffs")
     listings = [ListingFactory(seller=seller, title=f"ACME earbuds copy {n}") for n in range(2)]
-    claim = services.claim_submit(
-        complainant=holder, user=holder.user, token=uuid.uuid4(), right=right,
-        site=Site.objects.get(code="alibaba"), reason_code="tm_counterfeit", explanation="Fake logo.",
-        links_text="\n".join(listing.url for listing in listings), signature_name="Ada", ip="1.2.3.4",
-        statements=STATEMENTS,
-    )  # fmt: skip
+    claim = make_claim(holder, listings=listings, right=right, explanation="Fake logo.")
     # A complainant waiting for verification, with an image among their documents: the review page previews it.
     pending = make_complainant(status="pending", legal_name="Pending Brand GmbH")
     pending.identity_documents.add(

@@ -3,7 +3,6 @@ listing is live again with the violation withdrawn; and the path where the right
 uphold the removal."""
 
 import re
-import uuid
 from datetime import timedelta
 
 import pytest
@@ -11,8 +10,8 @@ from playwright.sync_api import expect
 
 from complaints import services
 from complaints.models import ClaimItem, CounterNotice
-from listings.models import Listing, Site
-from tests.factories import ListingFactory, SellerFactory, UserFactory, make_complainant, make_right
+from listings.models import Listing
+from tests.factories import ListingFactory, SellerFactory, UserFactory, make_claim, make_complainant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -25,15 +24,6 @@ def sign_in(page, url, email, admin=False):
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Log in" if admin else "Sign in").click()
-
-
-def file_claim(holder, listing):
-    return services.claim_submit(
-        complainant=holder, user=holder.user, token=uuid.uuid4(), right=make_right(holder),
-        site=Site.objects.get(code="alibaba"), reason_code="tm_unauthorized_use", explanation="Uses our mark.",
-        links_text=listing.url, signature_name="Ada", ip="1.2.3.4",
-        statements=dict.fromkeys(services.claims.STATEMENTS, True),
-    )  # fmt: skip
 
 
 def take_down_in_admin(page, url, staff, claim):
@@ -62,7 +52,7 @@ def test_counter_notice_accepted_puts_the_listing_back(live_server, page, shot):
     holder = make_complainant(legal_name="Acme Brands Ltd.")
     seller = SellerFactory(store_name="Bright Audio")
     listing = ListingFactory(seller=seller, title="Earbuds compatible with ACME")
-    claim = file_claim(holder, listing)
+    claim = make_claim(holder, listings=[listing], reason_code="tm_unauthorized_use", explanation="Uses our mark.")
     staff = UserFactory(email="reviewer@staff.example", is_staff=True, is_superuser=True)
 
     take_down_in_admin(page, live_server.url, staff, claim)
@@ -94,7 +84,7 @@ def test_silent_rights_holder_and_staff_uphold(live_server, page, shot):
     holder = make_complainant(legal_name="Acme Brands Ltd.")
     seller = SellerFactory(store_name="Bright Audio")
     listing = ListingFactory(seller=seller)
-    claim = file_claim(holder, listing)
+    claim = make_claim(holder, listings=[listing], reason_code="tm_unauthorized_use", explanation="Uses our mark.")
     staff = UserFactory(email="reviewer@staff.example", is_staff=True, is_superuser=True)
 
     take_down_in_admin(page, live_server.url, staff, claim)

@@ -2,21 +2,16 @@
 notice with the complainant's contact details and the deadline; the complainant sees the decisions."""
 
 import re
-import uuid
 
 import pytest
 from playwright.sync_api import expect
 
-from complaints import services
-from listings.models import Listing, Site
-from tests.factories import ListingFactory, SellerFactory, UserFactory, make_complainant, make_right
+from listings.models import Listing
+from tests.factories import ListingFactory, SellerFactory, UserFactory, make_claim, make_complainant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PASSWORD = "correct horse battery staple"
-STATEMENTS = dict.fromkeys(
-    ("states_good_faith", "states_accuracy", "states_authority_under_perjury", "agrees_to_indemnify"), True
-)
 
 
 def sign_in(page, url, email, admin=False):
@@ -31,12 +26,7 @@ def test_review_take_down_and_both_sides_informed(live_server, page, shot):
     holder = make_complainant(legal_name="Acme Brands Ltd.", contact_email="ip@acme.example", phone="+44 20 7946 0000")
     seller = SellerFactory(store_name="Shenzhen Knockoffs")
     listings = [ListingFactory(seller=seller, title=f"ACME earbuds copy {n}") for n in range(3)]
-    claim = services.claim_submit(
-        complainant=holder, user=holder.user, token=uuid.uuid4(), right=make_right(holder),
-        site=Site.objects.get(code="alibaba"), reason_code="tm_counterfeit", explanation="Fake logo.",
-        links_text="\n".join(listing.url for listing in listings), signature_name="Ada", ip="1.2.3.4",
-        statements=STATEMENTS,
-    )  # fmt: skip
+    claim = make_claim(holder, listings=listings, explanation="Fake logo.")
     staff = UserFactory(email="reviewer@staff.example", is_staff=True, is_superuser=True)
 
     sign_in(page, live_server.url, staff.email, admin=True)

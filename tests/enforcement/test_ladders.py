@@ -16,12 +16,15 @@ from tests.factories import ListingFactory, SellerFactory, make_staff
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _t0():
+@pytest.fixture
+def now():
+    return timezone.now()
+
+
+@pytest.fixture
+def t0(now):
     # Violations are established in the past (never in the future); actions start when they are recorded.
-    global T0, NOW
-    NOW = timezone.now()
-    T0 = NOW - timedelta(days=30)
+    return now - timedelta(days=30)
 
 
 @pytest.fixture
@@ -34,31 +37,37 @@ def aliexpress_seller():
     return SellerFactory(site=Site.objects.get(code="aliexpress"))
 
 
-def record(seller, severity, n=1, *, at=None, step=timedelta(0)):
-    at = at or T0
-    return [
-        services.violation_record(
-            seller=seller, severity=severity, reference=f"IPP-2026-{i:06d}", occurred_at=at + i * step
-        )
-        for i in range(n)
-    ]
+@pytest.fixture
+def record(t0):
+    """Record ``n`` violations of one severity, from ``t0`` unless told otherwise, ``step`` apart."""
+
+    def record(seller, severity, n=1, *, at=None, step=timedelta(0)):
+        at = at or t0
+        return [
+            services.violation_record(
+                seller=seller, severity=severity, reference=f"IPP-2026-{i:06d}", occurred_at=at + i * step
+            )
+            for i in range(n)
+        ]
+
+    return record
 
 
 def kinds(seller):
     return list(Action.objects.filter(seller=seller).order_by("id").values_list("kind", "status"))
 
 
-def test_general_points_on_one_day_count_at_most_six(alibaba_seller):
+def test_general_points_on_one_day_count_at_most_six(alibaba_seller, record, t0):
     record(alibaba_seller, "general", 5)  # 10 points on one day
 
-    standing = standing_for(alibaba_seller, at=T0 + timedelta(hours=1))
+    standing = standing_for(alibaba_seller, at=t0 + timedelta(hours=1))
 
     assert standing.points == 6
     assert kinds(alibaba_seller) == [("warning", "active")]
     assert standing.can_post
 
 
-def test_alibaba_ladder_rung_by_rung(alibaba_seller):
+def test_alibaba_ladder_rung_by_rung(alibaba_seller, t0):
     # One serious violation a day: 6 points each, no cap. 6 → warning; 12 → 7 days; 24 → 14 days; 36 → 21 days and
     # all listings removed; 48 → termination waiting for a second approval.
     listing = ListingFactory(seller=alibaba_seller)
@@ -69,13 +78,13 @@ def test_alibaba_ladder_rung_by_rung(alibaba_seller):
     }
     for n in range(1, 9):
         services.violation_record(
-            seller=alibaba_seller, severity="general", reference=f"G{n}a", occurred_at=T0 + (n - 1) * day
+            seller=alibaba_seller, severity="general", reference=f"G{n}a", occurred_at=t0 + (n - 1) * day
         )
         services.violation_record(
-            seller=alibaba_seller, severity="general", reference=f"G{n}b", occurred_at=T0 + (n - 1) * day
+            seller=alibaba_seller, severity="general", reference=f"G{n}b", occurred_at=t0 + (n - 1) * day
         )
         services.violation_record(
-            seller=alibaba_seller, severity="general", reference=f"G{n}c", occurred_at=T0 + (n - 1) * day
+            seller=alibaba_seller, severity="general", reference=f"G{n}c", occurred_at=t0 + (n - 1) * day
         )
         if n in expected:
             assert kinds(alibaba_seller)[: len(expected[n])] == expected[n]
@@ -91,7 +100,7 @@ def test_alibaba_ladder_rung_by_rung(alibaba_seller):
     assert listing.status == Listing.Status.REMOVED
 
 
-def test_three_serious_violations_terminate_on_alibaba_after_approval(alibaba_seller):
+def test_three_serious_violations_terminate_on_alibaba_after_approval(alibaba_seller, record):
     record(alibaba_seller, "serious", 3, step=timedelta(days=10))
     termination = Action.objects.get(seller=alibaba_seller, kind="termination")
     first, second = make_staff("Supervisor"), make_staff("Supervisor")
@@ -106,58 +115,58 @@ def test_three_serious_violations_terminate_on_alibaba_after_approval(alibaba_se
     assert second  # a second reviewer is only needed for discretionary terminations (see the discretion tests)
 
 
-def test_aliexpress_strikes_within_three_days_count_once(aliexpress_seller):
+def test_aliexpress_strikes_within_three_days_count_once(aliexpress_seller, record, t0):
     record(aliexpress_seller, "serious", 3, step=timedelta(days=1))  # days 0, 1, 2: one strike
 
-    standing = standing_for(aliexpress_seller, at=T0 + timedelta(days=2, hours=1))
+    standing = standing_for(aliexpress_seller, at=t0 + timedelta(days=2, hours=1))
 
     assert standing.strikes == 1
     assert standing.points == 0  # serious violations are strikes, not points, on aliexpress.com
 
 
-def test_aliexpress_ladder_with_the_prior_warning(aliexpress_seller):
+def test_aliexpress_ladder_with_the_prior_warning(aliexpress_seller, t0):
     # Strike 1 would freeze the store for a day, but a first action is a warning (DSA Art. 23); strike 2 freezes
     # for 7 days; strike 3 closes the account (after a second approval).
     week = timedelta(days=7)
-    services.violation_record(seller=aliexpress_seller, severity="serious", reference="S1", occurred_at=T0)
+    services.violation_record(seller=aliexpress_seller, severity="serious", reference="S1", occurred_at=t0)
     assert kinds(aliexpress_seller) == [("warning", "active")]
     warning = Action.objects.get(seller=aliexpress_seller)
     assert "DSA Art. 23" in warning.ground
 
-    services.violation_record(seller=aliexpress_seller, severity="serious", reference="S2", occurred_at=T0 + week)
+    services.violation_record(seller=aliexpress_seller, severity="serious", reference="S2", occurred_at=t0 + week)
     freeze = Action.objects.get(seller=aliexpress_seller, kind="suspension")
     assert freeze.ends_at - freeze.starts_at == timedelta(days=7)
     assert Seller.objects.get(pk=aliexpress_seller.pk).standing == "suspended"
 
-    services.violation_record(seller=aliexpress_seller, severity="serious", reference="S3", occurred_at=T0 + 2 * week)
+    services.violation_record(seller=aliexpress_seller, severity="serious", reference="S3", occurred_at=t0 + 2 * week)
     assert Action.objects.get(seller=aliexpress_seller, kind="termination").status == "pending_approval"
 
 
-def test_violations_expire_after_365_days_and_restrictions_lift(alibaba_seller):
+def test_violations_expire_after_365_days_and_restrictions_lift(alibaba_seller, record, t0, now):
     record(alibaba_seller, "serious", 2, step=timedelta(days=1))  # 12 points: a 7-day restriction from now
     restriction = Action.objects.get(seller=alibaba_seller, kind="posting_restriction")
 
-    services.standings_sweep(at=NOW + timedelta(days=3))
+    services.standings_sweep(at=now + timedelta(days=3))
     assert Seller.objects.get(pk=alibaba_seller.pk).standing == "restricted"
-    services.standings_sweep(at=NOW + timedelta(days=8))
+    services.standings_sweep(at=now + timedelta(days=8))
     restriction.refresh_from_db()
     assert restriction.status == "ended"
     assert Seller.objects.get(pk=alibaba_seller.pk).standing == "warned"
 
-    expired = T0 + timedelta(days=366)
+    expired = t0 + timedelta(days=366)
     services.standings_sweep(at=expired)
     assert standing_for(alibaba_seller, at=expired).points == 0
     assert Seller.objects.get(pk=alibaba_seller.pk).standing == "good"
     assert services.standings_sweep(at=expired + timedelta(days=1)) == 0  # idempotent: nothing left to do
 
 
-def test_violation_in_the_future_is_refused(alibaba_seller):
+def test_violation_in_the_future_is_refused(alibaba_seller, record):
     with pytest.raises(Exception, match="future"):
         record(alibaba_seller, "general", at=timezone.now() + timedelta(hours=1))
     assert not Violation.objects.exists()
 
 
-def test_withdrawal_de_escalates_at_once(alibaba_seller):
+def test_withdrawal_de_escalates_at_once(alibaba_seller, record):
     violations = record(alibaba_seller, "serious", 2)
     restriction = Action.objects.get(seller=alibaba_seller, kind="posting_restriction")
     assert restriction.is_in_force_at(timezone.now())
@@ -171,7 +180,7 @@ def test_withdrawal_de_escalates_at_once(alibaba_seller):
     assert Violation.objects.get(pk=violations[1].pk).withdrawal_reason.startswith("Counter-notice")
 
 
-def test_withdraw_needs_a_reason_and_is_idempotent(alibaba_seller):
+def test_withdraw_needs_a_reason_and_is_idempotent(alibaba_seller, record):
     (violation,) = record(alibaba_seller, "general")
 
     with pytest.raises(Exception, match="Say why"):
@@ -182,7 +191,7 @@ def test_withdraw_needs_a_reason_and_is_idempotent(alibaba_seller):
     assert Violation.objects.get(pk=violation.pk).withdrawal_reason == "Staff error"
 
 
-def test_seller_is_told_with_a_statement_of_reasons(alibaba_seller):
+def test_seller_is_told_with_a_statement_of_reasons(alibaba_seller, record):
     record(alibaba_seller, "serious", 2)
 
     notice = Notification.objects.get(
@@ -193,7 +202,7 @@ def test_seller_is_told_with_a_statement_of_reasons(alibaba_seller):
         assert fragment.lower() in notice.body_text.lower()
 
 
-def test_restricted_seller_cannot_post_until_the_end(alibaba_seller):
+def test_restricted_seller_cannot_post_until_the_end(alibaba_seller, record):
     record(alibaba_seller, "serious", 2)
     seller = Seller.objects.get(pk=alibaba_seller.pk)
 

@@ -45,11 +45,8 @@ def test_concurrent_posts_of_one_token_all_lead_to_the_one_claim(round_):
 
 
 def test_two_concurrent_claims_naming_one_listing_do_not_both_pass_the_check():
-    import uuid
-
     from complaints import services
-    from listings.models import Site
-    from tests.factories import make_right
+    from tests.factories import make_claim, make_right
 
     holder = make_complainant()
     right = make_right(holder)
@@ -59,12 +56,7 @@ def test_two_concurrent_claims_naming_one_listing_do_not_both_pass_the_check():
     def submit():
         try:
             barrier.wait(timeout=10)
-            services.claim_submit(
-                complainant=holder, user=holder.user, token=uuid.uuid4(), right=right,
-                site=Site.objects.get(code="alibaba"), reason_code="tm_counterfeit", explanation="Fakes",
-                links_text=links, signature_name="A", ip="192.0.2.1",
-                statements=dict.fromkeys(services.claims.STATEMENTS, True),
-            )  # fmt: skip
+            make_claim(holder, links_text=links, right=right, explanation="Fakes")
             outcomes.append("filed")
         except services.LinksNotFileable as exc:
             outcomes.append({line.result for line in exc.lines})
