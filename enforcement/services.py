@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ipp_portal.audit.services import record, record_many
+from ipp_portal.audit.verbs import Verb
 from ipp_portal.errors import DeadlinePassed, InvalidTransition, NotPermitted, PortalError
 from ipp_portal.notifications.services import queue
 from ipp_portal.permissions import require_perm
@@ -126,7 +127,7 @@ def _apply_step(
         facts=facts,
         references=[v.reference for v in violations[-100:]],  # the most recent; the ledger keeps them all
     )
-    record(actor=actor, verb="action.imposed", target=action, after=action.status,
+    record(actor=actor, verb=Verb.ACTION_IMPOSED, target=action, after=action.status,
            data={"kind": action.kind, "automated": True, "step": str(step)})  # fmt: skip
     if action.status == Action.Status.ACTIVE and removes:
         listings_remove_all_for_seller(seller=seller, actor=actor, reason=str(step))
@@ -164,7 +165,7 @@ def _recompute(
     history = list(Action.objects.filter(seller=seller).order_by("starts_at", "id"))
     for action in history:
         if action.status == Action.Status.ACTIVE and action.ends_at is not None and action.ends_at <= at:
-            _end(action, status=Action.Status.ENDED, at=action.ends_at, actor=actor, verb="action.ended")
+            _end(action, status=Action.Status.ENDED, at=action.ends_at, actor=actor, verb=Verb.ACTION_ENDED)
     staff_notice = any(
         not a.is_automated and a.kind in PRIOR_NOTICE and a.status in (Action.Status.ACTIVE, Action.Status.ENDED)
         for a in history
@@ -190,7 +191,7 @@ def _recompute(
         if action.status in (Action.Status.ACTIVE, Action.Status.PENDING_APPROVAL) and (
             action.ends_at is None or action.ends_at > at
         ):
-            _end(action, status=Action.Status.LIFTED, at=at, actor=actor, verb="action.lifted")
+            _end(action, status=Action.Status.LIFTED, at=at, actor=actor, verb=Verb.ACTION_LIFTED)
             if action.kind != ActionKind.WARNING:
                 _notify_seller(seller, "enforcement/action_lifted", action)
         else:
@@ -228,7 +229,7 @@ def _store_standing(seller: Seller, actions: list[Action], *, at: datetime, acto
     seller.standing, seller.standing_until, seller.standing_reason = standing, until, reason[:500]
     seller.standing_changed_at = at
     seller.save(update_fields=["standing", "standing_until", "standing_reason", "standing_changed_at"])
-    record(actor=actor, verb="seller.standing_changed", target=seller, before=before, after=standing,
+    record(actor=actor, verb=Verb.SELLER_STANDING_CHANGED, target=seller, before=before, after=standing,
            data={"until": until.isoformat() if until else None})  # fmt: skip
 
 
@@ -272,7 +273,7 @@ def violations_record_many(
         for severity, reference in entries
     )  # fmt: skip
     record_many(
-        actor=actor, verb="violation.recorded", targets=violations, data={"seller": seller.pk, "policy": policy.pk}
+        actor=actor, verb=Verb.VIOLATION_RECORDED, targets=violations, data={"seller": seller.pk, "policy": policy.pk}
     )
     created = _recompute(seller, at=now, actor=actor, policy=policy, notify=notify_seller)
     return violations, created
@@ -289,7 +290,7 @@ def violation_withdraw(*, violation, reason: str, actor=None) -> Violation:
         return violation
     violation.withdrawn_at, violation.withdrawal_reason = timezone.now(), reason.strip()
     violation.save(update_fields=["withdrawn_at", "withdrawal_reason"])
-    record(actor=actor, verb="violation.withdrawn", target=violation, data={"reason": violation.withdrawal_reason})
+    record(actor=actor, verb=Verb.VIOLATION_WITHDRAWN, target=violation, data={"reason": violation.withdrawal_reason})
     _recompute(seller, at=violation.withdrawn_at, actor=actor)
     return violation
 
@@ -322,7 +323,7 @@ def action_impose(*, seller, kind: str, reason: str, actor, ends_at=None, ground
         reason=reason.strip(),
         facts=f"Decided by platform staff: {reason.strip()}",
     )
-    record(actor=actor, verb="action.imposed", target=action, after=action.status,
+    record(actor=actor, verb=Verb.ACTION_IMPOSED, target=action, after=action.status,
            data={"kind": kind, "automated": False, "reason": reason.strip()})  # fmt: skip
     if action.status == Action.Status.ACTIVE:
         if action.removes_all_listings:
@@ -347,7 +348,7 @@ def action_approve(*, action_id: int, approver) -> Action:
     action.approved_by, action.approved_at, action.starts_at = approver, now, now
     action.removes_all_listings = True
     action.save(update_fields=["status", "approved_by", "approved_at", "starts_at", "removes_all_listings"])
-    record(actor=approver, verb="action.approved", target=action, before="pending_approval", after=action.status)
+    record(actor=approver, verb=Verb.ACTION_APPROVED, target=action, before="pending_approval", after=action.status)
     listings_remove_all_for_seller(seller=seller, actor=approver, reason="membership terminated")
     _notify_seller(seller, "enforcement/action_taken", action)
     _recompute(seller, at=now, actor=approver)
@@ -367,7 +368,7 @@ def action_refuse(*, action_id: int, approver, reason: str) -> Action:
     action.move_to(Action.Status.REFUSED)
     action.approved_by, action.approved_at = approver, timezone.now()
     action.save(update_fields=["status", "approved_by", "approved_at"])
-    record(actor=approver, verb="action.refused", target=action, before="pending_approval", after=action.status,
+    record(actor=approver, verb=Verb.ACTION_REFUSED, target=action, before="pending_approval", after=action.status,
            data={"reason": reason.strip()})  # fmt: skip
     _recompute(seller, at=timezone.now(), actor=approver)
     return action
@@ -412,7 +413,7 @@ def appeal_file(*, action_id: int, user, statement: str, documents=()) -> Appeal
     appeal = Appeal.objects.create(action=action, filed_by=user, statement=statement.strip())
     if documents:
         appeal.documents.add(*documents)
-    record(actor=user, verb="appeal.filed", target=appeal, after=appeal.status, data={"action": action.pk})
+    record(actor=user, verb=Verb.APPEAL_FILED, target=appeal, after=appeal.status, data={"action": action.pk})
     return appeal
 
 
@@ -436,13 +437,13 @@ def appeal_decide(*, appeal_id: int, reviewer, outcome: str, reason: str, withdr
            data={"reason": appeal.decision_reason})  # fmt: skip
     action = Action.objects.select_for_update().get(pk=appeal.action_id)
     if outcome == Appeal.Status.OVERTURNED:
-        _end(action, status=Action.Status.OVERTURNED, at=now, actor=reviewer, verb="action.overturned")
+        _end(action, status=Action.Status.OVERTURNED, at=now, actor=reviewer, verb=Verb.ACTION_OVERTURNED)
         for violation in Violation.objects.filter(
             pk__in=list(withdraw_violation_ids), seller=seller, withdrawn_at=None
         ):
             violation.withdrawn_at, violation.withdrawal_reason = now, f"Appeal overturned: {appeal.decision_reason}"
             violation.save(update_fields=["withdrawn_at", "withdrawal_reason"])
-            record(actor=reviewer, verb="violation.withdrawn", target=violation, data={"appeal": appeal.pk})
+            record(actor=reviewer, verb=Verb.VIOLATION_WITHDRAWN, target=violation, data={"appeal": appeal.pk})
         _recompute(seller, at=now, actor=reviewer)
     _notify_seller(seller, "enforcement/appeal_decided", action, outcome=appeal.get_status_display(),
                    decision_reason=appeal.decision_reason)  # fmt: skip
@@ -473,7 +474,7 @@ def policy_new_version(*, policy_id: int, actor) -> Policy:
         )
         for s in source.steps.all()
     )  # fmt: skip
-    record(actor=actor, verb="policy.version_created", target=copy, data={"from_version": source.version})
+    record(actor=actor, verb=Verb.POLICY_VERSION_CREATED, target=copy, data={"from_version": source.version})
     return copy
 
 
@@ -491,6 +492,6 @@ def policy_activate(*, policy_id: int, actor) -> Policy:
     Policy.objects.filter(site=policy.site, is_current=True).update(is_current=False)
     policy.is_current = True
     policy.save(update_fields=["is_current"])
-    record(actor=actor, verb="policy.activated", target=policy, before=str(previous.version) if previous else "",
+    record(actor=actor, verb=Verb.POLICY_ACTIVATED, target=policy, before=str(previous.version) if previous else "",
            after=str(policy.version))  # fmt: skip
     return policy

@@ -26,6 +26,7 @@ from django.db import reset_queries, transaction
 from django.utils import timezone
 
 from ipp_portal.audit.services import record
+from ipp_portal.audit.verbs import Verb
 
 from .links import ListingRef, ListingURLError, canonical_listing_url, is_valid_external_id, parse_listing_url
 from .models import Listing, Seller, Site
@@ -456,7 +457,7 @@ def import_listings(
     with transaction.atomic():
         record(
             actor=actor,
-            verb="listings.imported",
+            verb=Verb.LISTINGS_IMPORTED,
             data={
                 "lines": summary.lines,
                 "rows": summary.rows,

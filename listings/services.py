@@ -7,6 +7,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from ipp_portal.audit.services import record
+from ipp_portal.audit.verbs import Verb
 from ipp_portal.errors import NotPermitted, PortalError
 from ipp_portal.transitions import transition_many
 
@@ -45,7 +46,7 @@ def seller_open_store(*, user, site: Site, store_name: str) -> Seller:
     if Seller.objects.filter(user=user, site=site).exists():
         raise StoreExists(f"You already have a store on {site.name}.")
     seller = Seller.objects.create(user=user, site=site, store_name=store_name.strip(), member_id=_member_id())
-    record(actor=user, verb="seller.store_opened", target=seller, after=seller.standing)
+    record(actor=user, verb=Verb.SELLER_STORE_OPENED, target=seller, after=seller.standing)
     return seller
 
 
@@ -116,7 +117,7 @@ def listing_create(
             continue
     else:  # pragma: no cover
         raise PortalError("Could not allocate a listing id; please try again.")
-    record(actor=actor, verb="listing.posted", target=listing, after=listing.status)
+    record(actor=actor, verb=Verb.LISTING_POSTED, target=listing, after=listing.status)
     return listing
 
 
@@ -146,7 +147,7 @@ def listing_update(
     listing.price, listing.currency = price, currency.upper()
     listing.updated_at = timezone.now()
     listing.save(update_fields=["title", "description", "price", "currency", "updated_at"])
-    record(actor=actor, verb="listing.edited", target=listing, data={"before": before})
+    record(actor=actor, verb=Verb.LISTING_EDITED, target=listing, data={"before": before})
     return listing
 
 
@@ -158,7 +159,7 @@ def listing_delist(*, listing_id: int, actor) -> Listing:
     listing.move_to(Listing.Status.DELISTED)
     listing.updated_at = timezone.now()
     listing.save(update_fields=["status", "updated_at"])
-    record(actor=actor, verb="listing.delisted", target=listing, before=before, after=listing.status)
+    record(actor=actor, verb=Verb.LISTING_DELISTED, target=listing, before=before, after=listing.status)
     return listing
 
 
@@ -171,7 +172,7 @@ def listings_remove_all_for_seller(*, seller: Seller, actor, reason: str) -> int
     if ids:
         # Each listing comes down as a takedown does: a snapshot of what it showed and its own audit row.
         listings_take_down(listing_ids=ids, actor=actor, reason=reason)
-        record(actor=actor, verb="listings.removed_all", target=seller, data={"count": len(ids), "reason": reason})
+        record(actor=actor, verb=Verb.LISTINGS_REMOVED_ALL, target=seller, data={"count": len(ids), "reason": reason})
     return len(ids)
 
 
@@ -199,7 +200,7 @@ def listings_take_down(*, listing_ids: list[int], actor, reason: str) -> dict[in
         }  # fmt: skip
         snapshots.append(ListingSnapshot(listing=listing, taken_at=now, content_hash=_snapshot_hash(fields), **fields))
     transition_many(
-        listings, Listing.Status.REMOVED, actor=actor, verb="listing.removed", fields=["updated_at"],
+        listings, Listing.Status.REMOVED, actor=actor, verb=Verb.LISTING_REMOVED, fields=["updated_at"],
         data={"reason": reason},
     )  # fmt: skip
     ListingSnapshot.objects.bulk_create(snapshots)
@@ -218,7 +219,7 @@ def listings_reinstate(*, listing_ids: list[int], actor, reason: str) -> int:
     for listing in listings:
         listing.updated_at = now
     transition_many(
-        listings, Listing.Status.REINSTATED, actor=actor, verb="listing.reinstated", fields=["updated_at"],
+        listings, Listing.Status.REINSTATED, actor=actor, verb=Verb.LISTING_REINSTATED, fields=["updated_at"],
         data={"reason": reason},
     )  # fmt: skip
     return len(listings)

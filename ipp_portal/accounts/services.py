@@ -8,6 +8,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from ipp_portal.audit.services import record
+from ipp_portal.audit.verbs import Verb
 from ipp_portal.errors import PortalError
 from ipp_portal.notifications.services import queue
 
@@ -43,7 +44,7 @@ def user_sign_up(*, email: str, password: str, full_name: str = "") -> User | No
     existing = User.objects.filter(email__iexact=email).first()
     if existing is None:
         user = User.objects.create_user(email=email, password=password, full_name=full_name)
-        record(actor=user, verb="user.signed_up", target=user, after="unverified")
+        record(actor=user, verb=Verb.USER_SIGNED_UP, target=user, after="unverified")
         _queue_verification(user)
         return user
     # Hash the password anyway: a new account costs one hash, and the answer should take as long either way.
@@ -69,7 +70,7 @@ def user_resend_verification(*, email: str) -> None:
     user = User.objects.select_for_update().filter(email__iexact=email, is_active=True).first()
     if user is None or user.is_email_verified:
         return
-    record(actor=user, verb="user.verification_resent", target=user)
+    record(actor=user, verb=Verb.USER_VERIFICATION_RESENT, target=user)
     _queue_verification(user)
 
 
@@ -91,5 +92,5 @@ def user_verify_email(*, uidb64: str, token: str) -> User:
         raise VerificationLinkInvalid
     user.email_verified_at = timezone.now()
     user.save(update_fields=["email_verified_at"])
-    record(actor=user, verb="user.email_verified", target=user, before="unverified", after="verified")
+    record(actor=user, verb=Verb.USER_EMAIL_VERIFIED, target=user, before="unverified", after="verified")
     return user

@@ -6,6 +6,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import models
 
+from .verbs import Verb
+
 
 class AppendOnlyError(Exception):
     """Raised when code tries to change or delete audit history."""
@@ -29,7 +31,7 @@ class AuditEvent(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     actor_label = models.CharField(max_length=200, help_text="The actor's email, or 'system'.")
-    verb = models.CharField(max_length=100, db_index=True)
+    verb = models.CharField(max_length=100, db_index=True, choices=Verb.choices)
     target_type = models.ForeignKey(ContentType, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
     target_id = models.CharField(max_length=64, blank=True)
     target = GenericForeignKey("target_type", "target_id")

@@ -6,6 +6,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
 
 from .models import AuditEvent
+from .verbs import Verb
 
 
 def record(
@@ -18,6 +19,7 @@ def record(
     data: dict[str, Any] | None = None,
 ) -> AuditEvent:
     """Append one audit event; must run inside the transaction of the change it describes."""
+    verb = Verb(verb)  # a verb not in the list is a bug, not a new kind of event
     if not transaction.get_connection().in_atomic_block:
         # An audit row outside the change's transaction could survive a rolled-back change (or vice versa).
         raise RuntimeError("audit.record() must be called inside the transaction of the change it records.")
@@ -40,6 +42,7 @@ def record_many(
 ) -> int:
     """One event per target in a single insert (a batch decision over hundreds of items); ``befores`` gives each
     target its own previous state when a batch does not start from one state."""
+    verb = Verb(verb)
     if not transaction.get_connection().in_atomic_block:
         raise RuntimeError("audit.record_many() must be called inside the transaction of the change it records.")
     targets = list(targets)

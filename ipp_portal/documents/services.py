@@ -17,6 +17,7 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 
 from ipp_portal.audit.services import record
+from ipp_portal.audit.verbs import Verb
 from ipp_portal.errors import PortalError
 
 from . import clamav
@@ -274,7 +275,7 @@ def _document_create(*, upload, inspection: Inspection, uploaded_by) -> Document
             document.save()
             record(
                 actor=uploaded_by,
-                verb="document.uploaded",
+                verb=Verb.DOCUMENT_UPLOADED,
                 target=document,
                 data={
                     "original_name": inspection.original_name,

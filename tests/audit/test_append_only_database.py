@@ -13,7 +13,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db]
 @pytest.fixture
 def event():
     with transaction.atomic():
-        return record(actor=None, verb="system.sweep", data={"n": 1})
+        return record(actor=None, verb="action.ended", data={"n": 1})
 
 
 def raw(sql: str, params=()):
@@ -28,7 +28,7 @@ def test_raw_update_is_refused_and_the_row_is_unchanged(event):
         raw("UPDATE audit_auditevent SET verb = %s WHERE id = %s", ["tampered", event.pk])
     with pytest.raises(InternalError, match="append-only"):
         raw("UPDATE audit_auditevent SET data = '{}'::jsonb")
-    assert AuditEvent.objects.get(pk=event.pk).verb == "system.sweep"
+    assert AuditEvent.objects.get(pk=event.pk).verb == "action.ended"
     assert AuditEvent.objects.get(pk=event.pk).data == {"n": 1}
 
 
@@ -48,7 +48,7 @@ def test_inserts_still_work(event):
     assert inserted == 1
     assert AuditEvent.objects.filter(verb="system.raw").count() == 1
     with transaction.atomic():
-        record(actor=None, verb="system.again")
+        record(actor=None, verb="action.lifted")
     assert AuditEvent.objects.count() == 3
 
 
