@@ -1,4 +1,3 @@
-from datetime import date
 from typing import Any, cast
 
 from django import forms
@@ -8,8 +7,10 @@ from django.utils.datastructures import MultiValueDict
 from ipp_portal.documents.forms import DocumentsFormMixin
 from listings.models import Site
 
+from .errors import RuleBroken
 from .jurisdictions import JURISDICTIONS
 from .models import Authorization, ClaimItem, Complainant, CounterNotice, IPRight, RightDocument
+from .rules import RIGHT_FIELD_LABELS, authorization_dates_check, reason_check, right_fields_problems
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 
@@ -136,7 +137,9 @@ class IPRightForm(DocumentsFormMixin, forms.ModelForm):
         help_text="Two-letter code of the country or office that granted the right: CN, US, EM (EUIPO), WO (WIPO)…",
     )
     nice_classes = NiceClassesField(
-        label="Nice classes", required=False, help_text="Trademarks only: the classes registered, e.g. 9, 25, 35."
+        label=RIGHT_FIELD_LABELS["nice_classes"],
+        required=False,
+        help_text="Trademarks only: the classes registered, e.g. 9, 25, 35.",
     )
 
     class Meta:
@@ -146,28 +149,17 @@ class IPRightForm(DocumentsFormMixin, forms.ModelForm):
             "nice_classes", "owner_name", "registered_on", "expires_on",
         ]  # fmt: skip
         labels = {
+            **RIGHT_FIELD_LABELS,
             "kind": "Type of right",
             "title": "Mark, work or title",
-            "mark_type": "Trademark type",
-            "work_type": "Copyright: type of work",
-            "patent_type": "Patent type",
-            "registration_number": "Registration number",
             "owner_name": "Owner as registered",
             "registered_on": "Registration date",
-            "expires_on": "Expiry date",
         }
         help_texts = {
             "registration_number": "As on the certificate. Leave empty only for an unregistered copyright work.",
             "expires_on": "Required for trademarks, patents and designs.",
         }
         widgets = {"kind": forms.RadioSelect, "registered_on": DATE_WIDGET, "expires_on": DATE_WIDGET}
-
-    REQUIRED_BY_KIND = {
-        IPRight.Kind.TRADEMARK: ("mark_type", "registration_number", "nice_classes", "expires_on"),
-        IPRight.Kind.COPYRIGHT: ("work_type",),
-        IPRight.Kind.PATENT: ("patent_type", "registration_number", "expires_on"),
-        IPRight.Kind.DESIGN: ("registration_number", "expires_on"),
-    }
 
     def __init__(self, *args, is_new: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
@@ -176,27 +168,17 @@ class IPRightForm(DocumentsFormMixin, forms.ModelForm):
     def clean(self):
         cleaned = super().clean()
         kind = cleaned.get("kind")
-        for name in self.REQUIRED_BY_KIND.get(kind, ()):
-            if not cleaned.get(name) and name not in self.errors:
-                label = self[name].label.lower()  # the bound field's label is never None
-                self.add_error(name, f"Required for a {IPRight.Kind(kind).label.lower()}: give the {label}.")
-        today = timezone.localdate()
-        registered_on: date | None = cleaned.get("registered_on")
-        expires_on: date | None = cleaned.get("expires_on")
-        if registered_on and registered_on > today:
-            self.add_error("registered_on", "The registration date cannot be in the future.")
-        if expires_on and self.is_new and expires_on < today:
-            self.add_error("expires_on", "This right has already expired. Only rights in force can back claims.")
-        if registered_on and expires_on and expires_on <= registered_on:
-            self.add_error("expires_on", "The expiry date must come after the registration date.")
-        unregistered_work = kind == IPRight.Kind.COPYRIGHT and not cleaned.get("registration_number")
-        has_statement = cleaned.get("document_role") == RightDocument.Role.COPYRIGHT_STATEMENT
-        if unregistered_work and not has_statement and "upload" not in self.errors:
-            self.add_error(
-                "document_role",
-                "An unregistered copyright work needs a signed copyright claim statement: upload it and choose "
-                "“Signed copyright claim statement” here.",
-            )
+        if kind:
+            # The service's own rules, shown at their fields; a field that already has an error (a value that
+            # did not parse) is not told it is missing as well. With a refused upload, which documents the right
+            # will have is not known yet: the statement is checked once the upload is accepted.
+            refused = set(self.errors)
+            roles = None if "upload" in refused else [cleaned.get("document_role") or ""]
+            for problem in right_fields_problems(
+                cleaned, document_roles=roles, today=timezone.localdate(), is_new=self.is_new
+            ):
+                if problem.field not in refused:
+                    self.add_error(problem.field, problem.message)
         # Fields that do not apply to this kind are cleared, so a stale choice never reaches the record.
         for name, applies_to in (
             ("mark_type", IPRight.Kind.TRADEMARK),
@@ -261,10 +243,10 @@ class AuthorizationForm(DocumentsFormMixin, forms.ModelForm):
         cleaned = super().clean()
         valid_from, valid_until = cleaned.get("valid_from"), cleaned.get("valid_until")
         if valid_from and valid_until:
-            if valid_until < valid_from:
-                self.add_error("valid_until", "The end of the validity must come after its start.")
-            elif valid_until < timezone.localdate():
-                self.add_error("valid_until", "This authorization has already ended.")
+            try:
+                authorization_dates_check(valid_from, valid_until, timezone.localdate())
+            except RuleBroken as problem:
+                self.add_error(problem.field, problem.message)
         return cleaned
 
 
@@ -389,7 +371,6 @@ class ClaimForm(DocumentsFormMixin, forms.Form):
 
     def clean(self):
         from .link_check import links_from_file
-        from .reasons import BY_CODE
 
         cleaned = super().clean()
         file_links = cleaned.get("links_file")
@@ -402,12 +383,11 @@ class ClaimForm(DocumentsFormMixin, forms.Form):
             data[self.add_prefix("links")] = combined
             self.data = data
         right, code = cleaned.get("right"), cleaned.get("reason_code")
-        if right and code and BY_CODE[code].code not in {r.code for r in _reasons_for(right.kind)}:
-            self.add_error(
-                "reason_code",
-                f"“{BY_CODE[code].label}” is not a reason for a {right.get_kind_display().lower()}. "
-                f"Choose one of: {', '.join(r.label for r in _reasons_for(right.kind))}.",
-            )
+        if right and code:
+            try:
+                reason_check(code, right.kind)
+            except RuleBroken as problem:
+                self.add_error(problem.field, problem.message)
         return cleaned
 
     def require_submission(self) -> bool:
@@ -424,12 +404,6 @@ class ClaimForm(DocumentsFormMixin, forms.Form):
             self.add_error("links", "Paste at least one listing link.")
             ok = False
         return ok
-
-
-def _reasons_for(kind):
-    from .reasons import reasons_for
-
-    return reasons_for(kind)
 
 
 class ClaimInfoForm(DocumentsFormMixin, forms.Form):

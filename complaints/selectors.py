@@ -1,14 +1,17 @@
 """Reads in the complaints app with their visibility rules, and the filing gate."""
 
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
+from django.utils.formats import date_format
 
+from enforcement.selectors import policy_current
 from ipp_portal.documents.models import Document
 
-from .models import Authorization, Complainant, IPRight, RightDocument
+from .errors import Code
+from .models import Authorization, ClaimItem, Complainant, IPRight, RightDocument
 
 
 def complainant_get_for_user(user) -> Complainant | None:
@@ -366,3 +369,60 @@ def review_service_levels(now=None) -> dict:
         "decided_within_24h_7d": decided["on_time"] or 0,
         "share_within_24h": round(100 * (decided["on_time"] or 0) / total, 1) if total else None,
     }
+
+
+# --- Counter-notices --------------------------------------------------------------------------------------------
+
+
+def site_time(moment: datetime, site) -> str:
+    """A moment as the seller's marketplace states it (its own time zone, named)."""
+    return f"{date_format(timezone.localtime(moment, site.tzinfo), 'j F Y, H:i')} ({site.timezone} time)"
+
+
+@dataclass(frozen=True)
+class CounterNoticeWindow:
+    """May the seller counter-notify this item now? If not, a stable code and, in words, what they can still do.
+    ``counter_notice_file`` picks its error by the code: ``deadline_passed`` for a window that closed."""
+
+    allowed: bool
+    code: str = Code.OK
+    message: str = ""
+
+
+def counter_notice_window_for(item, now: datetime) -> CounterNoticeWindow:
+    """The seller's windows (Alibaba's): the first counter-notice until its deadline, a further one after a
+    removal is upheld, up to the site policy's limit."""
+    S = ClaimItem.Status
+    site = item.seller.site
+    if item.status == S.REMOVED and item.counter_notice_count == 0:
+        if item.counter_notice_due_at and now > item.counter_notice_due_at:
+            return CounterNoticeWindow(
+                False,
+                Code.DEADLINE_PASSED,
+                f"The window for a counter-notice on {item} closed on {site_time(item.counter_notice_due_at, site)}. "
+                "The removal stands; you can still contact the rights holder directly or appeal the resulting action.",
+            )
+        return CounterNoticeWindow(True)
+    if item.status == S.UPHELD:
+        policy = policy_current(site)
+        if item.counter_notice_count >= policy.max_counter_notices:
+            return CounterNoticeWindow(
+                False,
+                Code.COUNTER_NOTICE_LIMIT,
+                f"You have used all {policy.max_counter_notices} counter-notices for {item}.",
+            )
+        if item.further_counter_notice_due_at and now > item.further_counter_notice_due_at:
+            return CounterNoticeWindow(
+                False,
+                Code.DEADLINE_PASSED,
+                f"The window for a further counter-notice on {item} closed on "
+                f"{site_time(item.further_counter_notice_due_at, site)}.",
+            )
+        return CounterNoticeWindow(True)
+    if item.status in (S.DISPUTED, S.STAFF_REVIEW):
+        return CounterNoticeWindow(
+            False, Code.COUNTER_NOTICE_PENDING, f"{item} already has a counter-notice being decided."
+        )
+    return CounterNoticeWindow(
+        False, Code.NOTHING_TO_COUNTER, f"{item} is {item.get_status_display().lower()}: there is nothing to counter."
+    )

@@ -89,7 +89,7 @@ def right_create(request):
         try:
             right = services.ip_right_register(complainant=complainant, documents=documents, **_right_data(form))
         except PortalError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, f"{right} is in your vault. Staff verify it within 3–5 business days.")
             return redirect("complaints:right-detail", pk=right.pk)
@@ -150,7 +150,7 @@ def right_resubmit(request, pk: int):
         try:
             services.ip_right_resubmit(right_id=right.pk, user=request.user, documents=documents, **_right_data(form))
         except PortalError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, "Sent again for verification.")
             return redirect("complaints:right-detail", pk=right.pk)
@@ -182,7 +182,7 @@ def authorization_create(request):
                 valid_until=data["valid_until"],
             )
         except PortalError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             messages.success(request, "The authorization is recorded. Staff verify it within 3–5 business days.")
             return redirect("complaints:authorization-detail", pk=authorization.pk)

@@ -136,7 +136,7 @@ def _claim_form(request, complainant, *, draft: Claim | None):
                 form.add_error("links", exc.message)
                 checked = exc.lines
             except PortalError as exc:
-                form.add_error(None, exc.message)
+                form.add_error(exc.field if exc.field in form.fields else None, exc.message)
             else:
                 return redirect("complaints:claim-receipt", pk=claim.pk)
     fileable = sum(line.is_fileable for line in checked) if checked else 0

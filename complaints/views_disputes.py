@@ -15,7 +15,12 @@ from ipp_portal.errors import PortalError
 from . import services
 from .forms import CounterNoticeAnswerForm, CounterNoticeForm
 from .models import ClaimItem, CounterNotice
-from .selectors import COMPLAINANT_TIMELINE_VERBS, claim_item_list_for_seller, claim_timeline
+from .selectors import (
+    COMPLAINANT_TIMELINE_VERBS,
+    claim_item_list_for_seller,
+    claim_timeline,
+    counter_notice_window_for,
+)
 
 
 @login_required
@@ -30,7 +35,8 @@ def seller_notices(request):
     now = timezone.now()
     claims: dict[int, dict] = {}
     for item in items:
-        item.can_counter, item.counter_why = services.counter_notice_window(item, now)
+        window = counter_notice_window_for(item, now)
+        item.can_counter, item.counter_why = window.allowed, window.message
         item.deadline = (
             item.counter_notice_due_at if item.counter_notice_count == 0 else item.further_counter_notice_due_at
         )
@@ -55,7 +61,7 @@ def counter_notice_new(request, claim_id: int):
     if not mine.exists():
         raise Http404
     now = timezone.now()
-    eligible_ids = [i.pk for i in mine.select_related("seller__site") if services.counter_notice_window(i, now)[0]]
+    eligible_ids = [i.pk for i in mine.select_related("seller__site") if counter_notice_window_for(i, now).allowed]
     eligible = mine.filter(pk__in=eligible_ids).order_by("position")
     form = CounterNoticeForm(
         request.POST or None, request.FILES or None, user=request.user, eligible=eligible,

@@ -9,11 +9,15 @@ class PortalError(Exception):
 
     code = "portal_error"
     default_message = "Something about this request cannot be done."
+    # The input field the problem is about, when there is one: a form shows the message at that field.
+    field: str | None = None
 
-    def __init__(self, message: str | None = None, *, code: str | None = None) -> None:
+    def __init__(self, message: str | None = None, *, code: str | None = None, field: str | None = None) -> None:
         self.message = message or self.default_message
         if code:
             self.code = code
+        if field:
+            self.field = field
         super().__init__(self.message)
 
     def as_dict(self) -> dict[str, str]:

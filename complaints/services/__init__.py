@@ -1,5 +1,6 @@
 """Every write in the complaints app. Import from here: ``from complaints import services``."""
 
+from ..errors import AlreadyDecided
 from .claims import (
     LinksNotFileable,
     TooManyLinks,
@@ -19,7 +20,6 @@ from .disputes import (
     counter_notice_decide,
     counter_notice_file,
     counter_notice_reject,
-    counter_notice_window,
     counter_notices_sweep_due,
 )
 from .review import (
@@ -31,7 +31,6 @@ from .review import (
     claim_take,
 )
 from .vault import (
-    AlreadyDecided,
     authorization_expire,
     authorization_register,
     authorization_reject,
@@ -87,7 +86,6 @@ __all__ = [
     "counter_notice_decide",
     "counter_notice_file",
     "counter_notice_reject",
-    "counter_notice_window",
     "counter_notices_sweep_due",
     "document_open",
     "ip_right_add_documents",

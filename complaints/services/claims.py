@@ -16,8 +16,10 @@ from ipp_portal.notifications.services import queue, queue_many
 from ipp_portal.permissions import require_perm
 from ipp_portal.transitions import transition, transition_many
 
+from ..errors import Code
 from ..link_check import LinkLine, check_links, split_lines
 from ..models import Claim, ClaimItem, Complainant, IPRight
+from ..rules import reason_check
 from ..selectors import filing_gate
 
 DRAFT_FIELDS = ("right", "site", "reason_code", "explanation", "order_numbers", "links_text")
@@ -25,7 +27,7 @@ STATEMENTS = ("states_good_faith", "states_accuracy", "states_authority_under_pe
 
 
 class LinksNotFileable(PortalError):
-    code = "links_not_fileable"
+    code = Code.LINKS_NOT_FILEABLE
 
     def __init__(self, lines: list[LinkLine]):
         self.lines = lines
@@ -36,7 +38,7 @@ class LinksNotFileable(PortalError):
 
 
 class TooManyLinks(PortalError):
-    code = "too_many_links"
+    code = Code.TOO_MANY_LINKS
 
 
 def hash_ip(ip: str) -> str:
@@ -117,15 +119,16 @@ def claim_submit(
     statements = statements or {}
     missing = [name for name in STATEMENTS if not statements.get(name)]
     if missing or not signature_name.strip():
-        raise PortalError("Tick every statement and sign with your full name to file a claim.", code="unsworn")
+        raise PortalError("Tick every statement and sign with your full name to file a claim.", code=Code.UNSWORN)
     gate = filing_gate(complainant=complainant, site=site, right=right)
-    waiting = not gate.allowed and gate.code == "right_pending"
+    waiting = not gate.allowed and gate.code == Code.RIGHT_PENDING
     if not gate.allowed and not waiting:
         raise NotPermitted(gate.reason, code=gate.code)
+    reason_check(reason_code, right.kind)
 
     lines = split_lines(links_text)
     if not lines:
-        raise PortalError("Paste at least one listing link.", code="no_links")
+        raise PortalError("Paste at least one listing link.", code=Code.NO_LINKS)
     if len(lines) > settings.CLAIM_MAX_LINKS:
         raise TooManyLinks(
             f"A claim takes at most {settings.CLAIM_MAX_LINKS} links; this one has {len(lines)}. "
@@ -333,7 +336,7 @@ def claim_request_info(*, claim_id: int, reviewer, message: str) -> Claim:
     """Staff ask the complainant for more information; the claim leaves the queue until they answer."""
     require_perm(reviewer, "complaints.change_claim")
     if not message.strip():
-        raise PortalError("Say what information is needed: the complainant reads it.")
+        raise PortalError("Say what information is needed: the complainant reads it.", code=Code.MESSAGE_REQUIRED)
     claim = Claim.objects.select_for_update(of=("self",)).select_related("complainant__user").get(pk=claim_id)
     before = claim.status
     claim.move_to(Claim.Status.NEEDS_INFO)
@@ -361,7 +364,7 @@ def claim_provide_info(*, claim_id: int, user, answer: str, documents: Sequence 
     if claim.status != Claim.Status.NEEDS_INFO:
         raise InvalidTransition("Staff have not asked for more information on this claim.")
     if not answer.strip() and not documents:
-        raise PortalError("Answer the question or add documents before sending.", code="empty_answer")
+        raise PortalError("Answer the question or add documents before sending.", code=Code.EMPTY_ANSWER)
     stamp = timezone.localtime().strftime("%d %b %Y %H:%M")
     if answer.strip():
         claim.explanation = f"{claim.explanation}\n\n[Added {stamp} in answer to staff] {answer.strip()}".strip()

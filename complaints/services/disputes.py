@@ -9,7 +9,6 @@ from datetime import datetime
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.formats import date_format
 
 from enforcement.models import Policy
 from enforcement.selectors import policy_current
@@ -23,15 +22,13 @@ from ipp_portal.transitions import transition, transition_many
 from listings.business_days import add_business_days
 from listings.services import listings_reinstate, lock_sellers_and_listings
 
+from ..errors import Code
 from ..models import Claim, ClaimItem, CounterNotice
+from ..selectors import counter_notice_window_for, site_time
 from .claims import hash_ip
 from .review import lock_claim_items
 
 S = ClaimItem.Status
-
-
-def _when(moment: datetime, site) -> str:
-    return f"{date_format(timezone.localtime(moment, site.tzinfo), 'j F Y, H:i')} ({site.timezone} time)"
 
 
 ITEM_RELATED = ("claim__complainant__user", "claim__site", "seller__user", "seller__site", "listing", "violation")
@@ -43,31 +40,6 @@ def _lock_items(item_ids, *, catalogue: bool = False) -> list[ClaimItem]:
     items = lock_claim_items(item_ids, catalogue=catalogue, related=ITEM_RELATED)
     items.sort(key=lambda item: (item.claim_id, item.position))
     return items
-
-
-def counter_notice_window(item: ClaimItem, now: datetime) -> tuple[bool, str]:
-    """May the seller counter-notify this item now? If not, what they can still do (Alibaba's windows)."""
-    site = item.seller.site
-    if item.status == S.REMOVED and item.counter_notice_count == 0:
-        if item.counter_notice_due_at and now > item.counter_notice_due_at:
-            return False, (
-                f"The window for a counter-notice on {item} closed on {_when(item.counter_notice_due_at, site)}. "
-                "The removal stands; you can still contact the rights holder directly or appeal the resulting action."
-            )
-        return True, ""
-    if item.status == S.UPHELD:
-        policy = policy_current(site)
-        if item.counter_notice_count >= policy.max_counter_notices:
-            return False, f"You have used all {policy.max_counter_notices} counter-notices for {item}."
-        if item.further_counter_notice_due_at and now > item.further_counter_notice_due_at:
-            return False, (
-                f"The window for a further counter-notice on {item} closed on "
-                f"{_when(item.further_counter_notice_due_at, site)}."
-            )
-        return True, ""
-    if item.status in (S.DISPUTED, S.STAFF_REVIEW):
-        return False, f"{item} already has a counter-notice being decided."
-    return False, f"{item} is {item.get_status_display().lower()}: there is nothing to counter."
 
 
 @transaction.atomic
@@ -93,18 +65,22 @@ def counter_notice_file(
     if not items or any(item.seller.user_id != user.pk for item in items):
         raise ClaimItem.DoesNotExist
     if len({item.claim_id for item in items}) != 1:
-        raise PortalError("A counter-notice covers listings of one claim; file one per claim.", code="mixed_claims")
+        raise PortalError("A counter-notice covers listings of one claim; file one per claim.", code=Code.MIXED_CLAIMS)
+    if not reason:
+        raise PortalError("Choose the reason for your counter-notice.", code=Code.REASON_REQUIRED, field="reason")
     if reason not in CounterNotice.Reason.values:
-        raise PortalError("Choose the reason for your counter-notice.", code="no_reason")
+        raise PortalError("Choose the reason for your counter-notice.", code=Code.BAD_REASON, field="reason")
     if not statement.strip():
-        raise PortalError("Explain why the removal was a mistake.", code="no_statement")
+        raise PortalError("Explain why the removal was a mistake.", code=Code.STATEMENT_REQUIRED, field="statement")
     if not (states_good_faith_mistake and consents_to_jurisdiction and signature_name.strip()):
-        raise PortalError("Tick both statements and sign with your full name.", code="unsworn")
+        raise PortalError("Tick both statements and sign with your full name.", code=Code.UNSWORN)
     now = timezone.now()
     for item in items:
-        allowed, why = counter_notice_window(item, now)
-        if not allowed:
-            raise DeadlinePassed(why) if "closed" in why else InvalidTransition(why)
+        window = counter_notice_window_for(item, now)
+        if window.code == Code.DEADLINE_PASSED:
+            raise DeadlinePassed(window.message)
+        if not window.allowed:
+            raise InvalidTransition(window.message, code=window.code)
     claim = Claim.objects.select_for_update(of=("self",)).select_related("site").get(pk=items[0].claim_id)
     policy = policy_current(claim.site)
     due = add_business_days(now, policy.answer_business_days, site=claim.filed_site)
@@ -130,12 +106,12 @@ def counter_notice_file(
         template="complaints/counter_notice_received",
         context={
             "reference": claim.reference, "store": items[0].seller.store_name, "items": [str(i) for i in items],
-            "reason": notice.get_reason_display(), "statement": notice.statement, "due": _when(due, claim.site),
+            "reason": notice.get_reason_display(), "statement": notice.statement, "due": site_time(due, claim.site),
             "path": reverse("complaints:counter-notice-answer", args=[notice.pk]),
         },
         target=notice,
     )  # fmt: skip
-    _tell_seller(notice, items, "complaints/counter_notice_sent", due=_when(due, claim.filed_site),
+    _tell_seller(notice, items, "complaints/counter_notice_sent", due=site_time(due, claim.filed_site),
                  reinstate_on_silence=policy.reinstate_on_silence)  # fmt: skip
     return notice
 
@@ -228,7 +204,7 @@ def counter_notice_accept(*, notice_id: int, user) -> CounterNotice:
 def counter_notice_reject(*, notice_id: int, user, answer: str, documents: Sequence = ()) -> CounterNotice:
     """The rights holder rejects the counter-notice with reasons (and evidence): staff decide."""
     if not answer.strip():
-        raise PortalError("Give your reasons: staff and the seller read them.", code="no_reasons")
+        raise PortalError("Give your reasons: staff and the seller read them.", code=Code.REASON_REQUIRED)
     notice = _lock_notice_for_complainant(notice_id, user)
     if notice.status != CounterNotice.Status.AWAITING_ANSWER:
         raise InvalidTransition(f"This counter-notice is {notice.get_status_display().lower()}.")
@@ -347,9 +323,9 @@ def counter_notice_decide(*, notice_id: int, reviewer, outcome: str, reason: str
     the reason. One transaction, run again on a deadlock or serialization failure."""
     require_perm(reviewer, "complaints.change_counternotice")
     if outcome not in ("reinstate", "uphold"):
-        raise PortalError("Choose reinstate or uphold.", code="bad_outcome")
+        raise PortalError("Choose reinstate or uphold.", code=Code.BAD_OUTCOME)
     if not reason.strip():
-        raise PortalError("Give the reason: both sides read it.", code="no_reason")
+        raise PortalError("Give the reason: both sides read it.", code=Code.REASON_REQUIRED)
     notice = CounterNotice.objects.select_for_update(of=("self",)).select_related("claim").get(pk=notice_id)
     if notice.status not in (CounterNotice.Status.REJECTED, CounterNotice.Status.NO_ANSWER):
         raise InvalidTransition(f"This counter-notice is {notice.get_status_display().lower()}: nothing to decide.")
@@ -380,7 +356,7 @@ def counter_notice_decide(*, notice_id: int, reviewer, outcome: str, reason: str
             item.decision_reason = f"Removal upheld: {notice.decision_reason}"
         transition_many(items, S.UPHELD, actor=reviewer, verb="claim_item.upheld", fields=["decision_reason"])
         further = items[0].further_counter_notice_due_at
-        until = _when(further, notice.claim.site) if further else "the window closes"
+        until = site_time(further, notice.claim.site) if further else "the window closes"
         _tell_seller(notice, items, "complaints/removal_upheld", reason=notice.decision_reason, until=until)
         _tell_complainant(notice.claim, "complaints/removal_upheld", notice, reason=notice.decision_reason)
     return notice
@@ -391,7 +367,7 @@ def claim_item_reinstate_upheld(*, item_id: int, supervisor, reason: str) -> Cla
     """Only a supervisor reverses a removal (taken down, disputed or upheld), with a reason both sides read."""
     require_perm(supervisor, "complaints.reverse_removal", message="Only a supervisor can reverse a removal.")
     if not reason.strip():
-        raise PortalError("Give the reason: both sides read it.", code="no_reason")
+        raise PortalError("Give the reason: both sides read it.", code=Code.REASON_REQUIRED)
     items = _lock_items([item_id], catalogue=True)
     if not items or items[0].status not in (S.REMOVED, S.DISPUTED, S.STAFF_REVIEW, S.UPHELD):
         raise InvalidTransition("Only a removed listing can be reinstated.")

@@ -20,6 +20,7 @@ from ipp_portal.transitions import transition, transition_many
 from listings.business_days import add_business_days
 from listings.services import listings_take_down, lock_sellers_and_listings
 
+from ..errors import AlreadyDecided, Code
 from ..models import Claim, ClaimItem
 from ..reasons import BY_CODE
 from ..seen import check_seen
@@ -39,10 +40,6 @@ CLAIM_REJECTION_CODES = {
     "other": "Other",
 }
 REVIEWABLE = (Claim.Status.SUBMITTED, Claim.Status.IN_REVIEW)
-
-
-class AlreadyDecided(InvalidTransition):
-    code = "already_decided"
 
 
 def _lock_claim(claim_id: int) -> Claim:
@@ -81,7 +78,7 @@ def claim_take(*, claim_id: int, reviewer, force: bool = False) -> Claim:
     taken_by = claim.assigned_to
     if taken_by is not None and taken_by.pk != reviewer.pk:
         if not force:
-            raise PortalError(f"{taken_by.email} has already taken {claim.reference}.", code="taken")
+            raise PortalError(f"{taken_by.email} has already taken {claim.reference}.", code=Code.TAKEN)
         require_perm(
             reviewer,
             "complaints.reassign_claim",
@@ -120,7 +117,7 @@ def _lock_pending_items(claim: Claim, item_ids, *, catalogue: bool = False) -> l
     )
     items.sort(key=lambda item: item.position)  # locked by id; decided, labelled and told in the claim's order
     if not items:
-        raise PortalError("Select at least one listing of this claim.", code="no_items")
+        raise PortalError("Select at least one listing of this claim.", code=Code.NO_ITEMS)
     decided = [item for item in items if item.status != ClaimItem.Status.PENDING]
     if decided:
         item = decided[0]
@@ -284,9 +281,9 @@ def _reject_items(
 ) -> list[ClaimItem]:
     require_perm(reviewer, "complaints.change_claim")
     if code not in ITEM_REJECTION_CODES:
-        raise PortalError("Choose a reason for the rejection.", code="bad_code")
+        raise PortalError("Choose a reason for the rejection.", code=Code.BAD_CODE)
     if code == "other" and not note.strip():
-        raise PortalError("Explain the rejection in the note: the complainant reads it.", code="note_required")
+        raise PortalError("Explain the rejection in the note: the complainant reads it.", code=Code.NOTE_REQUIRED)
     claim = _lock_claim(claim_id)
     items = _lock_pending_items(claim, item_ids)  # first: a decided item says who decided it and when
     _check_reviewable(claim)
@@ -317,7 +314,7 @@ def claim_reject(*, claim_id: int, reviewer, code: str, seen: dict | None, note:
     One transaction, run again on a deadlock or serialization failure."""
     require_perm(reviewer, "complaints.change_claim")
     if code not in CLAIM_REJECTION_CODES:
-        raise PortalError("Choose a reason for rejecting the claim.", code="bad_code")
+        raise PortalError("Choose a reason for rejecting the claim.", code=Code.BAD_CODE)
     claim = _lock_claim(claim_id)
     _check_reviewable(claim)
     check_seen(claim, seen, noun="claim")

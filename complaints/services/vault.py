@@ -16,6 +16,7 @@ from ipp_portal.errors import InvalidTransition, NotPermitted, PortalError
 from ipp_portal.notifications.services import queue
 from ipp_portal.permissions import require_perm
 
+from ..errors import AlreadyDecided, Code
 from ..models import (
     Authorization,
     Complainant,
@@ -24,6 +25,7 @@ from ..models import (
     VerificationStatus,
     normalise_registration_number,
 )
+from ..rules import authorization_dates_check, right_fields_check
 from ..seen import check_seen
 from .claims import claims_release_for_right
 
@@ -36,12 +38,8 @@ RIGHT_FIELDS = (
 )  # fmt: skip
 
 
-class AlreadyDecided(InvalidTransition):
-    code = "already_decided"
-
-
 class MissingDocuments(PortalError):
-    code = "missing_documents"
+    code = Code.MISSING_DOCUMENTS
 
 
 def _today() -> date:
@@ -137,7 +135,10 @@ AUTHORIZATION = _Reviewed(
 
 def _require_reason(reason: str) -> str:
     if not reason or not reason.strip():
-        raise PortalError("Give the reason for the rejection: the complainant reads it and corrects the record.")
+        raise PortalError(
+            "Give the reason for the rejection: the complainant reads it and corrects the record.",
+            code=Code.REASON_REQUIRED,
+        )
     return reason.strip()
 
 
@@ -148,7 +149,7 @@ def _require_reason(reason: str) -> str:
 def complainant_register(*, user, documents: Sequence, **fields: Any) -> Complainant:
     """Create the user's complainant profile with identity proof; it waits for staff verification."""
     if Complainant.objects.filter(user=user).exists():
-        raise PortalError("You already have a complainant profile; edit it instead.", code="profile_exists")
+        raise PortalError("You already have a complainant profile; edit it instead.", code=Code.PROFILE_EXISTS)
     if not documents:
         raise MissingDocuments("Upload proof of identity: at least one document.")
     complainant = Complainant.objects.create(user=user, **{k: fields[k] for k in IDENTITY_FIELDS + CONTACT_FIELDS})
@@ -235,6 +236,7 @@ def ip_right_register(*, complainant: Complainant, documents: Sequence[tuple[Any
     """Add a right to the complainant's vault with its certificate(s); it waits for staff verification."""
     if not documents:
         raise MissingDocuments("Attach the registration certificate or, for an unregistered work, a signed statement.")
+    right_fields_check(fields, document_roles=[role for _, role in documents], today=_today())
     right = IPRight(registered_by=complainant, **{k: fields[k] for k in RIGHT_FIELDS if k in fields})
     right.registration_key = normalise_registration_number(right.registration_number)
     right.save()
@@ -254,6 +256,11 @@ def ip_right_resubmit(*, right_id: int, user, documents: Sequence[tuple[Any, str
     for name in RIGHT_FIELDS:
         if name in fields:
             setattr(right, name, fields[name])
+    # The corrected right as a whole meets the rules, with the documents it already has and the ones added now.
+    roles = [*right.documents.values_list("role", flat=True), *(role for _, role in documents)]
+    right_fields_check(
+        {name: getattr(right, name) for name in RIGHT_FIELDS}, document_roles=roles, today=_today(), is_new=False
+    )
     right.registration_key = normalise_registration_number(right.registration_number)
     right.move_to(IPRight.Status.PENDING)
     right.submitted_at = timezone.now()
@@ -403,6 +410,7 @@ def authorization_register(
         raise MissingDocuments("Upload the signed authorization letter.")
     if any(right.registered_by_id != agent.pk for right in rights):
         raise NotPermitted("An authorization can cover only rights in your own vault.")
+    authorization_dates_check(fields.get("valid_from"), fields.get("valid_until"), _today())
     authorization = Authorization.objects.create(agent=agent, letter=letter, **fields)
     authorization.rights.set(rights)
     authorization.sites.set(sites)
