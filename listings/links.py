@@ -6,31 +6,14 @@ Pure standard library (no Django) so it can run in workers, scripts and benchmar
 ``ListingURLError`` whose ``.code`` is a short machine code and whose message tells a person what is
 wrong and what to paste instead. ``canonical_listing_url(ref)`` gives the one address we store per listing.
 
-Accepted forms (http or https, any letter case in the host, a trailing dot or the default port on the host,
-surrounding whitespace, no scheme at all or ``//host/...``, tracking query strings and fragments):
+Accepted forms: http or https, any letter case in the host, a trailing dot or the default port on the host,
+surrounding whitespace, no scheme at all or ``//host/...``, tracking query strings and fragments; the path shapes
+of each marketplace are in its module under ``listings/marketplaces/`` (one module per marketplace, in a registry).
 
-alibaba.com, on www, bare, ``m.`` and language hosts (spanish., french., german., russian., ...)::
-
-    /product-detail/Some-Slug-Title_1600123456789.html     slug, underscore, id (English pages)
-    /product-detail/some-slug-title-1600123456789.html     slug, hyphen, id (language pages)
-    /product-detail/_1600123456789.html, /product-detail/-1600123456789.html   empty slug
-    /p-detail/Slug-1600123456789.html                      language hosts' short form
-    /product/1600123456789.html, /product/60498710816/Slug.html                mobile site
-    /product-gs/264578718/Slug.html, /product-free/113502466/Slug.html     pre-2014 pages
-    /share/product-detail.html?productId=1601902641033&...  app "share" link (the id is in the query)
-    {company}.en.alibaba.com/product/1600431150057-820872629/Slug.html  product page on a supplier site
-
-aliexpress.com (www, bare, ``m.``, ``m.es.``, language hosts), aliexpress.us and aliexpress.ru::
-
-    /item/1005001234567890.html                     current form (the ``.html`` may be missing)
-    /item/Some-Title-Slug/32812345678.html          legacy slug form
-    /i/1005001234567890.html, /s/item/32812345678.html   short and old mobile forms
-    /store/product/Some-Slug/1234_32812345678.html  legacy store product page (id after the underscore)
-
-Everything else is rejected with a specific code; see ``ERROR_CODES``. Any subdomain of a marketplace
-domain is trusted, because the marketplace operator controls the whole registrable domain and new
-language and mobile hosts keep appearing (hz.aliexpress.com, m.es.aliexpress.com, ...); what decides
-whether an address is a listing is its path. ``LISTING_SUBDOMAINS`` documents the common ones.
+Everything else is rejected with a specific code; see ``ERROR_CODES``. Any subdomain of a marketplace domain is
+trusted, because the marketplace operator controls the whole registrable domain and new language and mobile hosts
+keep appearing (hz.aliexpress.com, m.es.aliexpress.com, ...); what decides whether an address is a listing is its
+path.
 """
 
 from __future__ import annotations
@@ -40,6 +23,8 @@ import unicodedata
 from dataclasses import dataclass
 from types import MappingProxyType
 from urllib.parse import urlsplit
+
+from .marketplaces import REGISTRY, Marketplace, Refuse
 
 __all__ = [
     "ERROR_CODES",
@@ -56,30 +41,13 @@ __all__ = [
     "parse_listing_url",
 ]
 
-SITE_CODES: tuple[str, ...] = ("alibaba", "aliexpress")
-
-# Registrable domains per site. AliExpress runs separately operated country sites on .us and .ru that
-# use the same /item/<id>.html paths; its other countries are language subdomains of aliexpress.com.
-SITE_HOSTS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
-    {
-        "alibaba": ("alibaba.com",),
-        "aliexpress": ("aliexpress.com", "aliexpress.us", "aliexpress.ru"),
-    }
+# Snapshots of the registry as imported (the built-in marketplaces); parsing reads the registry itself, so a
+# marketplace registered later (a test's fake third site) is parsed too.
+SITE_CODES: tuple[str, ...] = tuple(REGISTRY)
+SITE_HOSTS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType({m.code: m.domains for m in REGISTRY.values()})
+LISTING_SUBDOMAINS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType(
+    {m.code: m.listing_subdomains for m in REGISTRY.values()}
 )
-
-# Documentation and test data only: parsing accepts any subdomain (see the module docstring).
-# fmt: off
-LISTING_SUBDOMAINS: MappingProxyType[str, tuple[str, ...]] = MappingProxyType({
-    "alibaba": (
-        "", "www", "m", "spanish", "french", "german", "portuguese", "italian", "russian", "japanese",
-        "korean", "arabic", "turkish", "vietnamese", "thai", "indonesian", "dutch", "hebrew", "hindi",
-    ),
-    "aliexpress": (
-        "", "www", "m", "ar", "de", "es", "fr", "he", "id", "it", "ja", "ko", "nl", "pl", "pt", "th", "tr",
-        "vi", "m.es", "hz",
-    ),
-})
-# fmt: on
 
 MAX_INPUT_LENGTH = 2048
 # Real ids run from 8 digits (pre-2014 Alibaba pages, e.g. 11472106) to 16 (AliExpress 1005... and the
@@ -120,12 +88,6 @@ class ListingURLError(ValueError):
         return (type(self), (self.code, self.message, self.site_code))
 
 
-_CANONICAL_TEMPLATES = {
-    "alibaba": "https://www.alibaba.com/product-detail/_{}.html",
-    "aliexpress": "https://www.aliexpress.com/item/{}.html",
-}
-
-
 def is_valid_external_id(external_id: str) -> bool:
     """Whether ``external_id`` is an id the parser would accept: 6-20 ASCII digits, no leading zero."""
     # isdigit() alone accepts Arabic-Indic, fullwidth and superscript digits; isascii() rules them out.
@@ -144,9 +106,10 @@ def canonical_listing_url(ref: ListingRef) -> str:
     Raises ValueError only when no safe address can be built (unknown site, id not made of ASCII digits);
     the stricter length and leading-zero policy is the parser's, see ``is_valid_external_id``.
     """
-    template = _CANONICAL_TEMPLATES.get(ref.site_code)
-    if template is None:
-        raise ValueError(f"unknown site code {ref.site_code!r}; expected one of {', '.join(SITE_CODES)}")
+    marketplace = REGISTRY.get(ref.site_code)
+    if marketplace is None:
+        raise ValueError(f"unknown site code {ref.site_code!r}; expected one of {', '.join(REGISTRY)}")
+    template = marketplace.canonical_template
     external_id = ref.external_id
     if not (isinstance(external_id, str) and external_id.isascii() and external_id.isdigit()):
         raise ValueError(f"listing id must be ASCII digits, got {external_id!r}")
@@ -156,11 +119,6 @@ def canonical_listing_url(ref: ListingRef) -> str:
 # ---------------------------------------------------------------------------------------------------
 # Messages
 
-_EXAMPLES = {
-    "alibaba": "https://www.alibaba.com/product-detail/Wireless-Earbuds_1600123456789.html",
-    "aliexpress": "https://www.aliexpress.com/item/1005001234567890.html",
-}
-_EITHER_EXAMPLE = f"{_EXAMPLES['aliexpress']} or {_EXAMPLES['alibaba']}"
 # {paste} expands to "paste the address from the browser bar, which looks like <example for the site>".
 _MESSAGES = {
     "empty": "Nothing was entered. Open the product listing and {paste}.",
@@ -177,13 +135,12 @@ _MESSAGES = {
         "Open the product listing in your browser and {paste}."
     ),
     "not_marketplace_host": (
-        "This address is on {host}, not on alibaba.com or aliexpress.com; only listings on those two "
-        "marketplaces can be reported here. Open the product on Alibaba.com or AliExpress and {paste}."
+        "This address is on {host}, not on {marketplaces}; only listings on those marketplaces can be "
+        "reported here. Open the product on the marketplace and {paste}."
     ),
     "lookalike_host": (
-        "This address is on {host}, which is not alibaba.com or aliexpress.com even though the name "
-        "looks similar. Only listings on the real marketplaces can be reported here. Open the product "
-        "on Alibaba.com or AliExpress and {paste}."
+        "This address is on {host}, which is not {marketplaces} even though the name looks similar. Only "
+        "listings on the real marketplaces can be reported here. Open the product on the marketplace and {paste}."
     ),
     "userinfo": (
         "This address contains a name and '@' before the site, so it really leads to {host}, not to "
@@ -214,10 +171,13 @@ def _shorten(value: str, limit: int = 80) -> str:
 
 
 def _error(code: str, site_code: str | None = None, **details: object) -> ListingURLError:
-    example = _EXAMPLES.get(site_code, _EITHER_EXAMPLE) if site_code is not None else _EITHER_EXAMPLE
+    index = _index()
+    site = REGISTRY.get(site_code) if site_code is not None else None
+    example = site.example_url if site is not None else index.any_example
     fields = {key: _shorten(str(value)) for key, value in details.items()}
     message = _MESSAGES[code].format(
         example=example,
+        marketplaces=index.labels,
         paste=f"paste the address from the browser bar, which looks like {example}",
         limit=MAX_INPUT_LENGTH,
         min_digits=MIN_ID_DIGITS,
@@ -230,17 +190,40 @@ def _error(code: str, site_code: str | None = None, **details: object) -> Listin
 # ---------------------------------------------------------------------------------------------------
 # Hosts
 
-_DOMAIN_SITE = {domain: site for site, domains in SITE_HOSTS.items() for domain in domains}
 
-# Third-party affiliate shorteners that only ever redirect to one marketplace.
-_FOREIGN_SHORTENERS = {"ali.ski": "aliexpress"}
+@dataclass(frozen=True)
+class _Index:
+    """What parsing needs from the registry, built once per set of registered marketplaces."""
 
-_SHORT_LINK_SUBDOMAINS = {
-    "alibaba": frozenset({"s"}),
-    # a. = app share links, (s.)click. = affiliate links, star. = share.htm?redirectUrl=... wrappers,
-    # sale. = campaign pages that redirect per visitor.
-    "aliexpress": frozenset({"a", "click", "s.click", "star", "sale"}),
-}
+    domain_site: dict[str, str]
+    foreign_shorteners: dict[str, str]  # third-party hosts that only ever redirect to one marketplace
+    stems: tuple[str, ...]
+    brands: tuple[str, ...]
+    labels: str  # "alibaba.com or aliexpress.com"
+    any_example: str
+
+
+_index_cache: tuple[tuple[int, ...], _Index] | None = None
+
+
+def _index() -> _Index:
+    global _index_cache
+    key = tuple(map(id, REGISTRY.values()))
+    if _index_cache is None or _index_cache[0] != key:
+        sites: list[Marketplace] = list(REGISTRY.values())
+        _index_cache = (
+            key,
+            _Index(
+                domain_site={domain: m.code for m in sites for domain in m.domains},
+                foreign_shorteners={host: m.code for m in sites for host in m.foreign_shorteners},
+                stems=tuple(stem for m in sites for stem in m.lookalike_stems),
+                brands=tuple(m.brand for m in sites if m.brand),
+                labels=" or ".join(m.label for m in sites),
+                any_example=" or ".join(m.example_url for m in reversed(sites)),
+            ),
+        )
+    return _index_cache[1]
+
 
 _HOST_RE = re.compile(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+")
 _DEFAULT_PORTS = {"http": 80, "https": 443}
@@ -252,7 +235,6 @@ _CONFUSABLES = str.maketrans(
     "oleasliaeopcxilsaiaoeip",
 )
 _NOT_LETTERS = re.compile(r"[^a-z]+")
-_BRANDS = ("alibaba", "aliexpress")
 
 
 def _within_one_edit(a: str, b: str) -> bool:
@@ -287,12 +269,13 @@ def _resembles_marketplace(host: str) -> bool:
         host = decoded
     skeleton = unicodedata.normalize("NFKD", host.lower())
     skeleton = "".join(ch for ch in skeleton if not unicodedata.combining(ch)).translate(_CONFUSABLES)
-    # Joining the letters catches ali-baba.com and alibaba.com.evil.example; "aliexpres" catches the
+    # Joining the letters catches ali-baba.com and alibaba.com.evil.example; a stem like "aliexpres" catches the
     # dropped-s typo domains; one edit away catches alibabba.com and alibab.com.
+    index = _index()
     letters = _NOT_LETTERS.sub("", skeleton)
-    if "alibaba" in letters or "aliexpres" in letters:
+    if any(stem in letters for stem in index.stems):
         return True
-    return any(_within_one_edit(label, brand) for label in _NOT_LETTERS.split(skeleton) for brand in _BRANDS)
+    return any(_within_one_edit(label, brand) for label in _NOT_LETTERS.split(skeleton) for brand in index.brands)
 
 
 def _host_error(host: str) -> ListingURLError:
@@ -309,95 +292,13 @@ def _host_error(host: str) -> ListingURLError:
 
 
 # ---------------------------------------------------------------------------------------------------
-# Paths. Regexes run on the path after its first segment; ids are matched with [0-9], never \d, so that
-# non-ASCII digits fall through to bad_id.
-
-_ALIBABA_DETAIL_RE = re.compile(r"(?:[^/]*[_-])?([0-9]+)\.html?", re.IGNORECASE)
-_ALIBABA_MOBILE_RE = re.compile(r"([0-9]+)(?:\.html?|/[^/]*)?", re.IGNORECASE)
-_ALIBABA_COMPANY_PRODUCT_RE = re.compile(r"([0-9]+)-[0-9]+(?:/[^/]*)?")
-_PRODUCT_ID_QUERY_RE = re.compile(r"(?:^|&)productId=([^&]*)", re.IGNORECASE)
-
-_ALIEXPRESS_ITEM_RE = re.compile(r"(?:[^/]*/)?([0-9]+)(?:\.html?)?", re.IGNORECASE)
-_ALIEXPRESS_I_RE = re.compile(r"([0-9]+)(?:\.html?)?", re.IGNORECASE)
-_ALIEXPRESS_STORE_PRODUCT_RE = re.compile(r"(?:[^/]*/)?[0-9]+_([0-9]+)\.html?", re.IGNORECASE)
-
-_ALIBABA_SECTIONS = {
-    "trade": "search_page",
-    "showroom": "search_page",
-    "products": "search_page",
-    "wholesale": "search_page",
-    "countrysearch": "search_page",
-    "premium": "search_page",
-    "catalog": "category_page",
-    "category": "category_page",
-    "company": "storefront",
-    "store": "storefront",
-    "x": "short_link",
-}
-_ALIEXPRESS_SECTIONS = {
-    "store": "storefront",
-    "wholesale": "search_page",
-    "w": "search_page",
-    "af": "search_page",
-    "premium": "search_page",
-    "popular": "search_page",
-    "category": "category_page",
-    "e": "short_link",
-}
+# Paths: each marketplace's module parses its own (listings/marketplaces/).
 
 
 def _id_ref(site: str, match: re.Match[str] | None) -> ListingRef:
     if match is None or not is_valid_external_id(match.group(1)):
         raise _error("bad_id", site)
     return ListingRef(site, match.group(1))
-
-
-def _alibaba(subdomain: str, path: str, query: str, host: str) -> ListingRef:
-    first, _, rest = path[1:].partition("/")
-    first = first.lower()
-    if subdomain.endswith(".en"):
-        # Supplier mini-sites: everything there is the supplier's shop except its product pages,
-        # which carry the same product id as the main site.
-        if first == "product":
-            return _id_ref("alibaba", _ALIBABA_COMPANY_PRODUCT_RE.fullmatch(rest))
-        raise _error("storefront", "alibaba")
-    if first in ("product-detail", "p-detail"):
-        return _id_ref("alibaba", _ALIBABA_DETAIL_RE.fullmatch(rest))
-    if first == "product":
-        return _id_ref("alibaba", _ALIBABA_MOBILE_RE.fullmatch(rest))
-    if first in ("product-gs", "product-free"):
-        # Pre-2014 pages (gold-supplier and free-member listings): /<id>/Slug.html on www, slug-<id>.html
-        # on language hosts; the ids are the same product ids that product-detail uses.
-        return _id_ref("alibaba", _ALIBABA_MOBILE_RE.fullmatch(rest) or _ALIBABA_DETAIL_RE.fullmatch(rest))
-    if first == "share":
-        if rest.lower() == "product-detail.html":
-            match = _PRODUCT_ID_QUERY_RE.search(query)
-            if match is not None:
-                return _id_ref("alibaba", match)
-        raise _error("short_link", "alibaba")
-    code = _ALIBABA_SECTIONS.get(first)
-    if code is not None:
-        raise _error(code, "alibaba")
-    raise _error("not_a_listing", "alibaba", host=host)
-
-
-def _aliexpress(path: str, host: str) -> ListingRef:
-    first, _, rest = path[1:].partition("/")
-    first = first.lower()
-    if first == "item":
-        return _id_ref("aliexpress", _ALIEXPRESS_ITEM_RE.fullmatch(rest))
-    if first == "i":
-        return _id_ref("aliexpress", _ALIEXPRESS_I_RE.fullmatch(rest))
-    if first == "s" and rest[:5].lower() == "item/":
-        return _id_ref("aliexpress", _ALIEXPRESS_I_RE.fullmatch(rest[5:]))
-    if first == "store" and rest[:8].lower() == "product/":
-        return _id_ref("aliexpress", _ALIEXPRESS_STORE_PRODUCT_RE.fullmatch(rest[8:]))
-    code = _ALIEXPRESS_SECTIONS.get(first)
-    if code is None and first.startswith("wholesale"):
-        code = "search_page"  # /wholesale-phone-case.html, the pre-2020 search form
-    if code is not None:
-        raise _error(code, "aliexpress")
-    raise _error("not_a_listing", "aliexpress", host=host)
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -469,18 +370,22 @@ def parse_listing_url(text: str) -> ListingRef:
     dot = host.rfind(".", 0, host.rfind("."))
     domain = host[dot + 1 :]
     subdomain = host[:dot] if dot >= 0 else ""
-    site = _DOMAIN_SITE.get(domain)
+    index = _index()
+    site = index.domain_site.get(domain)
     if site is None:
-        shortener_site = _FOREIGN_SHORTENERS.get(host)
+        shortener_site = index.foreign_shorteners.get(host)
         if shortener_site is not None:
             raise _error("short_link", shortener_site)
         raise _host_error(host)
-    if subdomain in _SHORT_LINK_SUBDOMAINS[site]:
+    marketplace = REGISTRY[site]
+    if subdomain in marketplace.short_link_subdomains:
         raise _error("short_link", site)
 
     path = parts.path
     if len(path) > 1 and path.endswith("/"):
         path = path.rstrip("/") or "/"
-    if site == "alibaba":
-        return _alibaba(subdomain, path, parts.query, host)
-    return _aliexpress(path, host)
+    try:
+        match = marketplace.parse_path(subdomain, path, parts.query, host)
+    except Refuse as refusal:
+        raise _error(refusal.code, site, **refusal.details) from None
+    return _id_ref(site, match)

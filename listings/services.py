@@ -12,14 +12,9 @@ from ipp_portal.errors import NotPermitted, PortalError
 from ipp_portal.transitions import transition_many
 
 from .links import ListingRef, canonical_listing_url
+from .marketplaces import REGISTRY
 from .models import Listing, ListingSnapshot, Seller, Site
 
-# Ranges that look like each site's current listing ids (13-digit 1601… on alibaba.com, 16-digit 1005… on
-# aliexpress.com), so that a posted listing's URL is a real-shaped product URL that the link parser accepts.
-EXTERNAL_ID_RANGES = {
-    "alibaba": (1_601_000_000_000, 1_601_999_999_999),
-    "aliexpress": (1_005_009_000_000_000, 1_005_009_999_999_999),
-}
 DEFAULT_EXTERNAL_ID_RANGE = (100_000_000_000, 999_999_999_999)
 
 
@@ -32,7 +27,9 @@ class StoreExists(PortalError):
 
 
 def _new_external_id(site: Site) -> str:
-    low, high = EXTERNAL_ID_RANGES.get(site.code, DEFAULT_EXTERNAL_ID_RANGE)
+    # Each marketplace's range looks like its real listing ids, so a posted listing's URL is one the parser accepts.
+    marketplace = REGISTRY.get(site.code)
+    low, high = marketplace.external_id_range if marketplace else DEFAULT_EXTERNAL_ID_RANGE
     return str(low + secrets.randbelow(high - low + 1))
 
 
