@@ -49,12 +49,14 @@ class ListHandler(logging.Handler):
 def log_lines():
     handler = ListHandler()
     logger = logging.getLogger("ipp.test")
+    level = logger.level
     logger.addHandler(handler)
     logger.setLevel(logging.INFO)
     try:
         yield handler.lines
     finally:
         logger.removeHandler(handler)
+        logger.setLevel(level)  # loggers live for the whole process: the next test finds this one as it was
 
 
 def view_that_logs(request):

@@ -52,15 +52,15 @@ def private_redis():
 
 
 @pytest.fixture
-def broker(private_redis):
+def broker(private_redis, monkeypatch):
     """Celery publishes to the private Redis, not eagerly; everything is put back afterwards."""
-    previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager")}
-    celery_app.conf.task_always_eager = False
+    monkeypatch.setitem(celery_app.conf, "task_always_eager", False)
+    previous_url = celery_app.conf.broker_url
     use_broker(private_redis.url)
     services.dispatch_pause_clear()
     yield private_redis
-    celery_app.conf.task_always_eager = previous["task_always_eager"]
-    use_broker(previous["broker_url"])
+    # use_broker also drops the pooled connections to the private Redis, which monkeypatch alone would keep.
+    use_broker(previous_url)
     services.dispatch_pause_clear()
 
 
