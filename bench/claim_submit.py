@@ -58,7 +58,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.http_ceiling import BIN, HOST, WRK, Server, base_env, free_port  # noqa: E402
+from bench._common import (  # noqa: E402
+    BIN,
+    HOST,
+    OUT_DIR,
+    ensure_postgres_database,
+    is_postgres,
+    other_sessions,
+    run_wrk,
+)
+from bench._common import setup_django as setup_django_common  # noqa: E402
+from bench.http_ceiling import Server, base_env, free_port  # noqa: E402
 from bench.import_listings import (  # noqa: E402
     ADJECTIVES,
     BRANDS,
@@ -69,10 +79,8 @@ from bench.import_listings import (  # noqa: E402
     INDUSTRIES,
     PRODUCTS,
     _description,
-    ensure_postgres_database,
 )
 
-OUT_DIR = ROOT / "bench" / "out"
 LINKS = 300
 P50_GOAL_MS = 150.0
 HTTP_GOAL = 0.25
@@ -118,23 +126,15 @@ def configure(args: argparse.Namespace, tmp: Path) -> dict[str, str]:
         }
     )
     os.environ.update(env)
-    if url.startswith(("postgres://", "postgresql://", "pgsql://")):
+    if is_postgres(url):
         ensure_postgres_database(url)
     return env
 
 
 def setup_django() -> None:
-    import logging
-
-    import django
-    from django.conf import settings
-
     # STATIC_ROOT is BASE_DIR/staticfiles in the settings, not read from the environment: collect into the
-    # temporary directory instead, and the servers use the same one (see wsgi_app).
-    settings.STATIC_ROOT = os.environ["BENCH_STATIC_ROOT"]
-    django.setup()
-    # kombu warns that memory:// has no hostname on every new producer connection.
-    logging.getLogger("kombu.connection").setLevel(logging.ERROR)
+    # temporary directory instead, and the servers use the same one (see wsgi_app). DEBUG is already off here.
+    setup_django_common(static_root=os.environ["BENCH_STATIC_ROOT"], debug_off=False)
 
 
 def wsgi_app():
@@ -191,19 +191,6 @@ def analyze() -> None:
 
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
-
-
-def other_sessions() -> int:
-    """PostgreSQL sessions on the bench database other than ours (a concurrent benchmark would skew both)."""
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return cursor.fetchone()[0]
 
 
 # --- Data -------------------------------------------------------------------------------------------------------
@@ -762,26 +749,6 @@ def baseline_load(columns: list[str], rows: list[tuple], not_null: list[str], ro
 
 
 # --- 3. Pages under wrk -----------------------------------------------------------------------------------------
-
-
-def run_wrk(url: str, *, cookie: str, threads: int, connections: int, duration: float) -> dict:
-    """http_ceiling.run_wrk with a Cookie header (the same parsing of wrk's report)."""
-    cmd = [WRK, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s"]
-    cmd += ["-H", f"Cookie: {cookie}", url]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    match = re.search(r"^Requests/sec:\s+([0-9.]+)", out, re.MULTILINE)
-    if match is None:
-        raise RuntimeError(f"cannot read requests/s from wrk's output:\n{out}")
-    result = {"rps": float(match.group(1))}
-    total = re.search(r"^\s*(\d+) requests in", out, re.MULTILINE)
-    result["requests"] = int(total.group(1)) if total else None
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    result["non_2xx_3xx"] = int(bad.group(1)) if bad else 0
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    result["socket_errors"] = sum(int(n) for n in errors.groups()) if errors else 0
-    latency = re.search(r"^\s*Latency\s+(\S+)", out, re.MULTILINE)
-    result["latency_avg"] = latency.group(1) if latency else None
-    return result
 
 
 def check_page(server: BenchServer, path: str, cookie: str, *, min_rows: int) -> int:

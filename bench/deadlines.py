@@ -38,9 +38,7 @@ import math
 import os
 import platform
 import pstats
-import shutil
 import sys
-import tempfile
 import time
 import tracemalloc
 import uuid
@@ -51,11 +49,17 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.import_listings import ensure_postgres_database  # noqa: E402
+from bench._common import (  # noqa: E402
+    OUT_DIR,
+    configure_in_process,
+    ensure_postgres_database,
+    other_sessions,
+    scratch_dir,
+)
+from bench._common import setup_django as setup_django_common  # noqa: E402
 from bench.standing import profile_tops  # noqa: E402
 
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/ipp_bench_deadlines"
-OUT_DIR = ROOT / "bench" / "out"
 USER_PREFIX = "deadlines-bench-"
 SELLER_PREFIX = "bench-deadlines-"
 ITEMS_PER_CLAIM = 100
@@ -73,27 +77,14 @@ VERBS = ("counter_notice.no_answer", "claim_item.staff_review")
 
 
 def configure(args: argparse.Namespace, var_dir: Path) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "ipp_portal.settings"
-    os.environ["DJANGO_DEBUG"] = "true"  # only so that the settings need no secret key; switched off below
-    os.environ["IPP_VAR_DIR"] = str(var_dir)
-    os.environ["REDIS_URL"] = ""  # the broker is then memory://
-    os.environ["LOG_LEVEL"] = "WARNING"
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"  # queued after commit, as a web or beat process would
-    os.environ["EMAIL_URL"] = "dummymail://"
+    configure_in_process(var_dir)
     # Never a shared database: this benchmark rewrites statuses of every row it generated, many times.
     os.environ["DATABASE_URL"] = args.database_url
     ensure_postgres_database(args.database_url)
 
 
 def setup_django() -> None:
-    import logging
-
-    import django
-    from django.conf import settings
-
-    django.setup()
-    settings.DEBUG = False  # no connection.queries log
-    logging.getLogger("kombu.connection").setLevel(logging.ERROR)
+    settings = setup_django_common()
     assert settings.CELERY_TASK_ALWAYS_EAGER is False, "Celery must not run the delivery tasks in-process"
     assert settings.CELERY_BROKER_URL == "memory://", settings.CELERY_BROKER_URL
 
@@ -806,11 +797,7 @@ def run(args: argparse.Namespace) -> int:
     call_command("migrate", interactive=False, verbosity=0)
     n = args.items
     sizing = max(2 * args.batch, n // 10)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        others = int(cursor.fetchone()[0])
+    others = other_sessions()
     print(
         f"Deadline-sweep benchmark on {connection.vendor} ({connection.settings_dict['NAME']}), "
         f"{os.cpu_count()} CPUs, Python {platform.python_version()}; {n:,} due counter-notices"
@@ -1044,17 +1031,10 @@ def main() -> int:
         args.items = 5_000 if args.quick else 100_000
     if args.items < 5 * args.batch or args.batch < 2:
         parser.error("--items must be at least 5x --batch; --batch >= 2")
-    tmp = Path(tempfile.mkdtemp(prefix="ipp-deadlines-bench-"))
-    try:
+    with scratch_dir("ipp-deadlines-bench-") as tmp:
         configure(args, tmp)
         setup_django()
         return run(args)
-    finally:
-        if "django.db" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

@@ -38,11 +38,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-HOST = "127.0.0.1"
+from bench._common import BIN, HOST, OUT_DIR, run_wrk  # noqa: E402
+
 GOAL = 0.60
-OUT_DIR = ROOT / "bench" / "out"
-BIN = Path(sys.executable).parent
-WRK = shutil.which("wrk") or "/usr/bin/wrk"
 
 
 def free_port() -> int:
@@ -140,24 +138,6 @@ class Server:
         except subprocess.TimeoutExpired:
             self.proc.kill()
             self.proc.wait()
-
-
-def run_wrk(url: str, *, threads: int, connections: int, duration: float) -> dict:
-    cmd = [WRK, f"-t{threads}", f"-c{connections}", f"-d{max(1, round(duration))}s", "--timeout", "10s", url]
-    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
-    match = re.search(r"^Requests/sec:\s+([0-9.]+)", out, re.MULTILINE)
-    if match is None:
-        raise RuntimeError(f"cannot read requests/s from wrk's output:\n{out}")
-    result = {"rps": float(match.group(1))}
-    total = re.search(r"^\s*(\d+) requests in", out, re.MULTILINE)
-    result["requests"] = int(total.group(1)) if total else None
-    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
-    result["non_2xx_3xx"] = int(bad.group(1)) if bad else 0
-    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
-    result["socket_errors"] = sum(int(n) for n in errors.groups()) if errors else 0
-    latency = re.search(r"^\s*Latency\s+(\S+)", out, re.MULTILINE)
-    result["latency_avg"] = latency.group(1) if latency else None
-    return result
 
 
 def check_page(server: Server, path: str, *, expect_middleware: bool) -> int:

@@ -28,10 +28,8 @@ import os
 import platform
 import random
 import resource
-import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -40,12 +38,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._common import OUT_DIR, scratch_dir, use_database  # noqa: E402
+from bench._common import setup_django as setup_django_common  # noqa: E402
+
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/ipp_bench"
 GOAL = 0.50
 FLAT_FACTOR = 1.5
 BASELINE_BATCH = 2000
 SELLERS = 2000
-OUT_DIR = ROOT / "bench" / "out"
 FIELDS = (
     "site",
     "external_id",
@@ -219,30 +219,6 @@ def write_file(rows: list[dict[str, str]], path: Path, fmt: str) -> None:
 # --- Django -------------------------------------------------------------------------------------------------------
 
 
-def ensure_postgres_database(url: str) -> None:
-    import environ
-    import psycopg2
-    from psycopg2 import sql
-
-    config = environ.Env.db_url_config(url)
-    conn = psycopg2.connect(
-        dbname="postgres",
-        user=config.get("USER") or None,
-        password=config.get("PASSWORD") or None,
-        host=config.get("HOST") or None,
-        port=config.get("PORT") or None,
-    )
-    try:
-        conn.autocommit = True
-        with conn.cursor() as cursor:
-            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [config["NAME"]])
-            if cursor.fetchone() is None:
-                cursor.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(config["NAME"])))
-                print(f"created database {config['NAME']}")
-    finally:
-        conn.close()
-
-
 def configure_environment(args: argparse.Namespace, var_dir: Path) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "ipp_portal.settings"
     os.environ["DJANGO_DEBUG"] = "true"
@@ -250,25 +226,11 @@ def configure_environment(args: argparse.Namespace, var_dir: Path) -> None:
     # Explicit values, so that a developer's .env (which the settings read) cannot redirect the benchmark.
     os.environ.setdefault("REDIS_URL", "")
     os.environ.setdefault("LOG_LEVEL", "WARNING")
-    if not os.environ.get("DATABASE_URL"):
-        if args.postgres:
-            os.environ["DATABASE_URL"] = DEFAULT_POSTGRES_URL
-        else:
-            os.environ["DATABASE_URL"] = f"sqlite:///{var_dir / 'bench.sqlite3'}"
-    url = os.environ["DATABASE_URL"]
-    if url.startswith(("postgres://", "postgresql://", "pgsql://")):
-        ensure_postgres_database(url)
+    use_database(postgres=args.postgres, default_postgres_url=DEFAULT_POSTGRES_URL, var_dir=var_dir)
 
 
 def setup_django() -> None:
-    import django
-    from django.conf import settings
-
-    django.setup()
-    # DEBUG is on only so that the settings need no secret key. With it on, every query's SQL (each bulk INSERT
-    # with all its values) is kept in connection.queries: that would both slow the import and make its memory
-    # grow with the row count, which is not what a deployment does.
-    settings.DEBUG = False
+    setup_django_common(quiet_kombu=False)
 
 
 def flush_catalogue() -> None:
@@ -431,17 +393,10 @@ def main() -> int:
         parser.error("--rows must be positive")
     memory_rows = args.memory_rows or max(1, args.rows // 5)
 
-    tmp = Path(tempfile.mkdtemp(prefix="ipp-import-bench-"))
-    try:
+    with scratch_dir("ipp-import-bench-") as tmp:
         configure_environment(args, tmp)
         setup_django()
         return run(args, tmp, memory_rows)
-    finally:
-        if "django.db" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def run(args: argparse.Namespace, tmp: Path, memory_rows: int) -> int:

@@ -46,7 +46,6 @@ import platform
 import pstats
 import re
 import shutil
-import statistics
 import sys
 import tempfile
 import time
@@ -58,6 +57,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._common import OUT_DIR, configure_in_process, pct  # noqa: E402
+from bench._common import setup_django as setup_django_common  # noqa: E402
 from bench.import_listings import (  # noqa: E402
     ADJECTIVES,
     BRANDS,
@@ -71,7 +72,6 @@ from bench.import_listings import (  # noqa: E402
 DB_NAME = "ipp_bench_review"
 FORBIDDEN_DBS = {"ipp_bench", "ipp_bench_standing", "postgres", "template0", "template1"}
 POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/{name}"
-OUT_DIR = ROOT / "bench" / "out"
 
 # Part 1: the generated catalogue and claims.
 SELLERS = 2_000
@@ -145,39 +145,18 @@ def drop_database(name: str) -> bool:
 
 
 def configure(db_name: str, var_dir: Path) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "ipp_portal.settings"
-    os.environ["DJANGO_DEBUG"] = "true"  # only so that the settings need no secret key; switched off below
-    os.environ["IPP_VAR_DIR"] = str(var_dir)
-    os.environ["REDIS_URL"] = ""
-    os.environ["LOG_LEVEL"] = "WARNING"
-    # As deployed: the web process only queues the e-mail (here to the in-memory broker); a worker would send it.
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
-    os.environ["EMAIL_URL"] = "dummymail://"
+    configure_in_process(var_dir)
     os.environ["DATABASE_URL"] = POSTGRES_URL.format(name=db_name)  # always our own database, never a given one
 
 
 def setup_django() -> None:
-    import logging
-
-    import django
-    from django.conf import settings
-
     static_root = Path(os.environ["IPP_VAR_DIR"]) / "static"  # whitenoise warns when STATIC_ROOT is missing
     static_root.mkdir(exist_ok=True)
-    settings.STATIC_ROOT = str(static_root)
-    django.setup()
-    settings.DEBUG = False  # no connection.queries log; error pages as deployed
+    settings = setup_django_common(static_root=str(static_root))  # error pages as deployed
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the test Client's host
-    logging.getLogger("kombu.connection").setLevel(logging.ERROR)
 
 
 # --- Helpers ----------------------------------------------------------------------------------------------------
-
-
-def pct(values: list[float], q: int) -> float:
-    if len(values) == 1:
-        return values[0]
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 def shorten(path: str) -> str:

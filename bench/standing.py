@@ -35,10 +35,7 @@ import os
 import platform
 import pstats
 import random
-import shutil
-import statistics
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass, field
@@ -48,13 +45,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench.import_listings import ensure_postgres_database  # noqa: E402
+from bench._common import (  # noqa: E402
+    OUT_DIR,
+    configure_in_process,
+    ensure_policies,
+    other_sessions,
+    pct,
+    scratch_dir,
+    setup_django,
+    use_database,
+)
 
 # Its own database, not the shared ipp_bench: bench/claim_submit.py empties every table of that one (the seeded
 # policies included) before and after its run, which would pull the ledger from under this benchmark mid-run.
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/ipp_bench_standing"
 
-OUT_DIR = ROOT / "bench" / "out"
 P50_GOAL_MS = 20.0
 SMALL_ROWS = 10
 SERIOUS_SHARE = 0.10
@@ -68,59 +73,8 @@ PROFILE_TOP = 8
 
 
 def configure(args: argparse.Namespace, var_dir: Path) -> None:
-    os.environ["DJANGO_SETTINGS_MODULE"] = "ipp_portal.settings"
-    os.environ["DJANGO_DEBUG"] = "true"  # only so that the settings need no secret key; switched off below
-    os.environ["IPP_VAR_DIR"] = str(var_dir)
-    os.environ["REDIS_URL"] = ""
-    os.environ["LOG_LEVEL"] = "WARNING"
-    # As deployed: the web process only queues the e-mail (here to the in-memory broker); a worker would send it.
-    os.environ["CELERY_TASK_ALWAYS_EAGER"] = "false"
-    os.environ["EMAIL_URL"] = "dummymail://"
-    if not os.environ.get("DATABASE_URL"):
-        if args.postgres:
-            os.environ["DATABASE_URL"] = DEFAULT_POSTGRES_URL
-        else:
-            os.environ["DATABASE_URL"] = f"sqlite:///{var_dir / 'bench.sqlite3'}"
-    url = os.environ["DATABASE_URL"]
-    if url.startswith(("postgres://", "postgresql://", "pgsql://")):
-        ensure_postgres_database(url)
-
-
-def setup_django() -> None:
-    import logging
-
-    import django
-    from django.conf import settings
-
-    django.setup()
-    settings.DEBUG = False  # no connection.queries log: it would slow every call and grow with the run
-    logging.getLogger("kombu.connection").setLevel(logging.ERROR)
-
-
-def ensure_policies() -> None:
-    """The sites' current policies, re-seeded if a benchmark that empties the database removed them (the data
-    migration that seeds them has already run there)."""
-    from importlib import import_module
-
-    from django.apps import apps
-
-    from enforcement.models import Policy
-
-    if Policy.objects.filter(is_current=True, site__code__in=["alibaba", "aliexpress"]).count() < 2:
-        import_module("enforcement.migrations.0002_seed_site_policies").seed(apps, None)
-        print("re-seeded the sites' policies (the database had been emptied)")
-
-
-def other_sessions() -> int:
-    from django.db import connection
-
-    if connection.vendor != "postgresql":
-        return 0
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
-        )
-        return int(cursor.fetchone()[0])
+    configure_in_process(var_dir)
+    use_database(postgres=args.postgres, default_postgres_url=DEFAULT_POSTGRES_URL, var_dir=var_dir)
 
 
 def cleanup() -> None:
@@ -231,10 +185,6 @@ def fill_ledger(seller, rows: int, seed: int) -> float:
 
 
 # --- Part 1: reading the standing ------------------------------------------------------------------------------
-
-
-def pct(values: list[float], q: int) -> float:
-    return statistics.quantiles(values, n=100, method="inclusive")[q - 1]
 
 
 def count_queries(seller_pk: int) -> tuple[int, list[str]]:
@@ -612,17 +562,10 @@ def main() -> int:
     if args.rows <= SMALL_ROWS or args.calls < 2 or args.threads < 1 or args.duration <= 0:
         parser.error(f"--rows must exceed {SMALL_ROWS}; --calls >= 2; --threads >= 1; --duration > 0")
 
-    tmp = Path(tempfile.mkdtemp(prefix="ipp-standing-bench-"))
-    try:
+    with scratch_dir("ipp-standing-bench-") as tmp:
         configure(args, tmp)
         setup_django()
         return run(args)
-    finally:
-        if "django.db" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -36,10 +36,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench._common import OUT_DIR  # noqa: E402
+
 MB = 1024 * 1024
 CHUNK = 64 * 1024
 ROUNDS = 3
-OUT = ROOT / "bench" / "out" / "upload.json"
+OUT = OUT_DIR / "upload.json"
 
 
 def setup_django(var_dir: Path) -> None:
