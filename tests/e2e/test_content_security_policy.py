@@ -7,11 +7,11 @@ from playwright.sync_api import expect
 
 from ipp_portal.documents.services import document_store
 from tests.documents import corpus
+from tests.e2e.browser import sign_in
 from tests.factories import ListingFactory, SellerFactory, UserFactory, make_claim, make_complainant, make_right
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-PASSWORD = "correct horse battery staple"
 # Registered before any page script runs, in every document the page loads: each violation goes to Python.
 REPORT_VIOLATIONS = """
 document.addEventListener("securitypolicyviolation", (event) => {
@@ -42,15 +42,6 @@ def violations(page):
     page.add_init_script(REPORT_VIOLATIONS)
     page.on("console", on_console)
     return found
-
-
-def sign_in(page, url, email, *, admin=False):
-    page.context.clear_cookies()
-    page.goto(f"{url}/admin/login/" if admin else f"{url}/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in" if admin else "Sign in").click()
-    page.wait_for_load_state()
 
 
 def visit(page, url):

@@ -7,19 +7,10 @@ import pytest
 from playwright.sync_api import expect
 
 from listings.models import Listing
+from tests.e2e.browser import sign_in
 from tests.factories import ListingFactory, SellerFactory, UserFactory, make_claim, make_complainant
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-PASSWORD = "correct horse battery staple"
-
-
-def sign_in(page, url, email, admin=False):
-    page.context.clear_cookies()
-    page.goto(f"{url}/admin/login/" if admin else f"{url}/accounts/login/")
-    page.get_by_label("Email address").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Log in" if admin else "Sign in").click()
 
 
 def test_review_take_down_and_both_sides_informed(live_server, page, shot):
