@@ -245,3 +245,20 @@ def test_one_code_per_meaning():
     assert "no_reasons" not in Code.values
     assert len(set(Code.values)) == len(Code.values)
     assert {"reason_required", "bad_reason", "reason_not_for_right", "statement_required"} <= set(Code.values)
+
+
+def test_services_and_the_filing_gate_raise_only_listed_codes():
+    """A code spelled out as a string in a service would slip past the enum; the filing gate's refusals become
+    errors of claim_submit, so they are listed too."""
+    import inspect
+    import re
+
+    from complaints import selectors
+    from complaints.errors import Code
+    from complaints.services import claims, disputes, review, vault
+
+    for module in (claims, disputes, review, vault):
+        assert not re.search(r'\bcode\s*=\s*"', inspect.getsource(module)), module.__name__
+    gate_codes = set(re.findall(r'FilingGate\(\s*False,\s*"(\w+)"', inspect.getsource(selectors.filing_gate)))
+    assert gate_codes
+    assert gate_codes <= set(Code.values)
