@@ -6,6 +6,7 @@ before importing this module as ``bench._common``.
 """
 
 import contextlib
+import json
 import logging
 import os
 import re
@@ -170,3 +171,14 @@ def run_wrk(url: str, *, threads: int, connections: int, duration: float, cookie
     latency = re.search(r"^\s*Latency\s+(\S+)", out, re.MULTILINE)
     result["latency_avg"] = latency.group(1) if latency else None
     return result
+
+
+def write_figures(out: Path, figures: dict, variant: str, **dumps) -> None:
+    """The figures as JSON in ``out`` and in a copy named for the variant measured (database, file format), so that
+    runs on SQLite and on PostgreSQL do not overwrite each other."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(figures, indent=2, **dumps) + "\n"
+    out.write_text(text)
+    per_variant = out.with_name(f"{out.stem}.{variant}{out.suffix}")
+    per_variant.write_text(text)
+    print(f"  figures written to {out.name} and {per_variant.name} in {out.parent}")

@@ -32,7 +32,6 @@ import cProfile
 import csv
 import http.client
 import io
-import json
 import math
 import os
 import platform
@@ -66,6 +65,7 @@ from bench._common import (  # noqa: E402
     is_postgres,
     other_sessions,
     run_wrk,
+    write_figures,
 )
 from bench._common import setup_django as setup_django_common  # noqa: E402
 from bench.http_ceiling import Server, base_env, free_port  # noqa: E402
@@ -995,12 +995,7 @@ def main() -> int:
             "goals": goals,
             "quick": quick,
         }  # fmt: skip
-        args.out.parent.mkdir(parents=True, exist_ok=True)
-        text = json.dumps(figures, indent=2) + "\n"
-        args.out.write_text(text)
-        per_db = args.out.with_name(f"{args.out.stem}.{vendor}{args.out.suffix}")
-        per_db.write_text(text)
-        print(f"  figures written to {args.out.name} and {per_db.name} in {args.out.parent}")
+        write_figures(args.out, figures, vendor)
         return 0
     finally:
         if server is not None:

@@ -38,7 +38,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import OUT_DIR, scratch_dir, use_database  # noqa: E402
+from bench._common import OUT_DIR, scratch_dir, use_database, write_figures  # noqa: E402
 from bench._common import setup_django as setup_django_common  # noqa: E402
 
 DEFAULT_POSTGRES_URL = "postgres://postgres@127.0.0.1:5432/ipp_bench"
@@ -514,12 +514,7 @@ def run(args: argparse.Namespace, tmp: Path, memory_rows: int) -> int:
         "seconds": {"baseline": baseline_s, "import": import_s, "second_pass": second_s},
         "memory": memory,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(figures, indent=2) + "\n"
-    args.out.write_text(text)
-    per_db = args.out.with_name(f"{args.out.stem}.{vendor}.{args.format}{args.out.suffix}")
-    per_db.write_text(text)
-    print(f"  figures written to {args.out.name} and {per_db.name} in {args.out.parent}")
+    write_figures(args.out, figures, f"{vendor}.{args.format}")
     return 0
 
 

@@ -30,7 +30,6 @@ notifications are queued to Celery's in-memory broker (not delivered), as a depl
 import argparse
 import cProfile
 import io
-import json
 import os
 import platform
 import pstats
@@ -54,6 +53,7 @@ from bench._common import (  # noqa: E402
     scratch_dir,
     setup_django,
     use_database,
+    write_figures,
 )
 
 # Its own database, not the shared ipp_bench: bench/claim_submit.py empties every table of that one (the seeded
@@ -623,12 +623,7 @@ def run(args: argparse.Namespace) -> int:
         "read": read,
         "write": write,
     }
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    text = json.dumps(figures, indent=2, default=str) + "\n"
-    args.out.write_text(text)
-    per_db = args.out.with_name(f"{args.out.stem}.{vendor}{args.out.suffix}")
-    per_db.write_text(text)
-    print(f"  figures written to {args.out.name} and {per_db.name} in {args.out.parent}")
+    write_figures(args.out, figures, vendor, default=str)
     return 0
 
 
