@@ -1,10 +1,8 @@
 """Staff batches that touch the same sellers at once: one global lock order, and a bounded retry on conflicts."""
 
 import logging
-import threading
 
 import pytest
-from django.db import connection
 
 from complaints import services
 from complaints.models import ClaimItem
@@ -13,33 +11,11 @@ from ipp_portal.audit.models import AuditEvent
 from ipp_portal.notifications.models import Notification
 from listings.models import Listing, ListingSnapshot
 from tests.factories import ListingFactory, SellerFactory, make_claim, make_complainant, make_staff, seen
+from tests.threads import run_together
 
 SELLERS = 6
 LISTINGS_PER_SELLER = 2
 ROUNDS = 5
-
-
-def run_together(*calls):
-    """Run each call in its own thread with its own connection, started together; return what they raised."""
-    barrier = threading.Barrier(len(calls))
-    errors: list[BaseException] = []
-
-    def run(call):
-        try:
-            barrier.wait()
-            call()
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(call,)) for call in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(120)
-    assert not any(t.is_alive() for t in threads), "a transaction is still waiting for a lock"
-    return errors
 
 
 @pytest.mark.postgres

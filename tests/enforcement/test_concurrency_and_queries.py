@@ -1,4 +1,3 @@
-import threading
 from datetime import timedelta
 
 import pytest
@@ -11,29 +10,20 @@ from enforcement.models import Action, Violation
 from enforcement.selectors import standing_for
 from listings.models import Site
 from tests.factories import SellerFactory
+from tests.threads import run_together
 
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_violations_recorded_concurrently_give_exact_points_and_one_action_per_rung():
     seller = SellerFactory(site=Site.objects.get(code="alibaba"))
-    barrier = threading.Barrier(8)
-    errors: list[BaseException] = []
-
-    def record(n: int) -> None:
-        try:
-            barrier.wait()
-            services.violation_record(seller=seller, severity="serious", reference=f"T{n}")
-        except BaseException as exc:
-            errors.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=record, args=(n,)) for n in range(8)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(60)
+    errors = run_together(
+        *(
+            lambda n=n: services.violation_record(seller=seller, severity="serious", reference=f"T{n}")
+            for n in range(8)
+        ),
+        timeout=60,
+    )
 
     assert errors == []
     assert Violation.objects.filter(seller=seller).count() == 8
