@@ -17,20 +17,25 @@ def sentinel(key: str) -> None:
 
 
 @pytest.fixture
-def celery_worker_app():
+def celery_worker_app(monkeypatch):
     from celery.contrib.testing import tasks  # noqa: F401 - registers celery's own ping task
     from celery.contrib.testing.worker import start_worker
 
     queue = f"ipp-test-{uuid.uuid4().hex[:8]}"
-    previous = {key: celery_app.conf[key] for key in ("broker_url", "task_always_eager", "task_default_queue")}
-    celery_app.conf.update(broker_url=settings.TEST_REDIS_URL, task_always_eager=False, task_default_queue=queue)
+    # monkeypatch puts the app's configuration back after this fixture's own teardown (the queue is deleted
+    # on the test broker first).
+    for key, value in {
+        "broker_url": settings.TEST_REDIS_URL,
+        "task_always_eager": False,
+        "task_default_queue": queue,
+    }.items():
+        monkeypatch.setitem(celery_app.conf, key, value)
     try:
         with start_worker(
             celery_app, pool="solo", concurrency=1, perform_ping_check=False, queues=[queue], shutdown_timeout=10
         ):
             yield celery_app
     finally:
-        celery_app.conf.update(previous)
         with celery_app.connection_for_write() as conn:
             conn.default_channel.queue_delete(queue)
 
