@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from enforcement.selectors import policy_current
+from ipp_portal.audit.verbs import Verb
 from ipp_portal.documents.models import Document
 
 from .errors import Code
@@ -152,27 +153,28 @@ def filing_gate(*, complainant: Complainant | None, site, right: IPRight, today:
 
 # What a complainant may see of a claim's history (staff-internal events such as assignment stay out).
 COMPLAINANT_TIMELINE_VERBS = {
-    "claim.draft_saved": "Draft saved",
-    "claim.waiting_for_right": "Filed; waiting for the right to be verified",
-    "claim.submitted": "Submitted",
-    "claim.info_requested": "Staff asked for more information",
-    "claim.info_provided": "You answered",
-    "claim.withdrawn": "You withdrew the claim",
-    "claim_item.withdrawn": "You withdrew a listing",
-    "claim_item.removed": "Listing removed",
-    "claim_item.rejected": "Listing not removed",
-    "claim_item.disputed": "The seller sent a counter-notice",
-    "claim_item.reinstated": "Listing reinstated",
-    "claim_item.upheld": "Removal upheld",
-    "claim_item.staff_review": "Disputed removal sent to staff",
-    "claim_item.retracted": "The rights holder retracted the takedown",
+    Verb.CLAIM_DRAFT_SAVED: "Draft saved",
+    Verb.CLAIM_WAITING_FOR_RIGHT: "Filed; waiting for the right to be verified",
+    Verb.CLAIM_SUBMITTED: "Submitted",
+    Verb.CLAIM_INFO_REQUESTED: "Staff asked for more information",
+    Verb.CLAIM_INFO_PROVIDED: "You answered",
+    Verb.CLAIM_REJECTED: "Staff rejected the claim",
+    Verb.CLAIM_WITHDRAWN: "You withdrew the claim",
+    Verb.CLAIM_ITEM_WITHDRAWN: "You withdrew a listing",
+    Verb.CLAIM_ITEM_REMOVED: "Listing removed",
+    Verb.CLAIM_ITEM_REJECTED: "Listing not removed",
+    Verb.CLAIM_ITEM_DISPUTED: "The seller sent a counter-notice",
+    Verb.CLAIM_ITEM_REINSTATED: "Listing reinstated",
+    Verb.CLAIM_ITEM_UPHELD: "Removal upheld",
+    Verb.CLAIM_ITEM_STAFF_REVIEW: "Disputed removal sent to staff",
+    Verb.CLAIM_ITEM_RETRACTED: "The rights holder retracted the takedown",
 }
 
 # The seller sees the history of their own listings in a claim, not the claim's internal exchanges.
 SELLER_TIMELINE_VERBS = {
     verb: label
     for verb, label in COMPLAINANT_TIMELINE_VERBS.items()
-    if verb.startswith("claim_item.") and verb != "claim_item.withdrawn"
+    if verb.startswith("claim_item.") and verb != Verb.CLAIM_ITEM_WITHDRAWN
 }
 
 

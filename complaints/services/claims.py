@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from ipp_portal.audit.services import record
+from ipp_portal.audit.verbs import Verb
 from ipp_portal.errors import InvalidTransition, NotPermitted, PortalError
 from ipp_portal.notifications.services import queue, queue_many
 from ipp_portal.permissions import require_perm
@@ -71,7 +72,7 @@ def claim_save_draft(
     if evidence:
         claim.evidence.add(*evidence)
     if claim_id is None:
-        record(actor=complainant.user, verb="claim.draft_saved", target=claim, after=claim.status)
+        record(actor=complainant.user, verb=Verb.CLAIM_DRAFT_SAVED, target=claim, after=claim.status)
     return claim
 
 
@@ -81,7 +82,7 @@ def claim_draft_delete(*, claim_id: int, user) -> None:
     claim = _own_claim_for_update(claim_id, user)
     if claim.status != Claim.Status.DRAFT:
         raise InvalidTransition("Only a draft can be deleted; a filed claim can be withdrawn.")
-    record(actor=user, verb="claim.draft_deleted", data={"claim": claim.pk})
+    record(actor=user, verb=Verb.CLAIM_DRAFT_DELETED, data={"claim": claim.pk})
     claim.delete()
 
 
@@ -182,7 +183,7 @@ def claim_submit(
     )
     record(
         actor=user,
-        verb="claim.waiting_for_right" if waiting else "claim.submitted",
+        verb=Verb.CLAIM_WAITING_FOR_RIGHT if waiting else Verb.CLAIM_SUBMITTED,
         target=claim,
         before=Claim.Status.DRAFT,
         after=claim.status,
@@ -227,7 +228,11 @@ def claims_release_for_right(*, right: IPRight, actor=None) -> int:
         claim.submitted_at, claim.authorization = timezone.now(), gate.authorization
         claim.save(update_fields=["status", "submitted_at", "authorization"])
         record(
-            actor=actor, verb="claim.submitted", target=claim, before=Claim.Status.WAITING_FOR_RIGHT, after=claim.status
+            actor=actor,
+            verb=Verb.CLAIM_SUBMITTED,
+            target=claim,
+            before=Claim.Status.WAITING_FOR_RIGHT,
+            after=claim.status,
         )
         _notify_receipt(claim, items=claim.items.count(), waiting=False)
         released += 1
@@ -239,9 +244,9 @@ def _settle_claim_status(claim: Claim, *, actor) -> None:
     statuses = set(claim.items.values_list("status", flat=True))
     if statuses <= {ClaimItem.Status.WITHDRAWN} and claim.can_move_to(Claim.Status.WITHDRAWN):
         claim.withdrawn_at = timezone.now()
-        transition(claim, Claim.Status.WITHDRAWN, actor=actor, verb="claim.withdrawn", fields=["withdrawn_at"])
+        transition(claim, Claim.Status.WITHDRAWN, actor=actor, verb=Verb.CLAIM_WITHDRAWN, fields=["withdrawn_at"])
     elif ClaimItem.Status.PENDING not in statuses and claim.can_move_to(Claim.Status.DECIDED):
-        transition(claim, Claim.Status.DECIDED, actor=actor, verb="claim.decided")
+        transition(claim, Claim.Status.DECIDED, actor=actor, verb=Verb.CLAIM_DECIDED)
 
 
 def _tell_reviewer_if_reviewing(claim: Claim, *, what: str) -> None:
@@ -296,14 +301,16 @@ def claim_withdraw(*, claim_id: int, user) -> Claim:
     pending = list(claim.items.filter(status=ClaimItem.Status.PENDING).select_related("seller__user", "listing"))
     for item in pending:
         item.withdrawn_at = now
-    count = len(transition_many(pending, ClaimItem.Status.WITHDRAWN, actor=user, verb="claim_item.withdrawn",
+    count = len(transition_many(pending, ClaimItem.Status.WITHDRAWN, actor=user, verb=Verb.CLAIM_ITEM_WITHDRAWN,
                                 fields=["withdrawn_at"]))  # fmt: skip
     _tell_sellers_of_withdrawal(claim, pending)
     has_decided_items = claim.items.exclude(status=ClaimItem.Status.WITHDRAWN).exists()
     claim.move_to(Claim.Status.DECIDED if has_decided_items else Claim.Status.WITHDRAWN)
     claim.withdrawn_at = now
     claim.save(update_fields=["status", "withdrawn_at"])
-    record(actor=user, verb="claim.withdrawn", target=claim, before=before, after=claim.status, data={"items": count})
+    record(
+        actor=user, verb=Verb.CLAIM_WITHDRAWN, target=claim, before=before, after=claim.status, data={"items": count}
+    )
     return claim
 
 
@@ -326,7 +333,7 @@ def claim_item_withdraw(*, item_id: int, user) -> ClaimItem:
     item.save(update_fields=["status", "withdrawn_at"])
     _tell_reviewer_if_reviewing(claim, what=f"withdrew listing {item.external_id}")
     _tell_sellers_of_withdrawal(claim, [item])
-    record(actor=user, verb="claim_item.withdrawn", target=item, before=ClaimItem.Status.PENDING, after=item.status)
+    record(actor=user, verb=Verb.CLAIM_ITEM_WITHDRAWN, target=item, before=ClaimItem.Status.PENDING, after=item.status)
     _settle_claim_status(claim, actor=user)
     return item
 
@@ -342,7 +349,7 @@ def claim_request_info(*, claim_id: int, reviewer, message: str) -> Claim:
     claim.move_to(Claim.Status.NEEDS_INFO)
     claim.info_request = message.strip()
     claim.save(update_fields=["status", "info_request"])
-    record(actor=reviewer, verb="claim.info_requested", target=claim, before=before, after=claim.status,
+    record(actor=reviewer, verb=Verb.CLAIM_INFO_REQUESTED, target=claim, before=before, after=claim.status,
            data={"message": claim.info_request})  # fmt: skip
     queue(
         recipient=claim.complainant.user,
@@ -372,6 +379,6 @@ def claim_provide_info(*, claim_id: int, user, answer: str, documents: Sequence 
     claim.save(update_fields=["status", "explanation"])
     if documents:
         claim.evidence.add(*documents)
-    record(actor=user, verb="claim.info_provided", target=claim, before=Claim.Status.NEEDS_INFO, after=claim.status,
+    record(actor=user, verb=Verb.CLAIM_INFO_PROVIDED, target=claim, before=Claim.Status.NEEDS_INFO, after=claim.status,
            data={"documents": len(documents)})  # fmt: skip
     return claim

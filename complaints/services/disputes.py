@@ -14,6 +14,7 @@ from enforcement.models import Policy
 from enforcement.selectors import policy_current
 from enforcement.services import violation_withdraw
 from ipp_portal.audit.services import record
+from ipp_portal.audit.verbs import Verb
 from ipp_portal.errors import DeadlinePassed, InvalidTransition, PortalError
 from ipp_portal.notifications.services import queue, queue_many
 from ipp_portal.permissions import require_perm
@@ -99,8 +100,8 @@ def counter_notice_file(
     notice.shared_documents.set([d for d in shared_documents if d in set(documents)])
     for item in items:
         item.counter_notice_count += 1
-    record(actor=user, verb="counter_notice.filed", target=notice, after=notice.status, data={"items": len(items)})
-    transition_many(items, S.DISPUTED, actor=user, verb="claim_item.disputed", fields=["counter_notice_count"])
+    record(actor=user, verb=Verb.COUNTER_NOTICE_FILED, target=notice, after=notice.status, data={"items": len(items)})
+    transition_many(items, S.DISPUTED, actor=user, verb=Verb.CLAIM_ITEM_DISPUTED, fields=["counter_notice_count"])
     queue(
         recipient=claim.complainant.user,
         template="complaints/counter_notice_received",
@@ -188,14 +189,14 @@ def counter_notice_accept(*, notice_id: int, user) -> CounterNotice:
         raise DeadlinePassed("The time to answer has passed; staff now decide.")
     notice.answered_at = timezone.now()
     transition(
-        notice, CounterNotice.Status.ACCEPTED, actor=user, verb="counter_notice.accepted", fields=["answered_at"]
+        notice, CounterNotice.Status.ACCEPTED, actor=user, verb=Verb.COUNTER_NOTICE_ACCEPTED, fields=["answered_at"]
     )
     items = [
         i for i in _lock_items(notice.items.values_list("pk", flat=True), catalogue=True) if i.status == S.DISPUTED
     ]
     if items:
         _reinstate(
-            items, actor=user, reason="The rights holder accepted the counter-notice.", verb="claim_item.reinstated"
+            items, actor=user, reason="The rights holder accepted the counter-notice.", verb=Verb.CLAIM_ITEM_REINSTATED
         )
     return notice
 
@@ -215,12 +216,12 @@ def counter_notice_reject(*, notice_id: int, user, answer: str, documents: Seque
         notice,
         CounterNotice.Status.REJECTED,
         actor=user,
-        verb="counter_notice.rejected",
+        verb=Verb.COUNTER_NOTICE_REJECTED,
         fields=["answered_at", "answer"],
     )
     notice.answer_documents.set(documents)
     items = [i for i in _lock_items(notice.items.values_list("pk", flat=True)) if i.status == S.DISPUTED]
-    transition_many(items, S.STAFF_REVIEW, actor=user, verb="claim_item.staff_review")
+    transition_many(items, S.STAFF_REVIEW, actor=user, verb=Verb.CLAIM_ITEM_STAFF_REVIEW)
     if items:
         _tell_seller(notice, items, "complaints/counter_notice_rejected", answer=notice.answer)
     return notice
@@ -275,7 +276,7 @@ def _to_staff(notices: list[CounterNotice]) -> None:
     if not notices:
         return
     ids = [n.pk for n in notices]
-    transition_many(notices, CounterNotice.Status.NO_ANSWER, actor=None, verb="counter_notice.no_answer")
+    transition_many(notices, CounterNotice.Status.NO_ANSWER, actor=None, verb=Verb.COUNTER_NOTICE_NO_ANSWER)
     # Locked by id (the global order) before the update, rather than in whatever order the update meets them.
     items = [
         i
@@ -286,7 +287,7 @@ def _to_staff(notices: list[CounterNotice]) -> None:
         )
         if i.status == S.DISPUTED
     ]
-    transition_many(items, S.STAFF_REVIEW, actor=None, verb="claim_item.staff_review")
+    transition_many(items, S.STAFF_REVIEW, actor=None, verb=Verb.CLAIM_ITEM_STAFF_REVIEW)
     messages = []
     for notice in notices:
         reference = notice.claim.reference
@@ -308,13 +309,13 @@ def _silence_reinstates(notice: CounterNotice, now: datetime) -> None:
     notice.move_to(CounterNotice.Status.DECIDED)
     notice.decision, notice.decided_at = "reinstate", now
     notice.save(update_fields=["status", "decision", "decided_at"])
-    record(actor=None, verb="counter_notice.no_answer", target=notice, before="awaiting_answer", after="decided")
+    record(actor=None, verb=Verb.COUNTER_NOTICE_NO_ANSWER, target=notice, before="awaiting_answer", after="decided")
     items = [
         i for i in _lock_items(notice.items.values_list("pk", flat=True), catalogue=True) if i.status == S.DISPUTED
     ]
     if items:
         _reinstate(items, actor=None, reason="The rights holder did not answer the counter-notice in time.",
-                   verb="claim_item.reinstated")  # fmt: skip
+                   verb=Verb.CLAIM_ITEM_REINSTATED)  # fmt: skip
 
 
 @retry_on_conflict
@@ -349,12 +350,12 @@ def counter_notice_decide(*, notice_id: int, reviewer, outcome: str, reason: str
         return notice
     if outcome == "reinstate":
         _reinstate(
-            items, actor=reviewer, reason=f"Staff decision: {notice.decision_reason}", verb="claim_item.reinstated"
+            items, actor=reviewer, reason=f"Staff decision: {notice.decision_reason}", verb=Verb.CLAIM_ITEM_REINSTATED
         )
     else:
         for item in items:
             item.decision_reason = f"Removal upheld: {notice.decision_reason}"
-        transition_many(items, S.UPHELD, actor=reviewer, verb="claim_item.upheld", fields=["decision_reason"])
+        transition_many(items, S.UPHELD, actor=reviewer, verb=Verb.CLAIM_ITEM_UPHELD, fields=["decision_reason"])
         further = items[0].further_counter_notice_due_at
         until = site_time(further, notice.claim.site) if further else "the window closes"
         _tell_seller(notice, items, "complaints/removal_upheld", reason=notice.decision_reason, until=until)
@@ -371,7 +372,9 @@ def claim_item_reinstate_upheld(*, item_id: int, supervisor, reason: str) -> Cla
     items = _lock_items([item_id], catalogue=True)
     if not items or items[0].status not in (S.REMOVED, S.DISPUTED, S.STAFF_REVIEW, S.UPHELD):
         raise InvalidTransition("Only a removed listing can be reinstated.")
-    _reinstate(items, actor=supervisor, reason=f"Supervisor decision: {reason.strip()}", verb="claim_item.reinstated")
+    _reinstate(
+        items, actor=supervisor, reason=f"Supervisor decision: {reason.strip()}", verb=Verb.CLAIM_ITEM_REINSTATED
+    )
     return items[0]
 
 
@@ -392,13 +395,13 @@ def claim_item_retract(*, item_id: int, user, reason: str = "") -> ClaimItem:
     if item.status not in (S.REMOVED, S.DISPUTED, S.STAFF_REVIEW, S.UPHELD):
         raise InvalidTransition(f"This listing is {item.get_status_display().lower()}: there is nothing to retract.")
     text = "The rights holder retracted the takedown." + (f" {reason.strip()}" if reason.strip() else "")
-    _reinstate([item], actor=user, reason=text, verb="claim_item.retracted")
+    _reinstate([item], actor=user, reason=text, verb=Verb.CLAIM_ITEM_RETRACTED)
     # A counter-notice still waiting for the rights holder's answer is answered by the retraction itself.
     settled = list(CounterNotice.objects.filter(pk__in=open_notices))
     for notice in settled:
         notice.answered_at = timezone.now()
     transition_many(
-        settled, CounterNotice.Status.ACCEPTED, actor=user, verb="counter_notice.accepted",
+        settled, CounterNotice.Status.ACCEPTED, actor=user, verb=Verb.COUNTER_NOTICE_ACCEPTED,
         fields=["answered_at"], data={"by": "retraction"},
     )  # fmt: skip
     return item

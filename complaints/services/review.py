@@ -12,6 +12,7 @@ from django.utils.formats import date_format
 from enforcement.selectors import policy_current
 from enforcement.services import violations_record_many
 from ipp_portal.audit.services import record
+from ipp_portal.audit.verbs import Verb
 from ipp_portal.errors import InvalidTransition, PortalError
 from ipp_portal.notifications.services import queue
 from ipp_portal.permissions import require_perm
@@ -59,7 +60,7 @@ def _mark_reviewed(claim: Claim, reviewer, now) -> list[str]:
     """A submitted claim enters review (its own audited step); returns the other fields the caller saves."""
     fields = []
     if claim.status == Claim.Status.SUBMITTED:
-        transition(claim, Claim.Status.IN_REVIEW, actor=reviewer, verb="claim.in_review")
+        transition(claim, Claim.Status.IN_REVIEW, actor=reviewer, verb=Verb.CLAIM_IN_REVIEW)
     if claim.assigned_to_id is None:
         claim.assigned_to, claim.assigned_at = reviewer, now
         fields += ["assigned_to", "assigned_at"]
@@ -89,7 +90,7 @@ def claim_take(*, claim_id: int, reviewer, force: bool = False) -> Claim:
     fields = _mark_reviewed(claim, reviewer, now)
     claim.assigned_to, claim.assigned_at = reviewer, now
     claim.save(update_fields=sorted({*fields, "assigned_to", "assigned_at"}))
-    record(actor=reviewer, verb="claim.taken", target=claim, data={"from": previous} if previous else None)
+    record(actor=reviewer, verb=Verb.CLAIM_TAKEN, target=claim, data={"from": previous} if previous else None)
     return claim
 
 
@@ -135,7 +136,7 @@ def _lock_pending_items(claim: Claim, item_ids, *, catalogue: bool = False) -> l
 def _settle(claim: Claim, fields: list[str], *, actor) -> None:
     """Save the review fields; a claim with nothing left pending is decided (audited)."""
     if not claim.items.filter(status=ClaimItem.Status.PENDING).exists() and claim.can_move_to(Claim.Status.DECIDED):
-        transition(claim, Claim.Status.DECIDED, actor=actor, verb="claim.decided", fields=sorted(set(fields)))
+        transition(claim, Claim.Status.DECIDED, actor=actor, verb=Verb.CLAIM_DECIDED, fields=sorted(set(fields)))
     elif fields:
         claim.save(update_fields=sorted(set(fields)))
 
@@ -199,7 +200,7 @@ def _take_down(*, claim_id: int, item_ids: list[int], reviewer, seen: dict | Non
         item.decided_by, item.decided_at, item.decision_reason = reviewer, now, reason.label if reason else ""
         item.counter_notice_due_at, item.further_counter_notice_due_at = due_at, further_due_at
     transition_many(
-        items, ClaimItem.Status.REMOVED, actor=reviewer, verb="claim_item.removed",
+        items, ClaimItem.Status.REMOVED, actor=reviewer, verb=Verb.CLAIM_ITEM_REMOVED,
         fields=["snapshot", "violation", "decided_by", "decided_at", "decision_reason", "counter_notice_due_at",
                 "further_counter_notice_due_at"],
     )  # fmt: skip
@@ -302,7 +303,7 @@ def _reject(items: list[ClaimItem], *, reviewer, now, code: str, text: str, note
     for item in items:
         item.decided_by, item.decided_at, item.rejection_code, item.decision_reason = reviewer, now, code, text
     transition_many(
-        items, ClaimItem.Status.REJECTED, actor=reviewer, verb="claim_item.rejected",
+        items, ClaimItem.Status.REJECTED, actor=reviewer, verb=Verb.CLAIM_ITEM_REJECTED,
         fields=["decided_by", "decided_at", "rejection_code", "decision_reason"],
         data={"code": code, "note": note.strip()},
     )  # fmt: skip
@@ -332,6 +333,6 @@ def claim_reject(*, claim_id: int, reviewer, code: str, seen: dict | None, note:
         _notify_sellers_of_rejection(claim, items)
         _settle(claim, fields, actor=reviewer)
     # The claim-level decision, with the state the claim really reached (nothing moves when nothing was pending).
-    record(actor=reviewer, verb="claim.rejected", target=claim, before=before, after=claim.status,
+    record(actor=reviewer, verb=Verb.CLAIM_REJECTED, target=claim, before=before, after=claim.status,
            data={"code": code, "note": note.strip(), "items": len(pending)})  # fmt: skip
     return claim

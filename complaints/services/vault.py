@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from ipp_portal.audit.services import record
+from ipp_portal.audit.verbs import Verb
 from ipp_portal.errors import InvalidTransition, NotPermitted, PortalError
 from ipp_portal.notifications.services import queue
 from ipp_portal.permissions import require_perm
@@ -154,7 +155,7 @@ def complainant_register(*, user, documents: Sequence, **fields: Any) -> Complai
         raise MissingDocuments("Upload proof of identity: at least one document.")
     complainant = Complainant.objects.create(user=user, **{k: fields[k] for k in IDENTITY_FIELDS + CONTACT_FIELDS})
     complainant.identity_documents.set(documents)
-    record(actor=user, verb="complainant.submitted", target=complainant, after=complainant.status)
+    record(actor=user, verb=Verb.COMPLAINANT_SUBMITTED, target=complainant, after=complainant.status)
     queue(
         recipient=user,
         template="complaints/profile_received",
@@ -198,7 +199,7 @@ def complainant_update(*, complainant_id: int, user, documents: Sequence = (), *
         complainant.save(update_fields=update_fields)
     record(
         actor=user,
-        verb="complainant.resubmitted" if before != complainant.status else "complainant.edited",
+        verb=Verb.COMPLAINANT_RESUBMITTED if before != complainant.status else Verb.COMPLAINANT_EDITED,
         target=complainant,
         before=before,
         after=complainant.status,
@@ -241,7 +242,7 @@ def ip_right_register(*, complainant: Complainant, documents: Sequence[tuple[Any
     right.registration_key = normalise_registration_number(right.registration_number)
     right.save()
     _attach(right, documents)
-    record(actor=complainant.user, verb="ipright.submitted", target=right, after=right.status)
+    record(actor=complainant.user, verb=Verb.IPRIGHT_SUBMITTED, target=right, after=right.status)
     return right
 
 
@@ -266,7 +267,7 @@ def ip_right_resubmit(*, right_id: int, user, documents: Sequence[tuple[Any, str
     right.submitted_at = timezone.now()
     right.save()
     _attach(right, documents)
-    record(actor=user, verb="ipright.resubmitted", target=right, before=IPRight.Status.REJECTED, after=right.status)
+    record(actor=user, verb=Verb.IPRIGHT_RESUBMITTED, target=right, before=IPRight.Status.REJECTED, after=right.status)
     return right
 
 
@@ -281,7 +282,7 @@ def ip_right_add_documents(*, right_id: int, user, documents: Sequence[tuple[Any
     if not documents:
         raise MissingDocuments("Choose at least one document to add.")
     count = _attach(right, documents)
-    record(actor=user, verb="ipright.documents_added", target=right, data={"count": count})
+    record(actor=user, verb=Verb.IPRIGHT_DOCUMENTS_ADDED, target=right, data={"count": count})
     return right
 
 
@@ -317,7 +318,7 @@ def ip_right_expire(*, right_id: int, today: date | None = None) -> IPRight | No
     before = right.status
     right.move_to(IPRight.Status.EXPIRED)
     right.save(update_fields=["status"])
-    record(actor=None, verb="ipright.expired", target=right, before=before, after=right.status)
+    record(actor=None, verb=Verb.IPRIGHT_EXPIRED, target=right, before=before, after=right.status)
     queue(
         recipient=right.registered_by.user,
         template="complaints/right_expired",
@@ -361,7 +362,7 @@ def rights_warn_expiring(*, today: date | None = None, batch_size: int = 500) ->
                 continue
             right.expiry_warned_on = right.expires_on
             right.save(update_fields=["expiry_warned_on"])
-            record(actor=None, verb="ipright.expiry_warned", target=right, data={"expires_on": right.expires_on})
+            record(actor=None, verb=Verb.IPRIGHT_EXPIRY_WARNED, target=right, data={"expires_on": right.expires_on})
             queue(
                 recipient=right.registered_by.user,
                 template="complaints/right_expiring",
@@ -389,7 +390,7 @@ def document_open(*, user, document_id: int):
     document = document_get_for_user(user, document_id)
     record(
         actor=user,
-        verb="document.downloaded",
+        verb=Verb.DOCUMENT_DOWNLOADED,
         target=document,
         data={"as_staff": document.uploaded_by_id != user.pk and user.has_perm("documents.view_document")},
     )
@@ -414,7 +415,7 @@ def authorization_register(
     authorization = Authorization.objects.create(agent=agent, letter=letter, **fields)
     authorization.rights.set(rights)
     authorization.sites.set(sites)
-    record(actor=agent.user, verb="authorization.submitted", target=authorization, after=authorization.status)
+    record(actor=agent.user, verb=Verb.AUTHORIZATION_SUBMITTED, target=authorization, after=authorization.status)
     return authorization
 
 
@@ -459,7 +460,7 @@ def authorization_revoke(*, authorization_id: int, reviewer, reason: str) -> Aut
     authorization.save(update_fields=["status", "revoked_at", "revocation_reason"])
     record(
         actor=reviewer,
-        verb="authorization.revoked",
+        verb=Verb.AUTHORIZATION_REVOKED,
         target=authorization,
         before=before,
         after=authorization.status,
@@ -480,7 +481,7 @@ def authorization_expire(*, authorization_id: int, today: date | None = None) ->
     before = authorization.status
     authorization.move_to(Authorization.Status.EXPIRED)
     authorization.save(update_fields=["status"])
-    record(actor=None, verb="authorization.expired", target=authorization, before=before, after=authorization.status)
+    record(actor=None, verb=Verb.AUTHORIZATION_EXPIRED, target=authorization, before=before, after=authorization.status)
     AUTHORIZATION.notify(authorization)
     return authorization
 
