@@ -9,6 +9,7 @@ from django.test import Client
 from complaints.models import Claim, ClaimItem
 from tests.complaints.test_claim_views import form_data
 from tests.factories import ListingFactory, make_complainant
+from tests.threads import run_together
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -51,23 +52,16 @@ def test_two_concurrent_claims_naming_one_listing_do_not_both_pass_the_check():
     holder = make_complainant()
     right = make_right(holder)
     links = "\n".join(listing.url for listing in ListingFactory.create_batch(60))
-    barrier, outcomes = threading.Barrier(2), []
+    outcomes: list = []
 
     def submit():
-        try:
-            barrier.wait(timeout=10)
-            make_claim(holder, links_text=links, right=right, explanation="Fakes")
-            outcomes.append("filed")
-        except services.LinksNotFileable as exc:
-            outcomes.append({line.result for line in exc.lines})
-        finally:
-            connection.close()
+        make_claim(holder, links_text=links, right=right, explanation="Fakes")
+        outcomes.append("filed")
 
-    workers = [threading.Thread(target=submit) for _ in range(2)]
-    for worker in workers:
-        worker.start()
-    for worker in workers:
-        worker.join(timeout=60)
+    errors = run_together(submit, submit, timeout=60)
+    outcomes += [
+        {line.result for line in exc.lines} if isinstance(exc, services.LinksNotFileable) else exc for exc in errors
+    ]
 
     assert sorted(outcomes, key=str) == ["filed", {"open_claim"}]
     assert Claim.objects.count() == 1
