@@ -1,8 +1,6 @@
 import re
-import threading
 
 import pytest
-from django.db import connection
 
 from complaints import services
 from complaints.models import Claim, ClaimItem
@@ -21,6 +19,7 @@ from tests.factories import (
     seen,
     take_down,
 )
+from tests.threads import run_together
 
 
 @pytest.fixture
@@ -147,30 +146,15 @@ def test_two_reviewers_deciding_the_same_item_at_once_make_one_decision():
     reviewers = [make_staff(), make_staff()]
     claim = make_claim(listings=[ListingFactory()])
     item = claim.items.get()
-    barrier = threading.Barrier(2)
-    outcomes = []
-
-    def decide(reviewer, take_down):
-        try:
-            barrier.wait()
-            if take_down:
-                services.claim_items_take_down(
-                    claim_id=claim.pk, seen=seen(claim), item_ids=[item.pk], reviewer=reviewer
-                )
-            else:
-                services.claim_items_reject(claim_id=claim.pk, seen=seen(claim), item_ids=[item.pk],
-                                            reviewer=reviewer, code="other", note="no")  # fmt: skip
-            outcomes.append("ok")
-        except InvalidTransition as exc:
-            outcomes.append(exc.message)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=decide, args=(r, n == 0)) for n, r in enumerate(reviewers)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    errors = run_together(
+        lambda: take_down(claim, [item], reviewers[0]),
+        lambda: services.claim_items_reject(claim_id=claim.pk, seen=seen(claim), item_ids=[item.pk],
+                                            reviewer=reviewers[1], code="other", note="no"),
+        timeout=30,
+    )  # fmt: skip
+    outcomes = ["ok"] * (2 - len(errors)) + [
+        exc.message if isinstance(exc, InvalidTransition) else repr(exc) for exc in errors
+    ]
 
     assert sorted(o == "ok" for o in outcomes) == [False, True]
     assert any("already decided" in o for o in outcomes), outcomes
@@ -238,33 +222,15 @@ def test_service_levels_count_the_queue_and_the_24_hour_share(admin_client, revi
 def test_decision_racing_a_withdrawal_ends_in_one_consistent_state(reviewer):
     claim = make_claim(listings=[ListingFactory(), ListingFactory()])
     holder_user = claim.complainant.user
-    item_ids = list(claim.items.values_list("pk", flat=True))
-    barrier = threading.Barrier(2)
-    errors = []
-
-    def take_down():
-        try:
-            barrier.wait()
-            services.claim_items_take_down(claim_id=claim.pk, seen=seen(claim), item_ids=item_ids, reviewer=reviewer)
-        except (InvalidTransition, PortalError) as exc:
-            errors.append(exc.message)
-        finally:
-            connection.close()
-
-    def withdraw():
-        try:
-            barrier.wait()
-            services.claim_withdraw(claim_id=claim.pk, user=holder_user)
-        except (InvalidTransition, PortalError) as exc:
-            errors.append(exc.message)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=take_down), threading.Thread(target=withdraw)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    items = list(claim.items.all())
+    errors = [
+        exc.message if isinstance(exc, (InvalidTransition, PortalError)) else repr(exc)
+        for exc in run_together(
+            lambda: take_down(claim, items, reviewer),
+            lambda: services.claim_withdraw(claim_id=claim.pk, user=holder_user),
+            timeout=30,
+        )
+    ]
 
     claim.refresh_from_db()
     statuses = set(claim.items.values_list("status", flat=True))
