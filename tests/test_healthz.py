@@ -9,6 +9,7 @@ import time
 
 import pytest
 
+from tests import faults
 from tests.documents.conftest import s3  # noqa: F401 - the moto S3 fixture, reused
 from tests.test_deployment import healthcheck_argvs, web_healthcheck_url
 
@@ -21,11 +22,7 @@ REDIS_CACHE = "django.core.cache.backends.redis.RedisCache"
 @pytest.fixture
 def closed_port():
     """A port nothing listens on: connecting to it is refused at once."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
+    return faults.closed_port()
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import json
 import logging
 import re
 import secrets
-import socket
 import sys
 import threading
 import zlib
@@ -27,6 +26,7 @@ from ipp_portal.observability import (
     RequestIDMiddleware,
     current_request_id,
 )
+from tests.faults import closed_port
 from tests.test_deployment import production_environ, run
 
 # --- The request id -------------------------------------------------------------------------------------------
@@ -230,14 +230,6 @@ def test_an_unknown_log_format_is_refused(tmp_path):
 
     assert result.returncode != 0
     assert "LOG_FORMAT must be json or text" in result.stderr
-
-
-def closed_port() -> int:
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    sock.close()
-    return port
 
 
 REQUEST_SCRIPT = """
