@@ -303,15 +303,60 @@ def claim_timeline(claim, *, seller=None) -> list[dict]:
     if seller is None:
         scope |= Q(target_type=ContentType.objects.get_for_model(Claim), target_id=str(claim.pk))
     events = AuditEvent.objects.filter(verb__in=list(verbs)).filter(scope).order_by("created_at", "id")
-    return [
-        {
-            "at": event.created_at,
-            "what": verbs[event.verb],
-            "item": event.target_label if event.verb.startswith("claim_item.") else "",
-            "note": (event.data or {}).get("message", ""),
-        }
-        for event in events
-    ]
+    return [_timeline_row(event, verbs) for event in events]
+
+
+def _timeline_row(event, verbs) -> dict:
+    return {
+        "at": event.created_at,
+        "what": verbs[event.verb],
+        "item": event.target_label if event.verb.startswith("claim_item.") else "",
+        "note": (event.data or {}).get("message", ""),
+    }
+
+
+def seller_notice_list(user, now: datetime, *, limit: int = 500) -> list[dict]:
+    """The seller's notices page: every claim against their stores that has gone out, its items with the window
+    for a counter-notice, and the seller's part of its history. A fixed number of queries however many claims:
+    one for the items, one for the sites' policies, one for all the timelines."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from enforcement.models import Policy
+    from ipp_portal.audit.models import AuditEvent
+
+    items = list(
+        claim_item_list_for_seller(user)
+        .select_related("claim__complainant", "claim__right", "claim__authorization", "listing", "seller__site")
+        .order_by("-claim__submitted_at", "claim_id", "position")[:limit]
+    )
+    policies = {
+        policy.site_id: policy
+        for policy in Policy.objects.filter(site_id__in={item.seller.site_id for item in items}, is_current=True)
+    }
+    events: dict[str, list] = {}
+    if items:
+        history = AuditEvent.objects.filter(
+            verb__in=list(SELLER_TIMELINE_VERBS),
+            target_type=ContentType.objects.get_for_model(ClaimItem),
+            target_id__in=[str(item.pk) for item in items],
+        ).order_by("created_at", "id")
+        for event in history:
+            events.setdefault(event.target_id, []).append(event)
+    claims: dict[int, dict] = {}
+    for item in items:
+        window = counter_notice_window_for(item, now, policy=policies.get(item.seller.site_id))
+        item.can_counter, item.counter_why = window.allowed, window.message
+        item.deadline = (
+            item.counter_notice_due_at if item.counter_notice_count == 0 else item.further_counter_notice_due_at
+        )
+        group = claims.setdefault(item.claim_id, {"claim": item.claim, "items": [], "can_counter": False, "events": []})
+        group["items"].append(item)
+        group["can_counter"] |= item.can_counter
+        group["events"] += events.get(str(item.pk), [])
+    for group in claims.values():
+        group["events"].sort(key=lambda event: (event.created_at, event.pk))
+        group["timeline"] = [_timeline_row(event, SELLER_TIMELINE_VERBS) for event in group.pop("events")]
+    return list(claims.values())
 
 
 def claim_item_list_for_seller(user):
@@ -391,7 +436,7 @@ class CounterNoticeWindow:
     message: str = ""
 
 
-def counter_notice_window_for(item, now: datetime) -> CounterNoticeWindow:
+def counter_notice_window_for(item, now: datetime, *, policy=None) -> CounterNoticeWindow:
     """The seller's windows (Alibaba's): the first counter-notice until its deadline, a further one after a
     removal is upheld, up to the site policy's limit."""
     S = ClaimItem.Status
@@ -406,7 +451,7 @@ def counter_notice_window_for(item, now: datetime) -> CounterNoticeWindow:
             )
         return CounterNoticeWindow(True)
     if item.status == S.UPHELD:
-        policy = policy_current(site)
+        policy = policy or policy_current(site)
         if item.counter_notice_count >= policy.max_counter_notices:
             return CounterNoticeWindow(
                 False,

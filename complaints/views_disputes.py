@@ -18,8 +18,8 @@ from .models import ClaimItem, CounterNotice
 from .selectors import (
     COMPLAINANT_TIMELINE_VERBS,
     claim_item_list_for_seller,
-    claim_timeline,
     counter_notice_window_for,
+    seller_notice_list,
 )
 
 
@@ -27,31 +27,9 @@ from .selectors import (
 @require_GET
 def seller_notices(request):
     """Every claim item against the seller's stores, with who complained and the next deadline."""
-    items = list(
-        claim_item_list_for_seller(request.user)
-        .select_related("claim__complainant", "claim__right", "claim__authorization", "listing", "seller__site")
-        .order_by("-claim__submitted_at", "claim_id", "position")[:500]
-    )
     now = timezone.now()
-    claims: dict[int, dict] = {}
-    for item in items:
-        window = counter_notice_window_for(item, now)
-        item.can_counter, item.counter_why = window.allowed, window.message
-        item.deadline = (
-            item.counter_notice_due_at if item.counter_notice_count == 0 else item.further_counter_notice_due_at
-        )
-        group = claims.setdefault(
-            item.claim_id,
-            {
-                "claim": item.claim,
-                "items": [],
-                "can_counter": False,
-                "timeline": claim_timeline(item.claim, seller=item.seller),
-            },
-        )
-        group["items"].append(item)
-        group["can_counter"] |= item.can_counter
-    return render(request, "complaints/seller_notices.html", {"claims": list(claims.values()), "now": now})
+    claims = seller_notice_list(request.user, now)
+    return render(request, "complaints/seller_notices.html", {"claims": claims, "now": now})
 
 
 @login_required

@@ -300,3 +300,27 @@ def test_document_downloads_are_audited_and_need_the_documents_permission(client
     assert allowed.status_code == 200
     event = AuditEvent.objects.get(verb="document.downloaded")
     assert (event.actor, event.target_id, event.data) == (auditor, str(document.pk), {"as_staff": True})
+
+
+def _notices_with_claims(count: int):
+    """One person's stores, each with a listing taken down (one store each, so no rung removes the others)."""
+    user = UserFactory()
+    for _ in range(count):
+        take_down(make_claim(listings=[ListingFactory(seller=SellerFactory(user=user))]))
+    return user
+
+
+def test_the_sellers_notices_page_runs_the_same_queries_for_2_and_for_12_claims(client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (2, 12):
+        client.force_login(_notices_with_claims(size))
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get("/seller/notices/")
+        assert page.status_code == 200
+        assert page.content.decode().count("Listing removed") >= size
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]
