@@ -289,6 +289,16 @@ def web_healthcheck_url():
 # --- Subprocesses with the production settings --------------------------------------------------------------
 
 
+def deployed_settings() -> dict[str, str]:
+    """The variables a deployment sets at the least: DEBUG off, a fresh secret key, its host and address."""
+    return {
+        "DJANGO_DEBUG": "false",
+        "DJANGO_SECRET_KEY": secrets.token_urlsafe(64),
+        "DJANGO_ALLOWED_HOSTS": "ipp.example.com",
+        "SITE_URL": "https://ipp.example.com",
+    }
+
+
 def production_environ(tmp_path: Path, **variables: str) -> dict[str, str]:
     """A clean environment running ipp_portal.settings.
 
@@ -400,13 +410,7 @@ def test_settings_refuse_to_load_without_site_url_when_debug_is_off(tmp_path):
 
 
 def test_production_settings_pass_the_deployment_checks(tmp_path):
-    environ = production_environ(
-        tmp_path,
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
-        DJANGO_ALLOWED_HOSTS="ipp.example.com",
-        SITE_URL="https://ipp.example.com",
-    )
+    environ = production_environ(tmp_path, **deployed_settings())
     result = run(["manage.py", "check", "--deploy", "--fail-level", "WARNING"], environ)
     assert result.returncode == 0, result.stdout + result.stderr
 

@@ -2,14 +2,13 @@
 production settings (loaded in a subprocess: this process runs the test settings)."""
 
 import json
-import secrets
 
 import pytest
 from django.contrib.auth.hashers import check_password, identify_hasher, make_password
 from django.test import override_settings
 
 from tests.factories import UserFactory
-from tests.test_deployment import production_environ, run
+from tests.test_deployment import deployed_settings, production_environ, run
 
 STRICT_POLICY = {
     "default-src": "'self'",
@@ -65,13 +64,7 @@ print(json.dumps({
 
 
 def test_production_settings_use_argon2_first_and_send_the_policy(tmp_path):
-    environ = production_environ(
-        tmp_path,
-        DJANGO_DEBUG="false",
-        DJANGO_SECRET_KEY=secrets.token_urlsafe(64),
-        DJANGO_ALLOWED_HOSTS="ipp.example.com",
-        SITE_URL="https://ipp.example.com",
-    )
+    environ = production_environ(tmp_path, **deployed_settings())
     result = run(["manage.py", "shell", "-c", PRODUCTION_DUMP], environ)
     assert result.returncode == 0, result.stdout + result.stderr
     dumped = json.loads(result.stdout.strip().splitlines()[-1])
