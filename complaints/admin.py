@@ -1,8 +1,6 @@
 """Staff verification of identities, rights and authorizations: queues oldest first, a review page with the
 documents beside the data, and decisions that go through services (admin never writes a status itself)."""
 
-import re
-
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
@@ -22,6 +20,7 @@ from listings.models import Seller
 from . import selectors, services
 from .forms import DecisionForm
 from .models import Authorization, Claim, ClaimItem, Complainant, CounterNotice, IPRight, RightDocument
+from .references import typed_number
 from .seen import seen_from_token, seen_token
 
 
@@ -432,10 +431,9 @@ class ClaimItemAdmin(ReadOnlyAdmin):
         term = search_term.strip()
         if not term:
             return queryset, False
-        reference = re.fullmatch(r"(?i)(?:IPP-\d{4}-)?0*(\d{1,18})(?:#\d+)?", term)
-        if reference:
-            number = reference.group(1)
-            return queryset.filter(Q(external_id=number) | Q(claim_id=int(number[:18]))), False
+        number = typed_number(term)
+        if number:
+            return queryset.filter(Q(external_id=number) | Q(claim_id=int(number))), False
         sellers = Seller.objects.filter(store_name__icontains=term).values("pk")
         return queryset.filter(seller_id__in=sellers), False
 

@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 from listings.links import ListingRef, ListingURLError, parse_listing_url
 from listings.models import Listing
 
+from .references import claim_reference
+
 MAX_LINE_CHARS = 2048
 
 
@@ -150,7 +152,7 @@ def check_links(lines: list[tuple[int, str]], *, site, complainant, exclude_clai
             if complainant_id == complainant.pk:
                 year = (submitted_at or created_at).year
                 line.result = Result.OPEN_CLAIM
-                line.other_claim_id, line.other_claim_reference = claim_id, f"IPP-{year}-{claim_id:06d}"
+                line.other_claim_id, line.other_claim_reference = claim_id, claim_reference(claim_id, year)
                 line.message = f"Already in your open claim {line.other_claim_reference}."
             elif line.result == Result.OK:
                 line.result = Result.CONFLICT

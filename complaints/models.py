@@ -319,8 +319,10 @@ class Claim(TransitionMixin, models.Model):
     @property
     def reference(self) -> str:
         """IPP-<year of submission or creation>-<six-digit number>: stable, unique, readable on the phone."""
+        from .references import claim_reference
+
         year = (self.submitted_at or self.created_at or timezone.now()).year
-        return f"IPP-{year}-{self.pk:06d}" if self.pk else "IPP-(draft)"
+        return claim_reference(self.pk, year) if self.pk else "IPP-(draft)"
 
     @property
     def is_open(self) -> bool:

@@ -13,6 +13,7 @@ from ipp_portal.documents.models import Document
 
 from .errors import Code
 from .models import Authorization, ClaimItem, Complainant, IPRight, RightDocument
+from .references import typed_number
 
 
 def complainant_get_for_user(user) -> Complainant | None:
@@ -195,7 +196,6 @@ def _item_counts():
 
 def claim_list_for_complainant(complainant, *, status: str | None = None, q: str = "", owner: str = ""):
     """The complainant's claims, newest first (item counts come per page: ``claims_with_item_counts``)."""
-    import re
 
     from listings.links import ListingURLError, parse_listing_url
 
@@ -212,9 +212,10 @@ def claim_list_for_complainant(complainant, *, status: str | None = None, q: str
         claims = claims.filter(authorization__owner_name=owner)
     q = q.strip()
     if q:
-        match = re.fullmatch(r"(?i)(?:IPP-\d{4}-)?0*(\d{1,9})", q)
-        if match:
-            claims = claims.filter(pk=int(match.group(1)))
+        number = typed_number(q)
+        if number:
+            # A claim's number, or a listing's id on the marketplace (both are bare digits people paste).
+            claims = claims.filter(Q(pk=int(number)) | Q(items__external_id=number)).distinct()
         else:
             try:
                 ref = parse_listing_url(q)

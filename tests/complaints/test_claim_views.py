@@ -324,3 +324,21 @@ def test_withdraw_one_listing_from_the_claim_page(client, holder):
     assert f'name="item" value="{first.pk}"' in page
     assert sorted(claim.items.values_list("status", flat=True)) == ["pending", "withdrawn"]
     assert client.post(f"/rights/claims/{claim.pk}/items/withdraw/", {"item": "x"}).status_code == 404
+
+
+def test_dashboard_search_takes_a_reference_its_number_or_a_listing_id(client, holder):
+    from tests.factories import make_claim
+
+    client.force_login(holder.user)
+    listing = ListingFactory()
+    claim = make_claim(holder, listings=[listing])
+    other = make_claim(holder, listings=[ListingFactory()])
+
+    found = {
+        query: client.get("/rights/claims/", {"q": query}).content.decode()
+        for query in (claim.reference, str(claim.pk), listing.external_id, f"{claim.reference}#1")
+    }
+
+    for query, page in found.items():
+        assert claim.reference in page, query
+        assert other.reference not in page, query
