@@ -89,3 +89,19 @@ CHOICES = [(reason.code, reason.label) for reasons in REASONS.values() for reaso
 
 def reasons_for(kind: str) -> tuple[Reason, ...]:
     return REASONS.get(kind, ())
+
+
+# Why staff do not take a listing down, or reject a whole claim: the other half of the same vocabulary.
+ITEM_REJECTION_CODES = {
+    "not_infringing": "Not infringing on the evidence given",
+    "listing_not_found": "The listing could not be found",
+    "url_invalid": "The link does not identify a listing",
+    "right_scope": "The right does not cover these goods",
+    "other": "Other",
+}
+CLAIM_REJECTION_CODES = {
+    "identity_not_proven": "Identity not proven",
+    "ownership_not_proven": "Ownership of the right not proven",
+    "authorization_missing": "Authorization missing or insufficient",
+    "other": "Other",
+}

@@ -23,23 +23,10 @@ from listings.services import listings_take_down, lock_sellers_and_listings
 
 from ..errors import AlreadyDecided, Code
 from ..models import Claim, ClaimItem
-from ..reasons import BY_CODE
+from ..reasons import BY_CODE, CLAIM_REJECTION_CODES, ITEM_REJECTION_CODES
 from ..seen import check_seen
 from .claims import listing_lines
 
-ITEM_REJECTION_CODES = {
-    "not_infringing": "Not infringing on the evidence given",
-    "listing_not_found": "The listing could not be found",
-    "url_invalid": "The link does not identify a listing",
-    "right_scope": "The right does not cover these goods",
-    "other": "Other",
-}
-CLAIM_REJECTION_CODES = {
-    "identity_not_proven": "Identity not proven",
-    "ownership_not_proven": "Ownership of the right not proven",
-    "authorization_missing": "Authorization missing or insufficient",
-    "other": "Other",
-}
 REVIEWABLE = (Claim.Status.SUBMITTED, Claim.Status.IN_REVIEW)
 
 
