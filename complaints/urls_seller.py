@@ -2,10 +2,10 @@
 
 from django.urls import path
 
-from . import views_disputes
+from .views import disputes
 
 app_name = "complaints_seller"
 urlpatterns = [
-    path("", views_disputes.seller_notices, name="seller-notices"),
-    path("claims/<int:claim_id>/counter-notice/", views_disputes.counter_notice_new, name="counter-notice-new"),
+    path("", disputes.seller_notices, name="seller-notices"),
+    path("claims/<int:claim_id>/counter-notice/", disputes.counter_notice_new, name="counter-notice-new"),
 ]

@@ -15,11 +15,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from ipp_portal.accounts.throttle import client_ip
 from ipp_portal.errors import PortalError
 
-from . import selectors, services
-from .forms import ClaimForm, ClaimInfoForm
-from .link_check import check_links, split_lines
-from .models import Claim, ClaimItem
-from .reasons import REASONS
+from .. import selectors, services
+from ..forms import ClaimForm, ClaimInfoForm
+from ..link_check import check_links, split_lines
+from ..models import Claim, ClaimItem
+from ..reasons import REASONS
 
 
 def _complainant(request):

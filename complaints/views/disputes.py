@@ -12,10 +12,10 @@ from django.views.decorators.http import require_GET, require_http_methods
 from ipp_portal.accounts.throttle import client_ip
 from ipp_portal.errors import PortalError
 
-from . import services
-from .forms import CounterNoticeAnswerForm, CounterNoticeForm
-from .models import ClaimItem, CounterNotice
-from .selectors import (
+from .. import services
+from ..forms import CounterNoticeAnswerForm, CounterNoticeForm
+from ..models import ClaimItem, CounterNotice
+from ..selectors import (
     COMPLAINANT_TIMELINE_VERBS,
     claim_item_list_for_seller,
     counter_notice_window_for,

@@ -8,10 +8,10 @@ from ipp_portal.documents.models import Document
 from ipp_portal.documents.responses import document_response
 from ipp_portal.errors import PortalError
 
-from . import selectors, services
-from .forms import AuthorizationForm, ComplainantForm, IPRightForm, LetterTemplateForm, RightDocumentsForm
-from .letters import authorization_letter_text
-from .models import Authorization, IPRight
+from .. import selectors, services
+from ..forms import AuthorizationForm, ComplainantForm, IPRightForm, LetterTemplateForm, RightDocumentsForm
+from ..letters import authorization_letter_text
+from ..models import Authorization, IPRight
 
 RIGHT_FIELDS = services.vault.RIGHT_FIELDS
 

@@ -1,0 +1,223 @@
+"""Reads of claims with their visibility rules: the complainant's dashboard and claim page, timelines, conflicts
+and the review service levels."""
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from ipp_portal.audit.verbs import Verb
+
+from ..references import typed_number
+
+# --- Claims -----------------------------------------------------------------------------------------------------
+
+# What a complainant may see of a claim's history (staff-internal events such as assignment stay out).
+COMPLAINANT_TIMELINE_VERBS = {
+    Verb.CLAIM_DRAFT_SAVED: "Draft saved",
+    Verb.CLAIM_WAITING_FOR_RIGHT: "Filed; waiting for the right to be verified",
+    Verb.CLAIM_SUBMITTED: "Submitted",
+    Verb.CLAIM_INFO_REQUESTED: "Staff asked for more information",
+    Verb.CLAIM_INFO_PROVIDED: "You answered",
+    Verb.CLAIM_REJECTED: "Staff rejected the claim",
+    Verb.CLAIM_WITHDRAWN: "You withdrew the claim",
+    Verb.CLAIM_ITEM_WITHDRAWN: "You withdrew a listing",
+    Verb.CLAIM_ITEM_REMOVED: "Listing removed",
+    Verb.CLAIM_ITEM_REJECTED: "Listing not removed",
+    Verb.CLAIM_ITEM_DISPUTED: "The seller sent a counter-notice",
+    Verb.CLAIM_ITEM_REINSTATED: "Listing reinstated",
+    Verb.CLAIM_ITEM_UPHELD: "Removal upheld",
+    Verb.CLAIM_ITEM_STAFF_REVIEW: "Disputed removal sent to staff",
+    Verb.CLAIM_ITEM_RETRACTED: "The rights holder retracted the takedown",
+}
+
+# The seller sees the history of their own listings in a claim, not the claim's internal exchanges.
+SELLER_TIMELINE_VERBS = {
+    verb: label
+    for verb, label in COMPLAINANT_TIMELINE_VERBS.items()
+    if verb.startswith("claim_item.") and verb != Verb.CLAIM_ITEM_WITHDRAWN
+}
+
+
+def _item_counts():
+
+    from ..models import ClaimItem
+
+    return {
+        "item_total": Count("items"),
+        **{
+            f"item_{status}": Count("items", filter=Q(items__status=status))
+            for status in (ClaimItem.Status.PENDING, ClaimItem.Status.REMOVED, ClaimItem.Status.REJECTED,
+                           ClaimItem.Status.WITHDRAWN)
+        },
+    }  # fmt: skip
+
+
+def claim_list_for_complainant(complainant, *, status: str | None = None, q: str = "", owner: str = ""):
+    """The complainant's claims, newest first (item counts come per page: ``claims_with_item_counts``)."""
+
+    from listings.links import ListingURLError, parse_listing_url
+
+    from ..models import Claim
+
+    claims = (
+        Claim.objects.filter(complainant=complainant)
+        .select_related("right", "site", "authorization")
+        .order_by("-created_at", "-id")
+    )
+    if status:
+        claims = claims.filter(status=status)
+    if owner:
+        claims = claims.filter(authorization__owner_name=owner)
+    q = q.strip()
+    if q:
+        number = typed_number(q)
+        if number:
+            # A claim's number, or a listing's id on the marketplace (both are bare digits people paste).
+            claims = claims.filter(Q(pk=int(number)) | Q(items__external_id=number)).distinct()
+        else:
+            try:
+                ref = parse_listing_url(q)
+            except ListingURLError:
+                claims = claims.filter(Q(items__url__icontains=q) | Q(items__submitted_url__icontains=q)).distinct()
+            else:
+                claims = claims.filter(items__external_id=ref.external_id, items__site__code=ref.site_code).distinct()
+    return claims
+
+
+def claims_with_item_counts(claims) -> list:
+    """Attach item counts per status to a page of claims with one grouped query over just those claims' items
+    (counting in the list query would aggregate every item of every complainant before paginating)."""
+
+    from ..models import ClaimItem
+
+    claims = list(claims)
+    counts: dict[int, dict[str, int]] = {}
+    rows = (
+        ClaimItem.objects.filter(claim_id__in=[c.pk for c in claims])
+        .order_by()
+        .values("claim_id", "status")
+        .annotate(n=Count("id"))
+    )
+    for row in rows:
+        counts.setdefault(row["claim_id"], {})[row["status"]] = row["n"]
+    for claim in claims:
+        by_status = counts.get(claim.pk, {})
+        claim.item_total = sum(by_status.values())
+        for status in ("pending", "removed", "rejected", "withdrawn"):
+            setattr(claim, f"item_{status}", by_status.get(status, 0))
+    return claims
+
+
+def claim_owner_names(complainant) -> list[str]:
+    from ..models import Claim
+
+    return list(
+        Claim.objects.filter(complainant=complainant, authorization__isnull=False)
+        .values_list("authorization__owner_name", flat=True)
+        .distinct()
+        .order_by("authorization__owner_name")
+    )
+
+
+def claim_get_for_user(user, claim_id: int):
+    """The user's own claim (as its complainant); anyone else's raises DoesNotExist (404)."""
+    from ..models import Claim
+
+    return (
+        Claim.objects.select_related("right", "site", "authorization", "complainant")
+        .prefetch_related("evidence")
+        .annotate(**_item_counts())
+        .get(pk=claim_id, complainant__user=user)
+    )
+
+
+def claim_items(claim):
+    return (
+        claim.items.select_related("listing", "seller")
+        .only(
+            "id", "claim_id", "position", "url", "external_id", "status", "check_result", "decided_at",
+            "decision_reason", "listing__id", "listing__title", "seller__id", "seller__store_name",
+        )
+        .order_by("position")
+    )  # fmt: skip
+
+
+def claim_timeline(claim, *, seller=None) -> list[dict]:
+    """What happened to the claim and its items, oldest first, limited to what the party may see: the complainant
+    sees the claim and all its items; a seller (``seller=``) sees only their own listings' events. Both read the
+    same events, so the two views of an item agree."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from ipp_portal.audit.models import AuditEvent
+
+    from ..models import Claim, ClaimItem
+
+    verbs = SELLER_TIMELINE_VERBS if seller is not None else COMPLAINANT_TIMELINE_VERBS
+    items = claim.items.order_by()
+    if seller is not None:
+        items = items.filter(seller=seller)
+    item_ids = [str(pk) for pk in items.values_list("pk", flat=True)]
+    scope = Q(target_type=ContentType.objects.get_for_model(ClaimItem), target_id__in=item_ids)
+    if seller is None:
+        scope |= Q(target_type=ContentType.objects.get_for_model(Claim), target_id=str(claim.pk))
+    events = AuditEvent.objects.filter(verb__in=list(verbs)).filter(scope).order_by("created_at", "id")
+    return [timeline_row(event, verbs) for event in events]
+
+
+def timeline_row(event, verbs) -> dict:
+    return {
+        "at": event.created_at,
+        "what": verbs[event.verb],
+        "item": event.target_label if event.verb.startswith("claim_item.") else "",
+        "note": (event.data or {}).get("message", ""),
+    }
+
+
+def claim_conflicts(claim) -> dict[int, list]:
+    """{listing id: other complainants' open items on it} for the listings of this claim (staff only)."""
+    from ..models import Claim, ClaimItem
+
+    others = (
+        ClaimItem.objects.filter(
+            listing_id__in=claim.items.values("listing_id"),
+            claim__status__in=Claim.OPEN_STATUSES,
+            status__in=ClaimItem.OPEN_STATUSES,
+        )
+        .exclude(claim__complainant_id=claim.complainant_id)
+        .select_related("claim__complainant", "claim__right")
+    )
+    result: dict[int, list] = {}
+    for item in others:
+        result.setdefault(item.listing_id, []).append(item)
+    return result
+
+
+def review_service_levels(now=None) -> dict:
+    """Queue size, the oldest waiting claim, and the share of listings decided within 24 hours of the claim's
+    submission over the last 7 days (Alibaba reports 98 %)."""
+    from datetime import timedelta
+
+    from django.db.models import DurationField, ExpressionWrapper, F, Min
+
+    from ..models import Claim, ClaimItem
+
+    now = now or timezone.now()
+    queue = Claim.objects.filter(status__in=[Claim.Status.SUBMITTED, Claim.Status.IN_REVIEW])
+    queue_stats = queue.aggregate(claims=Count("id"), oldest=Min("submitted_at"))
+    pending_items = ClaimItem.objects.filter(claim__in=queue, status=ClaimItem.Status.PENDING).count()
+    decided = (
+        ClaimItem.objects.filter(decided_at__gte=now - timedelta(days=7), claim__submitted_at__isnull=False)
+        .annotate(took=ExpressionWrapper(F("decided_at") - F("claim__submitted_at"), output_field=DurationField()))
+        .aggregate(total=Count("id"), on_time=Count("id", filter=Q(took__lte=timedelta(hours=24))))
+    )
+    total = decided["total"] or 0
+    return {
+        "queue_claims": queue_stats["claims"] or 0,
+        "queue_items": pending_items,
+        "oldest_submitted_at": queue_stats["oldest"],
+        "oldest_age_hours": round((now - queue_stats["oldest"]).total_seconds() / 3600, 1)
+        if queue_stats["oldest"]
+        else None,
+        "decided_7d": total,
+        "decided_within_24h_7d": decided["on_time"] or 0,
+        "share_within_24h": round(100 * (decided["on_time"] or 0) / total, 1) if total else None,
+    }

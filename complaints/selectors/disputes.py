@@ -1,0 +1,119 @@
+"""Reads of disputes: the seller's notices with the windows for a counter-notice."""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.formats import date_format
+
+from enforcement.selectors import policy_current
+
+from ..errors import Code
+from ..models import ClaimItem
+from .claims import SELLER_TIMELINE_VERBS, timeline_row
+
+
+def seller_notice_list(user, now: datetime, *, limit: int = 500) -> list[dict]:
+    """The seller's notices page: every claim against their stores that has gone out, its items with the window
+    for a counter-notice, and the seller's part of its history. A fixed number of queries however many claims:
+    one for the items, one for the sites' policies, one for all the timelines."""
+    from django.contrib.contenttypes.models import ContentType
+
+    from enforcement.models import Policy
+    from ipp_portal.audit.models import AuditEvent
+
+    items = list(
+        claim_item_list_for_seller(user)
+        .select_related("claim__complainant", "claim__right", "claim__authorization", "listing", "seller__site")
+        .order_by("-claim__submitted_at", "claim_id", "position")[:limit]
+    )
+    policies = {
+        policy.site_id: policy
+        for policy in Policy.objects.filter(site_id__in={item.seller.site_id for item in items}, is_current=True)
+    }
+    events: dict[str, list] = {}
+    if items:
+        history = AuditEvent.objects.filter(
+            verb__in=list(SELLER_TIMELINE_VERBS),
+            target_type=ContentType.objects.get_for_model(ClaimItem),
+            target_id__in=[str(item.pk) for item in items],
+        ).order_by("created_at", "id")
+        for event in history:
+            events.setdefault(event.target_id, []).append(event)
+    claims: dict[int, dict] = {}
+    for item in items:
+        window = counter_notice_window_for(item, now, policy=policies.get(item.seller.site_id))
+        item.can_counter, item.counter_why = window.allowed, window.message
+        item.deadline = (
+            item.counter_notice_due_at if item.counter_notice_count == 0 else item.further_counter_notice_due_at
+        )
+        group = claims.setdefault(item.claim_id, {"claim": item.claim, "items": [], "can_counter": False, "events": []})
+        group["items"].append(item)
+        group["can_counter"] |= item.can_counter
+        group["events"] += events.get(str(item.pk), [])
+    for group in claims.values():
+        group["events"].sort(key=lambda event: (event.created_at, event.pk))
+        group["timeline"] = [timeline_row(event, SELLER_TIMELINE_VERBS) for event in group.pop("events")]
+    return list(claims.values())
+
+
+def claim_item_list_for_seller(user):
+    """The claim items against the user's stores, only from claims that have gone out (a claim waiting for its
+    right to be verified has not been sent: its complainant and contents are nobody else's business yet)."""
+    from ..models import ClaimItem
+
+    return ClaimItem.objects.filter(seller__user=user, claim__submitted_at__isnull=False)
+
+
+def site_time(moment: datetime, site) -> str:
+    """A moment as the seller's marketplace states it (its own time zone, named)."""
+    return f"{date_format(timezone.localtime(moment, site.tzinfo), 'j F Y, H:i')} ({site.timezone} time)"
+
+
+@dataclass(frozen=True)
+class CounterNoticeWindow:
+    """May the seller counter-notify this item now? If not, a stable code and, in words, what they can still do.
+    ``counter_notice_file`` picks its error by the code: ``deadline_passed`` for a window that closed."""
+
+    allowed: bool
+    code: str = Code.OK
+    message: str = ""
+
+
+def counter_notice_window_for(item, now: datetime, *, policy=None) -> CounterNoticeWindow:
+    """The seller's windows (Alibaba's): the first counter-notice until its deadline, a further one after a
+    removal is upheld, up to the site policy's limit."""
+    S = ClaimItem.Status
+    site = item.seller.site
+    if item.status == S.REMOVED and item.counter_notice_count == 0:
+        if item.counter_notice_due_at and now > item.counter_notice_due_at:
+            return CounterNoticeWindow(
+                False,
+                Code.DEADLINE_PASSED,
+                f"The window for a counter-notice on {item} closed on {site_time(item.counter_notice_due_at, site)}. "
+                "The removal stands; you can still contact the rights holder directly or appeal the resulting action.",
+            )
+        return CounterNoticeWindow(True)
+    if item.status == S.UPHELD:
+        policy = policy or policy_current(site)
+        if item.counter_notice_count >= policy.max_counter_notices:
+            return CounterNoticeWindow(
+                False,
+                Code.COUNTER_NOTICE_LIMIT,
+                f"You have used all {policy.max_counter_notices} counter-notices for {item}.",
+            )
+        if item.further_counter_notice_due_at and now > item.further_counter_notice_due_at:
+            return CounterNoticeWindow(
+                False,
+                Code.DEADLINE_PASSED,
+                f"The window for a further counter-notice on {item} closed on "
+                f"{site_time(item.further_counter_notice_due_at, site)}.",
+            )
+        return CounterNoticeWindow(True)
+    if item.status in (S.DISPUTED, S.STAFF_REVIEW):
+        return CounterNoticeWindow(
+            False, Code.COUNTER_NOTICE_PENDING, f"{item} already has a counter-notice being decided."
+        )
+    return CounterNoticeWindow(
+        False, Code.NOTHING_TO_COUNTER, f"{item} is {item.get_status_display().lower()}: there is nothing to counter."
+    )
