@@ -21,7 +21,11 @@ class PortalError(Exception):
         super().__init__(self.message)
 
     def as_dict(self) -> dict[str, str]:
-        return {"code": self.code, "detail": self.message}
+        """What an API answers: the stable code, the message, and the field it is about when there is one."""
+        body = {"code": self.code, "detail": self.message}
+        if self.field:
+            body["field"] = self.field
+        return body
 
 
 class InvalidTransition(PortalError):

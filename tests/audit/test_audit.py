@@ -72,3 +72,14 @@ def test_a_verb_that_is_not_in_the_list_is_refused():
         record(actor=None, verb="claim.decidd")
 
     assert not AuditEvent.objects.exists()
+
+
+def test_a_portal_error_says_its_code_message_and_field_the_way_an_api_answers():
+    from ipp_portal.errors import PortalError
+
+    assert PortalError("Give the reason.", code="reason_required", field="reason").as_dict() == {
+        "code": "reason_required",
+        "detail": "Give the reason.",
+        "field": "reason",
+    }
+    assert PortalError("No.").as_dict() == {"code": "portal_error", "detail": "No."}
