@@ -10,7 +10,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from ipp_portal.admin_readonly import ReadOnlyAdmin
+from ipp_portal.admin_readonly import QueueAdminMixin, ReadOnlyAdmin
 from ipp_portal.documents.models import Document
 from ipp_portal.documents.responses import document_response
 from ipp_portal.errors import PortalError
@@ -24,8 +24,10 @@ from .references import typed_number
 from .seen import seen_from_token, seen_token
 
 
-class VerificationAdmin(admin.ModelAdmin):
+class VerificationAdmin(QueueAdminMixin, admin.ModelAdmin):
     """Read-only review page plus decision buttons; the changelist opens on the pending queue, oldest first."""
+
+    queue_filter = "status__exact=pending"
 
     change_form_template = "admin/complaints/review_change_form.html"
     ordering = ["submitted_at", "id"]
@@ -34,22 +36,10 @@ class VerificationAdmin(admin.ModelAdmin):
     decisions: dict = {}  # action name -> (button label, service, needs a reason)
     noun = "record"
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def get_readonly_fields(self, request, obj=None):
         # Staff decide; they never edit what the complainant submitted (documents included).
         fields = [f.name for f in self.model._meta.fields if f.name != "id"]
         return fields + [f.name for f in self.model._meta.many_to_many] + list(self.readonly_fields)
-
-    def changelist_view(self, request, extra_context=None):
-        # The queue is what reviewers open this page for; "All" in the filter shows everything.
-        if not request.GET and request.method == "GET":
-            return HttpResponseRedirect(f"{request.path}?status__exact=pending")
-        return super().changelist_view(request, extra_context)
 
     def review_documents(self, obj) -> list[tuple[str, Document]]:
         return []
@@ -109,14 +99,10 @@ class VerificationAdmin(admin.ModelAdmin):
             kwargs["seen"] = seen_from_token(request.POST.get("seen", ""))
         if needs_reason:
             kwargs["reason"] = reason
-        try:
-            service(**kwargs)
-        except PortalError as exc:
-            messages.error(request, exc.message)
+        if not self.decide(request, lambda: service(**kwargs), done=f"{label}: done. The complainant has been told."):
             return HttpResponseRedirect(
                 reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_change", args=[pk])
             )
-        messages.success(request, f"{label}: done. The complainant has been told.")
         return HttpResponseRedirect(
             reverse(f"admin:{self.opts.app_label}_{self.opts.model_name}_changelist") + "?status__exact=pending"
         )
@@ -263,7 +249,7 @@ class AgeBandFilter(admin.SimpleListFilter):
 
 
 @admin.register(Claim)
-class ClaimAdmin(admin.ModelAdmin):
+class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
     """The review queue: open claims by age against the 24-hour target, then size; a review page with every item
     and its decision buttons. Every decision is a service call; nothing here writes a status."""
 
@@ -320,15 +306,12 @@ class ClaimAdmin(admin.ModelAdmin):
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in Claim._meta.fields] + ["evidence"]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
+    queue_filter = "status__in=submitted,in_review"
 
     def changelist_view(self, request, extra_context=None):
-        if not request.GET and request.method == "GET":
-            return HttpResponseRedirect(f"{request.path}?status__in=submitted,in_review")
+        redirect = self.queue_redirect(request)
+        if redirect is not None:
+            return redirect
         extra = {"levels": selectors.review_service_levels(), "sla_url": reverse("admin:complaints_claim_sla")}
         return super().changelist_view(request, {**(extra_context or {}), **extra})
 
@@ -447,7 +430,7 @@ class ClaimItemAdmin(ReadOnlyAdmin):
 
 
 @admin.register(CounterNotice)
-class CounterNoticeAdmin(admin.ModelAdmin):
+class CounterNoticeAdmin(QueueAdminMixin, admin.ModelAdmin):
     """Disputed takedowns for staff, oldest first: reinstate (the platform's discretion, policy §5) or uphold."""
 
     list_display = ["__str__", "seller", "status", "answer_due_at", "answered_at", "decision", "created_at"]
@@ -466,30 +449,21 @@ class CounterNoticeAdmin(admin.ModelAdmin):
             "answer_documents",
         ]
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
-    def changelist_view(self, request, extra_context=None):
-        if not request.GET and request.method == "GET":
-            return HttpResponseRedirect(f"{request.path}?status__in=rejected,no_answer")
-        return super().changelist_view(request, extra_context)
+    queue_filter = "status__in=rejected,no_answer"
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         if request.method == "POST":
             if not request.user.has_perm("complaints.change_counternotice"):
                 raise PermissionDenied
-            try:
-                services.counter_notice_decide(
+            decided = self.decide(
+                request,
+                lambda: services.counter_notice_decide(
                     notice_id=int(object_id), reviewer=request.user, outcome=request.POST.get("outcome", ""),
                     reason=request.POST.get("reason", ""),
-                )  # fmt: skip
-            except PortalError as exc:
-                messages.error(request, exc.message)
-            else:
-                messages.success(request, "Decided; both sides have been told.")
+                ),
+                done="Decided; both sides have been told.",
+            )  # fmt: skip
+            if decided:
                 return HttpResponseRedirect(reverse("admin:complaints_counternotice_changelist"))
             return HttpResponseRedirect(request.path)
         return super().change_view(request, object_id, form_url, extra_context)

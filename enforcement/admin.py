@@ -12,7 +12,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.html import format_html
 
-from ipp_portal.admin_readonly import ReadOnlyAdmin
+from ipp_portal.admin_readonly import QueueAdminMixin, ReadOnlyAdmin
 from ipp_portal.errors import PortalError
 from listings.admin import SellerAdmin
 from listings.models import Seller
@@ -182,18 +182,14 @@ class AppealDecisionForm(forms.Form):
 
 
 @admin.register(Appeal)
-class AppealAdmin(ReadOnlyAdmin):
+class AppealAdmin(QueueAdminMixin, ReadOnlyAdmin):
     list_display = ["action", "filed_by", "status", "created_at", "decided_by"]
     list_filter = ["status", "action__kind"]
     list_select_related = ["action", "action__seller", "filed_by", "decided_by"]
     ordering = ["created_at", "id"]
     search_fields = ["action__seller__store_name", "statement"]
     change_form_template = "admin/enforcement/appeal_change_form.html"
-
-    def changelist_view(self, request, extra_context=None):
-        if not request.GET and request.method == "GET":
-            return HttpResponseRedirect(f"{request.path}?status__exact=open")
-        return super().changelist_view(request, extra_context)
+    queue_filter = "status__exact=open"
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         appeal = get_object_or_404(Appeal.objects.select_related("action__seller"), pk=object_id)
@@ -201,20 +197,18 @@ class AppealAdmin(ReadOnlyAdmin):
         if request.method == "POST":
             if not request.user.has_perm("enforcement.change_appeal"):
                 raise PermissionDenied
-            if form.is_valid():
-                try:
-                    services.appeal_decide(
-                        appeal_id=appeal.pk,
-                        reviewer=request.user,
-                        outcome=form.cleaned_data["outcome"],
-                        reason=form.cleaned_data["reason"],
-                        withdraw_violation_ids=[v.pk for v in form.cleaned_data["withdraw"]],
-                    )
-                except PortalError as exc:
-                    messages.error(request, exc.message)
-                else:
-                    messages.success(request, "Appeal decided; the seller has been told.")
-                    return HttpResponseRedirect(reverse("admin:enforcement_appeal_changelist"))
+            if form.is_valid() and self.decide(
+                request,
+                lambda: services.appeal_decide(
+                    appeal_id=appeal.pk,
+                    reviewer=request.user,
+                    outcome=form.cleaned_data["outcome"],
+                    reason=form.cleaned_data["reason"],
+                    withdraw_violation_ids=[v.pk for v in form.cleaned_data["withdraw"]],
+                ),
+                done="Appeal decided; the seller has been told.",
+            ):
+                return HttpResponseRedirect(reverse("admin:enforcement_appeal_changelist"))
         extra = {"decision_form": form, "appeal": appeal}
         request.method = "GET"  # render the read-only page with the decision form below it
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
