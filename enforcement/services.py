@@ -17,6 +17,7 @@ from ipp_portal.permissions import require_perm
 from listings.models import Seller
 from listings.services import listings_remove_all_for_seller
 
+from .errors import Code
 from .ledger import (
     KIND_RANK,
     PRIOR_NOTICE,
@@ -258,13 +259,13 @@ def violations_record_many(
     and one recomputation. ``entries`` are (severity, reference). Returns the violations and the actions they
     triggered; with ``notify_seller=False`` the caller tells the seller about those actions in its own notice."""
     if any(severity not in Violation.Severity.values for severity, _ in entries):
-        raise PortalError("Unknown severity: use general or serious.", code="bad_severity")
+        raise PortalError("Unknown severity: use general or serious.", code=Code.BAD_SEVERITY)
     seller = _lock_seller(seller)
     policy = policy or policy_current(seller.site)
     now = timezone.now()
     occurred_at = occurred_at or now
     if occurred_at > now:
-        raise PortalError("A violation cannot be established in the future.", code="future_violation")
+        raise PortalError("A violation cannot be established in the future.", code=Code.FUTURE_VIOLATION)
     violations = Violation.objects.bulk_create(
         Violation(
             seller=seller, policy=policy, severity=severity, points=points_for(policy, severity), reference=reference,
@@ -283,7 +284,7 @@ def violations_record_many(
 def violation_withdraw(*, violation, reason: str, actor=None) -> Violation:
     """Withdraw a violation (a successful counter-notice, an overturned appeal, a staff error); de-escalate."""
     if not reason or not reason.strip():
-        raise PortalError("Say why the violation is withdrawn: the seller reads it.", code="reason_required")
+        raise PortalError("Say why the violation is withdrawn: the seller reads it.", code=Code.REASON_REQUIRED)
     seller = _lock_seller(violation.seller)
     violation = Violation.objects.select_for_update().get(pk=violation.pk)
     if violation.withdrawn_at is not None:
@@ -301,13 +302,13 @@ def action_impose(*, seller, kind: str, reason: str, actor, ends_at=None, ground
     written reason and a ground; a termination waits for a second staff member's approval."""
     require_perm(actor, "enforcement.add_action")
     if kind not in ActionKind.values:
-        raise PortalError(f"Unknown action “{kind}”.", code="bad_kind")
+        raise PortalError(f"Unknown action “{kind}”.", code=Code.BAD_KIND)
     if not reason or not reason.strip() or not ground.strip():
-        raise PortalError("A discretionary action needs a written reason and its ground.", code="reason_required")
+        raise PortalError("A discretionary action needs a written reason and its ground.", code=Code.REASON_REQUIRED)
     seller = _lock_seller(seller)
     now = timezone.now()
     if ends_at is not None and ends_at <= now:
-        raise PortalError("The end must be in the future.", code="bad_end")
+        raise PortalError("The end must be in the future.", code=Code.BAD_END)
     policy = policy_current(seller.site)
     action = _new_action(
         seller,
@@ -360,7 +361,7 @@ def action_refuse(*, action_id: int, approver, reason: str) -> Action:
     """The second staff member does not approve a termination."""
     require_perm(approver, "enforcement.change_action")
     if not reason.strip():
-        raise PortalError("Say why the termination is not approved.", code="reason_required")
+        raise PortalError("Say why the termination is not approved.", code=Code.REASON_REQUIRED)
     action = Action.objects.select_for_update(of=("self",)).select_related("seller").get(pk=action_id)
     if action.status != Action.Status.PENDING_APPROVAL:
         raise InvalidTransition(f"This action is {action.get_status_display().lower()}; there is nothing to refuse.")
@@ -401,7 +402,7 @@ def appeal_file(*, action_id: int, user, statement: str, documents=()) -> Appeal
     if action is None or action.seller.user_id != user.pk:
         raise Action.DoesNotExist
     if not statement.strip():
-        raise PortalError("Explain why the action should be overturned.", code="statement_required")
+        raise PortalError("Explain why the action should be overturned.", code=Code.STATEMENT_REQUIRED)
     if timezone.now() > action.appeal_deadline:
         raise DeadlinePassed(
             f"The appeal window for this action closed on {timezone.localtime(action.appeal_deadline):%d %B %Y}."
@@ -422,9 +423,9 @@ def appeal_decide(*, appeal_id: int, reviewer, outcome: str, reason: str, withdr
     """Staff decide an appeal: uphold, or overturn (the action lifts and the chosen violations are withdrawn)."""
     require_perm(reviewer, "enforcement.change_appeal")
     if outcome not in (Appeal.Status.UPHELD, Appeal.Status.OVERTURNED):
-        raise PortalError("Choose uphold or overturn.", code="bad_outcome")
+        raise PortalError("Choose uphold or overturn.", code=Code.BAD_OUTCOME)
     if not reason.strip():
-        raise PortalError("Give the reason for the decision: the seller reads it.", code="reason_required")
+        raise PortalError("Give the reason for the decision: the seller reads it.", code=Code.REASON_REQUIRED)
     appeal = Appeal.objects.select_for_update(of=("self",)).select_related("action__seller").get(pk=appeal_id)
     if appeal.status != Appeal.Status.OPEN:
         raise InvalidTransition(f"This appeal was already decided ({appeal.get_status_display().lower()}).")
@@ -487,7 +488,7 @@ def policy_activate(*, policy_id: int, actor) -> Policy:
         return policy
     problems = validate_ladder(list(policy.steps.all()))
     if problems:
-        raise PortalError(" ".join(problems), code="invalid_policy")
+        raise PortalError(" ".join(problems), code=Code.INVALID_POLICY)
     previous = Policy.objects.select_for_update().filter(site=policy.site, is_current=True).first()
     Policy.objects.filter(site=policy.site, is_current=True).update(is_current=False)
     policy.is_current = True
