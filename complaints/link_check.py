@@ -6,11 +6,15 @@ A fixed number of queries whatever the number of links: one for the listings, on
 import csv
 import io
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from listings.links import ListingRef, ListingURLError, parse_listing_url
-from listings.models import Listing
+from listings.models import Listing, Site
 
 from .references import claim_reference
+
+if TYPE_CHECKING:
+    from .models import Complainant
 
 MAX_LINE_CHARS = 2048
 
@@ -53,6 +57,20 @@ class LinkLine:
     extra: dict = field(default_factory=dict)
 
     @property
+    def filed_listing(self) -> Listing:
+        """The listing of a fileable line: the check found it, so code filing the line relies on it."""
+        if self.listing is None:
+            raise ValueError(f"Line {self.number} names no listing: it cannot be filed.")
+        return self.listing
+
+    @property
+    def filed_ref(self) -> ListingRef:
+        """The parsed address of a fileable line: the check parsed it, so code filing the line relies on it."""
+        if self.ref is None:
+            raise ValueError(f"Line {self.number} is not a listing link: it cannot be filed.")
+        return self.ref
+
+    @property
     def is_fileable(self) -> bool:
         return self.result in Result.FILEABLE
 
@@ -82,7 +100,9 @@ def links_from_file(data: bytes) -> str:
     return "\n".join(line for line in text.splitlines())
 
 
-def check_links(lines: list[tuple[int, str]], *, site, complainant, exclude_claim_id: int | None = None):
+def check_links(
+    lines: list[tuple[int, str]], *, site: Site, complainant: "Complainant", exclude_claim_id: int | None = None
+) -> list[LinkLine]:
     """Classify each line for a claim on ``site`` by ``complainant`` (see ``Result``)."""
     from .models import Claim, ClaimItem
 

@@ -13,6 +13,9 @@ from .models import Authorization, Claim, Complainant, IPRight
 
 SALT = "complaints.seen.v1"
 
+# The records a reviewer decides on, whose reviewed content the decision form carries.
+Reviewed = Complainant | IPRight | Authorization | Claim
+
 # (attribute, label) per model; ``*_ids`` entries are the related documents or rows, compared as sets.
 FIELDS: dict[type, tuple[tuple[str, str], ...]] = {
     Complainant: (
@@ -45,7 +48,7 @@ class ChangedSinceSeen(PortalError):
     default_message = "This record changed after the page was opened. Reload it and review it again."
 
 
-def _related_ids(obj) -> dict[str, list[int]]:
+def _related_ids(obj: Reviewed) -> dict[str, list[int]]:
     if isinstance(obj, Complainant):
         return {"identity_document_ids": sorted(obj.identity_documents.values_list("pk", flat=True))}
     if isinstance(obj, IPRight):
@@ -68,13 +71,13 @@ def _plain(value: Any) -> Any:
     return value
 
 
-def seen_state(obj) -> dict[str, Any]:
+def seen_state(obj: Reviewed) -> dict[str, Any]:
     """The reviewed content of a record, as JSON-ready values."""
     related = _related_ids(obj)
     return {name: _plain(related[name] if name in related else getattr(obj, name)) for name, _ in FIELDS[type(obj)]}
 
 
-def seen_token(obj) -> str:
+def seen_token(obj: Reviewed) -> str:
     """A signed copy of what the page shows, for the decision form (tamper-proof, not secret)."""
     return signing.dumps(seen_state(obj), salt=SALT, compress=True)
 
@@ -96,7 +99,7 @@ def _show(value: Any) -> str:
     return f"“{text[:80]}{'…' if len(text) > 80 else ''}”"
 
 
-def seen_changes(obj, seen: dict[str, Any]) -> list[str]:
+def seen_changes(obj: Reviewed, seen: dict[str, Any]) -> list[str]:
     """What differs between the state the reviewer saw and the record now, in words."""
     current = seen_state(obj)
     changes = []
@@ -115,7 +118,7 @@ def seen_changes(obj, seen: dict[str, Any]) -> list[str]:
     return changes
 
 
-def check_seen(obj, seen: dict[str, Any] | None, *, noun: str) -> None:
+def check_seen(obj: Reviewed, seen: dict[str, Any] | None, *, noun: str) -> None:
     """Refuse a decision on anything but the version the reviewer saw."""
     if seen is None:
         raise ChangedSinceSeen(f"This decision does not say which version of the {noun} you reviewed. Reload the page.")

@@ -3,7 +3,7 @@
 import hashlib
 import uuid
 from collections.abc import Sequence
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -23,6 +23,11 @@ from ..models import Claim, ClaimItem, Complainant, IPRight
 from ..rules import reason_check
 from ..selectors import filing_gate
 
+if TYPE_CHECKING:
+    from ipp_portal.accounts.models import User
+    from ipp_portal.documents.models import Document
+    from listings.models import Site
+
 DRAFT_FIELDS = ("right", "site", "reason_code", "explanation", "order_numbers", "links_text")
 STATEMENTS = ("states_good_faith", "states_accuracy", "states_authority_under_perjury", "agrees_to_indemnify")
 
@@ -30,7 +35,7 @@ STATEMENTS = ("states_good_faith", "states_accuracy", "states_authority_under_pe
 class LinksNotFileable(PortalError):
     code = Code.LINKS_NOT_FILEABLE
 
-    def __init__(self, lines: list[LinkLine]):
+    def __init__(self, lines: list[LinkLine]) -> None:
         self.lines = lines
         bad = [line for line in lines if not line.is_fileable]
         super().__init__(
@@ -47,7 +52,7 @@ def hash_ip(ip: str) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()
 
 
-def _own_claim_for_update(claim_id: int, user) -> Claim:
+def _own_claim_for_update(claim_id: int, user: "User") -> Claim:
     claim = Claim.objects.select_for_update(of=("self",)).select_related("complainant").filter(pk=claim_id).first()
     if claim is None or claim.complainant.user_id != user.pk:
         raise Claim.DoesNotExist
@@ -56,7 +61,7 @@ def _own_claim_for_update(claim_id: int, user) -> Claim:
 
 @transaction.atomic
 def claim_save_draft(
-    *, complainant: Complainant, claim_id: int | None = None, evidence: Sequence = (), **fields: Any
+    *, complainant: Complainant, claim_id: int | None = None, evidence: Sequence["Document"] = (), **fields: Any
 ) -> Claim:
     """Save whatever has been entered so far; nothing is checked or sent until the claim is submitted."""
     if claim_id is None:
@@ -77,7 +82,7 @@ def claim_save_draft(
 
 
 @transaction.atomic
-def claim_draft_delete(*, claim_id: int, user) -> None:
+def claim_draft_delete(*, claim_id: int, user: "User") -> None:
     """Discard a draft (never filed, so nothing else refers to it)."""
     claim = _own_claim_for_update(claim_id, user)
     if claim.status != Claim.Status.DRAFT:
@@ -90,16 +95,16 @@ def claim_draft_delete(*, claim_id: int, user) -> None:
 def claim_submit(
     *,
     complainant: Complainant,
-    user,
+    user: "User",
     token: uuid.UUID,
     right: IPRight,
-    site,
+    site: "Site",
     reason_code: str,
     explanation: str,
     links_text: str,
     signature_name: str,
     ip: str,
-    evidence: Sequence = (),
+    evidence: Sequence["Document"] = (),
     order_numbers: str = "",
     statements: dict[str, bool] | None = None,
     claim_id: int | None = None,
@@ -169,12 +174,12 @@ def claim_submit(
             ClaimItem(
                 claim=claim,
                 position=position,
-                url=line.listing.url,
+                url=line.filed_listing.url,
                 submitted_url=line.text,
                 site=site,
-                external_id=line.ref.external_id,
-                listing=line.listing,
-                seller_id=line.listing.seller_id,
+                external_id=line.filed_ref.external_id,
+                listing=line.filed_listing,
+                seller_id=line.filed_listing.seller_id,
                 check_result=ClaimItem.Check.CONFLICT if line.result == "conflict" else ClaimItem.Check.OK,
             )
             for position, line in enumerate(checked, start=1)
@@ -194,7 +199,6 @@ def claim_submit(
 
 
 def _notify_receipt(claim: Claim, *, items: int, waiting: bool) -> None:
-    assert claim.site is not None, "a filed claim names its marketplace"  # noqa: S101 - narrows the type only
     queue(
         recipient=claim.complainant.user,
         template="complaints/claim_received",
@@ -203,7 +207,7 @@ def _notify_receipt(claim: Claim, *, items: int, waiting: bool) -> None:
             "items": items,
             "waiting": waiting,
             "right": str(claim.right),
-            "site": claim.site.name,
+            "site": claim.filed_site.name,
             "path": reverse("complaints:claim-detail", args=[claim.pk]),
         },
         target=claim,
@@ -212,7 +216,7 @@ def _notify_receipt(claim: Claim, *, items: int, waiting: bool) -> None:
 
 
 @transaction.atomic
-def claims_release_for_right(*, right: IPRight, actor=None) -> int:
+def claims_release_for_right(*, right: IPRight, actor: "User | None" = None) -> int:
     """Submit the claims that were waiting for this right, now verified (Alibaba's "pending submissions")."""
     released = 0
     claims = (
@@ -221,7 +225,7 @@ def claims_release_for_right(*, right: IPRight, actor=None) -> int:
         .filter(right=right, status=Claim.Status.WAITING_FOR_RIGHT)
     )
     for claim in claims:
-        gate = filing_gate(complainant=claim.complainant, site=claim.site, right=right)
+        gate = filing_gate(complainant=claim.complainant, site=claim.filed_site, right=right)
         if not gate.allowed:
             continue  # e.g. an agent whose authorization is still pending: it stays waiting, nothing is lost
         claim.move_to(Claim.Status.SUBMITTED)
@@ -239,7 +243,7 @@ def claims_release_for_right(*, right: IPRight, actor=None) -> int:
     return released
 
 
-def _settle_claim_status(claim: Claim, *, actor) -> None:
+def _settle_claim_status(claim: Claim, *, actor: "User | None") -> None:
     """A claim whose items are all withdrawn is withdrawn; one with nothing left pending is decided."""
     statuses = set(claim.items.values_list("status", flat=True))
     if statuses <= {ClaimItem.Status.WITHDRAWN} and claim.can_move_to(Claim.Status.WITHDRAWN):
@@ -288,7 +292,7 @@ def _tell_sellers_of_withdrawal(claim: Claim, items: list[ClaimItem]) -> None:
 
 
 @transaction.atomic
-def claim_withdraw(*, claim_id: int, user) -> Claim:
+def claim_withdraw(*, claim_id: int, user: "User") -> Claim:
     """Withdraw a whole claim while it is undecided: its pending items are withdrawn, decided ones stay as they are."""
     claim = _own_claim_for_update(claim_id, user)
     if claim.status == Claim.Status.DRAFT:
@@ -315,7 +319,7 @@ def claim_withdraw(*, claim_id: int, user) -> Claim:
 
 
 @transaction.atomic
-def claim_item_withdraw(*, item_id: int, user) -> ClaimItem:
+def claim_item_withdraw(*, item_id: int, user: "User") -> ClaimItem:
     """Withdraw one listing of a claim while it is undecided."""
     item = (
         ClaimItem.objects.select_for_update(of=("self",))
@@ -339,7 +343,7 @@ def claim_item_withdraw(*, item_id: int, user) -> ClaimItem:
 
 
 @transaction.atomic
-def claim_request_info(*, claim_id: int, reviewer, message: str) -> Claim:
+def claim_request_info(*, claim_id: int, reviewer: "User | None", message: str) -> Claim:
     """Staff ask the complainant for more information; the claim leaves the queue until they answer."""
     require_perm(reviewer, "complaints.change_claim")
     if not message.strip():
@@ -365,7 +369,7 @@ def claim_request_info(*, claim_id: int, reviewer, message: str) -> Claim:
 
 
 @transaction.atomic
-def claim_provide_info(*, claim_id: int, user, answer: str, documents: Sequence = ()) -> Claim:
+def claim_provide_info(*, claim_id: int, user: "User", answer: str, documents: Sequence["Document"] = ()) -> Claim:
     """The complainant answers staff's question (text and/or documents); the claim returns to the queue."""
     claim = _own_claim_for_update(claim_id, user)
     if claim.status != Claim.Status.NEEDS_INFO:
