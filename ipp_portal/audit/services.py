@@ -1,6 +1,7 @@
 """Writing the audit trail. Called by every state-changing service inside its transaction."""
 
-from typing import Any
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.contenttypes.models import ContentType
 from django.db import transaction
@@ -8,12 +9,17 @@ from django.db import transaction
 from .models import AuditEvent
 from .verbs import Verb
 
+if TYPE_CHECKING:
+    from django.db.models import Model
+
+    from ipp_portal.accounts.models import User
+
 
 def record(
     *,
-    actor,
+    actor: "User | None",
     verb: str,
-    target=None,
+    target: "Model | None" = None,
     before: str = "",
     after: str = "",
     data: dict[str, Any] | None = None,
@@ -26,7 +32,7 @@ def record(
     is_user = actor is not None and getattr(actor, "pk", None) is not None
     return AuditEvent.objects.create(
         actor=actor if is_user else None,
-        actor_label=actor.email if is_user else "system",
+        actor_label=actor.email if actor is not None and is_user else "system",
         verb=verb,
         target_type=ContentType.objects.get_for_model(target) if target is not None else None,
         target_id=str(target.pk) if target is not None else "",
@@ -38,7 +44,14 @@ def record(
 
 
 def record_many(
-    *, actor, verb: str, targets, before: str = "", after: str = "", data=None, befores: list[str] | None = None
+    *,
+    actor: "User | None",
+    verb: str,
+    targets: "Iterable[Model]",
+    before: str = "",
+    after: str = "",
+    data: dict[str, Any] | None = None,
+    befores: list[str] | None = None,
 ) -> int:
     """One event per target in a single insert (a batch decision over hundreds of items); ``befores`` gives each
     target its own previous state when a batch does not start from one state."""
@@ -57,7 +70,7 @@ def record_many(
     AuditEvent.objects.bulk_create(
         AuditEvent(
             actor=actor if is_user else None,
-            actor_label=actor.email if is_user else "system",
+            actor_label=actor.email if actor is not None and is_user else "system",
             verb=verb,
             target_type=content_type,
             target_id=str(target.pk),
