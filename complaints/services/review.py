@@ -4,6 +4,10 @@ A takedown batch is one transaction: listings removed with snapshots, a violatio
 for counterfeits), the counter-notice deadline in business days, one notice per seller listing all of that seller's
 removed listings (never one per listing), and one notice to the complainant with every decision."""
 
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -27,6 +31,10 @@ from ..reasons import BY_CODE, CLAIM_REJECTION_CODES, ITEM_REJECTION_CODES
 from ..seen import check_seen
 from .claims import listing_lines
 
+if TYPE_CHECKING:
+    from enforcement.models import Action
+    from ipp_portal.accounts.models import User
+
 REVIEWABLE = (Claim.Status.SUBMITTED, Claim.Status.IN_REVIEW)
 
 
@@ -43,7 +51,7 @@ def _check_reviewable(claim: Claim) -> None:
         raise InvalidTransition(f"{claim.reference} is {claim.get_status_display().lower()}: nothing to decide now.")
 
 
-def _mark_reviewed(claim: Claim, reviewer, now) -> list[str]:
+def _mark_reviewed(claim: Claim, reviewer: "User | None", now: datetime) -> list[str]:
     """A submitted claim enters review (its own audited step); returns the other fields the caller saves."""
     fields = []
     if claim.status == Claim.Status.SUBMITTED:
@@ -58,7 +66,7 @@ def _mark_reviewed(claim: Claim, reviewer, now) -> list[str]:
 
 
 @transaction.atomic
-def claim_take(*, claim_id: int, reviewer, force: bool = False) -> Claim:
+def claim_take(*, claim_id: int, reviewer: "User", force: bool = False) -> Claim:
     """Assign the claim to the reviewer; others see who has it (a supervisor may take it over with ``force``)."""
     require_perm(reviewer, "complaints.change_claim")
     claim = _lock_claim(claim_id)
@@ -81,7 +89,9 @@ def claim_take(*, claim_id: int, reviewer, force: bool = False) -> Claim:
     return claim
 
 
-def lock_claim_items(item_ids, *, catalogue: bool, related=(), **filters) -> list[ClaimItem]:
+def lock_claim_items(
+    item_ids: Iterable[int], *, catalogue: bool, related: Sequence[str] = (), **filters: Any
+) -> list[ClaimItem]:
     """Lock claim items in the global lock order (sellers, then listings, then claim items, each by id; see
     ``listings.services.lock_sellers_and_listings``), with their sellers and listings first when ``catalogue`` —
     a batch that goes on to write them (a takedown, a reinstatement) must hold them before the items.
@@ -99,7 +109,7 @@ def lock_claim_items(item_ids, *, catalogue: bool, related=(), **filters) -> lis
     )
 
 
-def _lock_pending_items(claim: Claim, item_ids, *, catalogue: bool = False) -> list[ClaimItem]:
+def _lock_pending_items(claim: Claim, item_ids: Iterable[int], *, catalogue: bool = False) -> list[ClaimItem]:
     items = lock_claim_items(
         item_ids, catalogue=catalogue, related=("listing", "seller__user", "seller__site", "decided_by"), claim=claim
     )
@@ -120,7 +130,7 @@ def _lock_pending_items(claim: Claim, item_ids, *, catalogue: bool = False) -> l
     return items
 
 
-def _settle(claim: Claim, fields: list[str], *, actor) -> None:
+def _settle(claim: Claim, fields: list[str], *, actor: "User | None") -> None:
     """Save the review fields; a claim with nothing left pending is decided (audited)."""
     if not claim.items.filter(status=ClaimItem.Status.PENDING).exists() and claim.can_move_to(Claim.Status.DECIDED):
         transition(claim, Claim.Status.DECIDED, actor=actor, verb=Verb.CLAIM_DECIDED, fields=sorted(set(fields)))
@@ -144,14 +154,18 @@ def _notify_complainant(claim: Claim, items: list[ClaimItem]) -> None:
     )
 
 
-def claim_items_take_down(*, claim_id: int, item_ids, reviewer, seen: dict | None) -> list[ClaimItem]:
+def claim_items_take_down(
+    *, claim_id: int, item_ids: Iterable[int], reviewer: "User | None", seen: dict[str, Any] | None
+) -> list[ClaimItem]:
     """Take down the selected listings of a claim as the reviewer saw it (one transaction for the batch, run again
     if PostgreSQL aborts it on a deadlock or serialization failure)."""
     return _take_down(claim_id=claim_id, item_ids=list(item_ids), reviewer=reviewer, seen=seen)
 
 
 @retry_on_conflict
-def _take_down(*, claim_id: int, item_ids: list[int], reviewer, seen: dict | None) -> list[ClaimItem]:
+def _take_down(
+    *, claim_id: int, item_ids: list[int], reviewer: "User | None", seen: dict[str, Any] | None
+) -> list[ClaimItem]:
     require_perm(reviewer, "complaints.change_claim")
     claim = _lock_claim(claim_id)
     # The claim, then its sellers, listings and items in the global order; the ledger and the catalogue lock the
@@ -168,7 +182,7 @@ def _take_down(*, claim_id: int, item_ids: list[int], reviewer, seen: dict | Non
         actor=reviewer,
         reason=f"{claim.reference}: {claim.reason_code}",
     )
-    policy = policy_current(claim.site)
+    policy = policy_current(claim.filed_site)
     due_at = add_business_days(now, policy.counter_notice_business_days, site=claim.filed_site)
     further_due_at = add_business_days(now, policy.further_counter_notice_business_days, site=claim.filed_site)
     by_seller = ClaimItem.by_seller(items)
@@ -198,7 +212,9 @@ def _take_down(*, claim_id: int, item_ids: list[int], reviewer, seen: dict | Non
     return items
 
 
-def _notify_seller_of_takedown(claim: Claim, items: list[ClaimItem], due_at, actions=()) -> None:
+def _notify_seller_of_takedown(
+    claim: Claim, items: list[ClaimItem], due_at: datetime, actions: Iterable["Action"] = ()
+) -> None:
     seller = items[0].seller
     if seller.user_id is None:
         return  # an imported store nobody has claimed: the ledger and the listing status still record it
@@ -256,7 +272,13 @@ def _notify_sellers_of_rejection(claim: Claim, items: list[ClaimItem]) -> None:
 
 
 def claim_items_reject(
-    *, claim_id: int, item_ids, reviewer, code: str, seen: dict | None, note: str = ""
+    *,
+    claim_id: int,
+    item_ids: Iterable[int],
+    reviewer: "User | None",
+    code: str,
+    seen: dict[str, Any] | None,
+    note: str = "",
 ) -> list[ClaimItem]:
     """Reject the selected listings with a reason code and a note the complainant reads (one transaction, run
     again on a deadlock or serialization failure)."""
@@ -265,7 +287,7 @@ def claim_items_reject(
 
 @retry_on_conflict
 def _reject_items(
-    *, claim_id: int, item_ids: list[int], reviewer, code: str, seen: dict | None, note: str
+    *, claim_id: int, item_ids: list[int], reviewer: "User | None", code: str, seen: dict[str, Any] | None, note: str
 ) -> list[ClaimItem]:
     require_perm(reviewer, "complaints.change_claim")
     if code not in ITEM_REJECTION_CODES:
@@ -286,7 +308,7 @@ def _reject_items(
     return items
 
 
-def _reject(items: list[ClaimItem], *, reviewer, now, code: str, text: str, note: str) -> None:
+def _reject(items: list[ClaimItem], *, reviewer: "User | None", now: datetime, code: str, text: str, note: str) -> None:
     for item in items:
         item.decided_by, item.decided_at, item.rejection_code, item.decision_reason = reviewer, now, code, text
     transition_many(
@@ -297,7 +319,9 @@ def _reject(items: list[ClaimItem], *, reviewer, now, code: str, text: str, note
 
 
 @retry_on_conflict
-def claim_reject(*, claim_id: int, reviewer, code: str, seen: dict | None, note: str = "") -> Claim:
+def claim_reject(
+    *, claim_id: int, reviewer: "User | None", code: str, seen: dict[str, Any] | None, note: str = ""
+) -> Claim:
     """Reject the whole claim (identity, ownership or authorization not proven): every pending listing with it.
     One transaction, run again on a deadlock or serialization failure."""
     require_perm(reviewer, "complaints.change_claim")

@@ -3,7 +3,7 @@
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from django.db import transaction
 from django.db.models import F
@@ -30,6 +30,14 @@ from ..rules import authorization_dates_check, right_fields_check
 from ..seen import check_seen
 from .claims import claims_release_for_right
 
+if TYPE_CHECKING:
+    from ipp_portal.accounts.models import User
+    from ipp_portal.documents.models import Document
+    from listings.models import Site
+
+# The records staff verify; a decision on one returns that same kind of record.
+R = TypeVar("R", Complainant, IPRight, Authorization)
+
 EXPIRY_WARNING_DAYS = 30
 IDENTITY_FIELDS = ("kind", "role", "legal_name", "country")
 CONTACT_FIELDS = ("postal_address", "phone", "contact_email")
@@ -47,34 +55,34 @@ def _today() -> date:
     return timezone.localdate()
 
 
-def _lock(model, pk: int):
+def _lock(model: type[R], pk: int) -> R:
     return model.objects.select_for_update().get(pk=pk)
 
 
-def _already_decided(obj, noun: str) -> AlreadyDecided:
-    who = obj.decided_by.email if obj.decided_by_id else "the system"
+def _already_decided(obj: Complainant | IPRight | Authorization, noun: str) -> AlreadyDecided:
+    who = obj.decided_by.email if obj.decided_by is not None else "the system"
     when = date_format(timezone.localtime(obj.decided_at), "j M Y, H:i") if obj.decided_at else "earlier"
     return AlreadyDecided(f"This {noun} was already {obj.get_status_display().lower()} by {who} at {when} UTC.")
 
 
 @dataclass(frozen=True)
-class _Reviewed:
+class _Reviewed(Generic[R]):
     """What a verification decision needs to know about one kind of record."""
 
-    model: type[Complainant] | type[IPRight] | type[Authorization]
+    model: type[R]
     noun: str
     related: tuple[str, ...]
-    recipient: Callable[[Any], Any]
-    path: Callable[[Any], str]
+    recipient: Callable[[R], "User"]
+    path: Callable[[R], str]
 
     @property
     def permission(self) -> str:
         return f"complaints.change_{self.model._meta.model_name}"
 
-    def lock(self, pk: int):
+    def lock(self, pk: int) -> R:
         return self.model.objects.select_for_update(of=("self",)).select_related(*self.related).get(pk=pk)
 
-    def notify(self, obj, *, reason: str = "") -> None:
+    def notify(self, obj: R, *, reason: str = "") -> None:
         queue(
             recipient=self.recipient(obj),
             template="complaints/verification_decided",
@@ -89,7 +97,16 @@ class _Reviewed:
             target=obj,
         )
 
-    def decide(self, pk: int, *, to_status: str, reviewer, seen: dict | None, reason: str = "", check=None):
+    def decide(
+        self,
+        pk: int,
+        *,
+        to_status: str,
+        reviewer: "User | None",
+        seen: dict[str, Any] | None,
+        reason: str = "",
+        check: Callable[[R], None] | None = None,
+    ) -> R:
         """Lock, move a pending record to verified or rejected, audit, notify; the second of two reviewers is
         told who was first, and a record edited since the reviewer opened it is not decided."""
         require_perm(reviewer, self.permission)
@@ -147,7 +164,7 @@ def _require_reason(reason: str) -> str:
 
 
 @transaction.atomic
-def complainant_register(*, user, documents: Sequence, **fields: Any) -> Complainant:
+def complainant_register(*, user: "User", documents: Sequence["Document"], **fields: Any) -> Complainant:
     """Create the user's complainant profile with identity proof; it waits for staff verification."""
     if Complainant.objects.filter(user=user).exists():
         raise PortalError("You already have a complainant profile; edit it instead.", code=Code.PROFILE_EXISTS)
@@ -166,7 +183,9 @@ def complainant_register(*, user, documents: Sequence, **fields: Any) -> Complai
 
 
 @transaction.atomic
-def complainant_update(*, complainant_id: int, user, documents: Sequence = (), **fields: Any) -> Complainant:
+def complainant_update(
+    *, complainant_id: int, user: "User", documents: Sequence["Document"] = (), **fields: Any
+) -> Complainant:
     """Correct a pending or rejected profile (a rejected one goes back to the queue); once verified, only the
     contact details may change — a new legal identity needs a new verification by support."""
     complainant = _lock(Complainant, complainant_id)
@@ -209,13 +228,15 @@ def complainant_update(*, complainant_id: int, user, documents: Sequence = (), *
 
 
 @transaction.atomic
-def complainant_verify(*, complainant_id: int, reviewer, seen: dict | None) -> Complainant:
+def complainant_verify(*, complainant_id: int, reviewer: "User | None", seen: dict[str, Any] | None) -> Complainant:
     """Staff confirm the complainant's identity as they saw it; the complainant is told."""
     return COMPLAINANT.decide(complainant_id, to_status=VerificationStatus.VERIFIED, reviewer=reviewer, seen=seen)
 
 
 @transaction.atomic
-def complainant_reject(*, complainant_id: int, reviewer, reason: str, seen: dict | None) -> Complainant:
+def complainant_reject(
+    *, complainant_id: int, reviewer: "User | None", reason: str, seen: dict[str, Any] | None
+) -> Complainant:
     """Staff refuse the identity proof with a reason the complainant reads and can act on."""
     reason = _require_reason(reason)
     return COMPLAINANT.decide(
@@ -247,7 +268,9 @@ def ip_right_register(*, complainant: Complainant, documents: Sequence[tuple[Any
 
 
 @transaction.atomic
-def ip_right_resubmit(*, right_id: int, user, documents: Sequence[tuple[Any, str]] = (), **fields: Any) -> IPRight:
+def ip_right_resubmit(
+    *, right_id: int, user: "User", documents: Sequence[tuple[Any, str]] = (), **fields: Any
+) -> IPRight:
     """Correct a rejected right and send it back to the queue."""
     right = IPRight.objects.select_for_update(of=("self",)).select_related("registered_by").get(pk=right_id)
     if right.registered_by.user_id != user.pk:
@@ -272,7 +295,7 @@ def ip_right_resubmit(*, right_id: int, user, documents: Sequence[tuple[Any, str
 
 
 @transaction.atomic
-def ip_right_add_documents(*, right_id: int, user, documents: Sequence[tuple[Any, str]]) -> IPRight:
+def ip_right_add_documents(*, right_id: int, user: "User", documents: Sequence[tuple[Any, str]]) -> IPRight:
     """Attach renewals, assignments or translations to a right (documents are never replaced, only added)."""
     right = IPRight.objects.select_for_update(of=("self",)).select_related("registered_by").get(pk=right_id)
     if right.registered_by.user_id != user.pk:
@@ -292,7 +315,7 @@ def _refuse_expired_right(right: IPRight) -> None:
 
 
 @transaction.atomic
-def ip_right_verify(*, right_id: int, reviewer, seen: dict | None) -> IPRight:
+def ip_right_verify(*, right_id: int, reviewer: "User | None", seen: dict[str, Any] | None) -> IPRight:
     """Staff confirm ownership; the right can now back claims."""
     right = RIGHT.decide(
         right_id, to_status=IPRight.Status.VERIFIED, reviewer=reviewer, seen=seen, check=_refuse_expired_right
@@ -302,7 +325,7 @@ def ip_right_verify(*, right_id: int, reviewer, seen: dict | None) -> IPRight:
 
 
 @transaction.atomic
-def ip_right_reject(*, right_id: int, reviewer, reason: str, seen: dict | None) -> IPRight:
+def ip_right_reject(*, right_id: int, reviewer: "User | None", reason: str, seen: dict[str, Any] | None) -> IPRight:
     """Staff refuse the proof of ownership, with a reason."""
     reason = _require_reason(reason)
     return RIGHT.decide(right_id, to_status=IPRight.Status.REJECTED, reviewer=reviewer, reason=reason, seen=seen)
@@ -383,7 +406,7 @@ def rights_warn_expiring(*, today: date | None = None, batch_size: int = 500) ->
 
 
 @transaction.atomic
-def document_open(*, user, document_id: int):
+def document_open(*, user: "User", document_id: int) -> "Document":
     """The document, if the user may see it (else DoesNotExist), with an audit row: who opened which one, when."""
     from ..selectors import document_get_for_user
 
@@ -402,7 +425,7 @@ def document_open(*, user, document_id: int):
 
 @transaction.atomic
 def authorization_register(
-    *, agent: Complainant, rights: Sequence[IPRight], sites: Sequence, letter, **fields: Any
+    *, agent: Complainant, rights: Sequence[IPRight], sites: Sequence["Site"], letter: "Document | None", **fields: Any
 ) -> Authorization:
     """Record an owner's authorization letter for an agent; it waits for staff verification."""
     if not agent.is_agent:
@@ -425,7 +448,9 @@ def _refuse_ended_authorization(authorization: Authorization) -> None:
 
 
 @transaction.atomic
-def authorization_verify(*, authorization_id: int, reviewer, seen: dict | None) -> Authorization:
+def authorization_verify(
+    *, authorization_id: int, reviewer: "User | None", seen: dict[str, Any] | None
+) -> Authorization:
     """Staff confirm the letter; the agent may now file for the covered rights and sites."""
     authorization = AUTHORIZATION.decide(
         authorization_id,
@@ -440,7 +465,9 @@ def authorization_verify(*, authorization_id: int, reviewer, seen: dict | None) 
 
 
 @transaction.atomic
-def authorization_reject(*, authorization_id: int, reviewer, reason: str, seen: dict | None) -> Authorization:
+def authorization_reject(
+    *, authorization_id: int, reviewer: "User | None", reason: str, seen: dict[str, Any] | None
+) -> Authorization:
     """Staff refuse the authorization letter, with a reason."""
     reason = _require_reason(reason)
     return AUTHORIZATION.decide(
@@ -449,7 +476,7 @@ def authorization_reject(*, authorization_id: int, reviewer, reason: str, seen: 
 
 
 @transaction.atomic
-def authorization_revoke(*, authorization_id: int, reviewer, reason: str) -> Authorization:
+def authorization_revoke(*, authorization_id: int, reviewer: "User | None", reason: str) -> Authorization:
     """Staff end an authorization at the owner's request; the agent can no longer file under it."""
     require_perm(reviewer, AUTHORIZATION.permission)
     reason = _require_reason(reason)
