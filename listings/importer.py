@@ -19,7 +19,7 @@ from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import reset_queries, transaction
@@ -30,6 +30,9 @@ from ipp_portal.audit.verbs import Verb
 
 from .links import ListingRef, ListingURLError, canonical_listing_url, is_valid_external_id, parse_listing_url
 from .models import Listing, Seller, Site
+
+if TYPE_CHECKING:
+    from ipp_portal.accounts.models import User
 
 BATCH_SIZE = 2000
 MAX_REPORTED_ERRORS = 1000
@@ -408,7 +411,7 @@ def _existing_listings(keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str],
     return found
 
 
-def _existing_keys(model, field_name: str, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], int]:
+def _existing_keys(model: type[Seller], field_name: str, keys: Iterable[tuple[int, str]]) -> dict[tuple[int, str], int]:
     """{(site_id, key): pk} for the keys that exist, one query per site present in the batch."""
     per_site: dict[int, list[str]] = {}
     for site_id, key in keys:
@@ -421,7 +424,7 @@ def _existing_keys(model, field_name: str, keys: Iterable[tuple[int, str]]) -> d
 
 
 def import_listings(
-    stream: IO[bytes] | IO[str], *, fmt: str, actor=None, batch_size: int = BATCH_SIZE
+    stream: IO[bytes] | IO[str], *, fmt: str, actor: "User | None" = None, batch_size: int = BATCH_SIZE
 ) -> ImportSummary:
     """Upsert every good row of a CSV or JSON Lines catalogue; report bad lines by number.
 

@@ -1,19 +1,26 @@
 """Reads of the catalogue with visibility rules: a seller sees their own stores and listings only."""
 
+from typing import TYPE_CHECKING
+
 from django.db.models import QuerySet
 
 from .models import Listing, Seller, Site
+
+if TYPE_CHECKING:
+    from ipp_portal.accounts.models import User
 
 
 def site_list() -> QuerySet[Site]:
     return Site.objects.order_by("name")
 
 
-def seller_list_for_user(user) -> QuerySet[Seller]:
+def seller_list_for_user(user: "User") -> QuerySet[Seller]:
     return Seller.objects.filter(user=user).select_related("site").order_by("site__name", "store_name")
 
 
-def listing_list_for_seller_user(user, *, status: str | None = None, seller_id: int | None = None):
+def listing_list_for_seller_user(
+    user: "User", *, status: str | None = None, seller_id: int | None = None
+) -> QuerySet[Listing]:
     qs = Listing.objects.filter(seller__user=user).select_related("site", "seller")
     if status:
         qs = qs.filter(status=status)
@@ -22,6 +29,6 @@ def listing_list_for_seller_user(user, *, status: str | None = None, seller_id: 
     return qs.order_by("-created_at", "-id")
 
 
-def listing_get_for_seller_user(user, listing_id: int) -> Listing:
+def listing_get_for_seller_user(user: "User", listing_id: int) -> Listing:
     """The seller's own listing; anyone else's raises DoesNotExist (a 404, not a 403: no existence leak)."""
     return Listing.objects.select_related("site", "seller", "seller__site").get(pk=listing_id, seller__user=user)

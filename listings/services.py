@@ -1,7 +1,9 @@
 """Every write to the catalogue made by people: opening a store, posting, editing and delisting listings."""
 
 import secrets
+from collections.abc import Iterable
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -14,6 +16,9 @@ from ipp_portal.transitions import transition_many
 from .links import ListingRef, canonical_listing_url
 from .marketplaces import REGISTRY
 from .models import Listing, ListingSnapshot, Seller, Site
+
+if TYPE_CHECKING:
+    from ipp_portal.accounts.models import User
 
 DEFAULT_EXTERNAL_ID_RANGE = (100_000_000_000, 999_999_999_999)
 
@@ -38,7 +43,7 @@ def _member_id() -> str:
 
 
 @transaction.atomic
-def seller_open_store(*, user, site: Site, store_name: str) -> Seller:
+def seller_open_store(*, user: "User", site: Site, store_name: str) -> Seller:
     """Open a store for ``user`` on ``site`` (one per person and site)."""
     if Seller.objects.filter(user=user, site=site).exists():
         raise StoreExists(f"You already have a store on {site.name}.")
@@ -47,7 +52,7 @@ def seller_open_store(*, user, site: Site, store_name: str) -> Seller:
     return seller
 
 
-def lock_sellers_and_listings(*, seller_ids=(), listing_ids=()) -> list[Listing]:
+def lock_sellers_and_listings(*, seller_ids: Iterable[int] = (), listing_ids: Iterable[int] = ()) -> list[Listing]:
     """Lock the given sellers and the sellers of the given listings, then the listings: each kind in one query
     ordered by id. Returns the listings (ordered by id, seller joined).
 
@@ -81,7 +86,7 @@ def _check_can_post(seller: Seller) -> None:
 def listing_create(
     *,
     seller: Seller,
-    actor,
+    actor: "User",
     title: str,
     description: str = "",
     price: Decimal | None = None,
@@ -118,7 +123,7 @@ def listing_create(
     return listing
 
 
-def _lock_own_listing(listing_id: int, actor) -> Listing:
+def _lock_own_listing(listing_id: int, actor: "User") -> Listing:
     listing = (
         Listing.objects.select_for_update(of=("self",))
         .select_related("seller", "seller__site")
@@ -132,7 +137,7 @@ def _lock_own_listing(listing_id: int, actor) -> Listing:
 
 @transaction.atomic
 def listing_update(
-    *, listing_id: int, actor, title: str, description: str, price: Decimal | None, currency: str
+    *, listing_id: int, actor: "User", title: str, description: str, price: Decimal | None, currency: str
 ) -> Listing:
     """Edit the seller's own visible listing; refused while posting is restricted or the listing was removed."""
     listing = _lock_own_listing(listing_id, actor)
@@ -149,7 +154,7 @@ def listing_update(
 
 
 @transaction.atomic
-def listing_delist(*, listing_id: int, actor) -> Listing:
+def listing_delist(*, listing_id: int, actor: "User") -> Listing:
     """The seller takes their own listing off sale (allowed whatever their standing)."""
     listing = _lock_own_listing(listing_id, actor)
     before = listing.status
@@ -161,7 +166,7 @@ def listing_delist(*, listing_id: int, actor) -> Listing:
 
 
 @transaction.atomic
-def listings_remove_all_for_seller(*, seller: Seller, actor, reason: str) -> int:
+def listings_remove_all_for_seller(*, seller: Seller, actor: "User | None", reason: str) -> int:
     """Take down every visible listing of a store (an enforcement action: "all listings removed", termination)."""
     lock_sellers_and_listings(seller_ids=[seller.pk])  # held already when enforcement calls: kept in order anyway
     visible = Listing.objects.select_for_update().filter(seller=seller, status__in=Listing.VISIBLE_STATUSES)
@@ -181,7 +186,7 @@ def _snapshot_hash(fields: dict) -> str:
 
 
 @transaction.atomic
-def listings_take_down(*, listing_ids: list[int], actor, reason: str) -> dict[int, ListingSnapshot]:
+def listings_take_down(*, listing_ids: list[int], actor: "User | None", reason: str) -> dict[int, ListingSnapshot]:
     """Remove listings after an upheld claim, each with a snapshot of what it showed; returns {listing id: snapshot}.
     Batched: one lock query for their sellers and one for the listings (the global lock order), one snapshot insert,
     one status update, one insert of audit events."""
@@ -205,7 +210,7 @@ def listings_take_down(*, listing_ids: list[int], actor, reason: str) -> dict[in
 
 
 @transaction.atomic
-def listings_reinstate(*, listing_ids: list[int], actor, reason: str) -> int:
+def listings_reinstate(*, listing_ids: list[int], actor: "User | None", reason: str) -> int:
     """Put removed listings back on sale (a successful counter-notice, a retraction, a staff decision)."""
     listings = [
         listing
