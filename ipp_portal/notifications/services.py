@@ -16,11 +16,12 @@ import json
 import logging
 import threading
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from email.utils import parseaddr
 from functools import partial
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
@@ -31,6 +32,11 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 
 from .models import Notification
+
+if TYPE_CHECKING:
+    from django.db.models import Model
+
+    from ipp_portal.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -49,10 +55,10 @@ def _render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
 
 def queue(
     *,
-    recipient,
+    recipient,  # a User; left open until the callers narrow their nullable FKs (seller.user, ...)
     template: str,
     context: dict[str, Any] | None = None,
-    target=None,
+    target: "Model | None" = None,
     dedupe_key: str | None = None,
     is_sensitive: bool = False,
 ) -> Notification:
@@ -201,7 +207,7 @@ def message_id(notification: Notification) -> str:
 
 
 @contextmanager
-def _one_delivery_at_a_time(notification_id: int):
+def _one_delivery_at_a_time(notification_id: int) -> Iterator[None]:
     """Hold a PostgreSQL session lock on the row's id while it is sent, so concurrent deliveries (a redelivery and
     the sweep) wait and then find it sent. The database drops the lock if the worker dies. Other databases (the
     embedded SQLite of a development machine) run one worker at most and go without."""
@@ -286,7 +292,7 @@ def notifications_redispatch_pending(*, batch_size: int = 500) -> int:
     return len(ids)
 
 
-def notification_mark_read(*, notification_id: int, user) -> Notification:
+def notification_mark_read(*, notification_id: int, user: "User") -> Notification:
     """Mark one of the user's notifications read (another user's id: DoesNotExist, shown as 404)."""
     with transaction.atomic():
         notification = Notification.objects.select_for_update().get(pk=notification_id, recipient=user)
@@ -296,7 +302,7 @@ def notification_mark_read(*, notification_id: int, user) -> Notification:
     return notification
 
 
-def notifications_mark_all_read(*, user) -> int:
+def notifications_mark_all_read(*, user: "User") -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(read_at=timezone.now())
 
 
