@@ -9,7 +9,9 @@ import hashlib
 import logging
 import os
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import magic
 from django.conf import settings
@@ -23,6 +25,11 @@ from ipp_portal.errors import PortalError
 from . import clamav
 from .models import STORED_EXTENSIONS, Document
 from .scanners import ImageScanner, PdfFinding, PdfScanner
+
+if TYPE_CHECKING:
+    from django.core.files.base import File
+
+    from ipp_portal.accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -132,7 +139,7 @@ def display_name(raw_name: str) -> str:
     return name
 
 
-def inspect_upload(upload) -> Inspection:
+def inspect_upload(upload: "File[bytes]") -> Inspection:
     """Read the upload once, in chunks: hash, size, sniffed type and active-content checks. Raises UploadRejected."""
     name = display_name(getattr(upload, "name", ""))
     max_bytes = settings.UPLOAD_MAX_BYTES
@@ -177,14 +184,14 @@ def inspect_upload(upload) -> Inspection:
     )
 
 
-def document_store(*, upload, uploaded_by) -> Document:
+def document_store(*, upload: "File[bytes]", uploaded_by: "User") -> Document:
     """Inspect and store one upload as a Document; audit ``document.uploaded``. Raises UploadRejected."""
     inspection = _inspect_logged(upload, uploaded_by)
     return _document_create(upload=upload, inspection=inspection, uploaded_by=uploaded_by)
 
 
 def documents_store(
-    *, uploads, uploaded_by, max_files: int | None = None
+    *, uploads: "Iterable[File[bytes]]", uploaded_by: "User", max_files: int | None = None
 ) -> tuple[list[Document], list[UploadRejected]]:
     """Store every acceptable upload (one Document and one audit event each); return the refusals, not raise them.
 
@@ -215,7 +222,7 @@ def documents_store(
 # --- Internals ------------------------------------------------------------------------------------------------
 
 
-def _virus_scan(upload, name: str) -> None:
+def _virus_scan(upload: "File[bytes]", name: str) -> None:
     """With CLAMAV_URL set, a file that passed every other check is streamed to clamd (a second chunked read).
 
     Fails closed: the operator asked for scanning, so a file that could not be scanned is refused, not stored.
@@ -224,7 +231,7 @@ def _virus_scan(upload, name: str) -> None:
     if not url:
         return
 
-    def chunks():
+    def chunks() -> Iterator[bytes]:
         upload.seek(0)
         while chunk := upload.read(CHUNK_SIZE):
             yield chunk
@@ -248,7 +255,7 @@ def _virus_scan(upload, name: str) -> None:
         )
 
 
-def _inspect_logged(upload, uploaded_by) -> Inspection:
+def _inspect_logged(upload: "File[bytes]", uploaded_by: "User") -> Inspection:
     try:
         return inspect_upload(upload)
     except UploadRejected as rejection:
@@ -258,7 +265,7 @@ def _inspect_logged(upload, uploaded_by) -> Inspection:
         raise
 
 
-def _document_create(*, upload, inspection: Inspection, uploaded_by) -> Document:
+def _document_create(*, upload: "File[bytes]", inspection: Inspection, uploaded_by: "User") -> Document:
     document = Document(
         original_name=inspection.original_name,
         content_type=inspection.content_type,
@@ -302,7 +309,7 @@ def _too_large(name: str, max_bytes: int) -> UploadRejected:
     )
 
 
-def _sniff(name: str, head: bytes, max_bytes: int):
+def _sniff(name: str, head: bytes, max_bytes: int) -> tuple[str, PdfScanner | ImageScanner]:
     """The sniffed type, checked against the allow-list and the name; returns (type, scanner for the rest)."""
     head = head[:HEAD_BYTES]  # the same verdict however the upload happened to be read
     sniffed = magic.from_buffer(head, mime=True)
@@ -337,7 +344,7 @@ def _sniff(name: str, head: bytes, max_bytes: int):
     return sniffed, ImageScanner()
 
 
-def _scan(scanner, chunk: bytes | None, name: str) -> None:
+def _scan(scanner: PdfScanner | ImageScanner, chunk: bytes | None, name: str) -> None:
     """Feed one chunk (None: the end of the file) to the type's scanner; raise UploadRejected on a finding."""
     if isinstance(scanner, PdfScanner):
         try:
