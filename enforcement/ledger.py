@@ -5,10 +5,17 @@ No I/O here, so the same functions serve the services, the seller's standing pag
 
 from bisect import insort
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from itertools import pairwise
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
+
+if TYPE_CHECKING:
+    from listings.models import Site
+
+    from .models import Action, Policy, PolicyStep, Violation
 
 
 @dataclass(frozen=True)
@@ -48,7 +55,7 @@ class Totals:
     Everything the measures depend on, so they can be built from rows one at a time (the replay of ``outcomes``) or
     straight from aggregates computed by the database (``standing_for``)."""
 
-    def __init__(self, rules: Rules):
+    def __init__(self, rules: Rules) -> None:
         self.rules = rules
         self._tz = ZoneInfo(rules.timezone)
         self.day_points: dict = defaultdict(int)
@@ -61,7 +68,7 @@ class Totals:
         cap = self.rules.daily_general_cap
         return min(total, cap) if cap else total
 
-    def add_general(self, day, points: int) -> None:
+    def add_general(self, day: date, points: int) -> None:
         before = self._capped(self.day_points[day])
         self.day_points[day] += points
         self.general += self._capped(self.day_points[day]) - before
@@ -182,7 +189,7 @@ def outcomes(
 # --- From model rows to the arithmetic (attribute reads only, so services and selectors share them) ------------
 
 
-def rules_for(policy, site) -> Rules:
+def rules_for(policy: "Policy", site: "Site") -> Rules:
     """The ledger rules of a policy version on a site."""
     return Rules(
         daily_general_cap=policy.daily_general_cap,
@@ -191,28 +198,28 @@ def rules_for(policy, site) -> Rules:
     )
 
 
-def rows_for(violations) -> list[Row]:
+def rows_for(violations: "Iterable[Violation]") -> list[Row]:
     return [
         Row(v.severity, v.points, v.occurred_at, v.expires_at, withdrawn=v.withdrawn_at is not None) for v in violations
     ]
 
 
-def points_for(policy, severity: str) -> int:
+def points_for(policy: "Policy", severity: str) -> int:
     return policy.serious_points if severity == "serious" else policy.general_points
 
 
-def in_force(actions, at):
+def in_force(actions: "Iterable[Action]", at: datetime) -> "tuple[Action | None, datetime | None]":
     """The most restrictive action in force at ``at``, and until when that level of restriction lasts."""
     live = [a for a in actions if a.is_in_force_at(at)]
     if not live:
         return None, None
     top = max(live, key=lambda a: (KIND_RANK[a.kind], a.ends_at is None, a.ends_at or at))
     same = [a for a in live if KIND_RANK[a.kind] == KIND_RANK[top.kind]]
-    until = None if any(a.ends_at is None for a in same) else max(a.ends_at for a in same)
+    until = None if any(a.ends_at is None for a in same) else max(a.ends_at for a in same if a.ends_at is not None)
     return top, until
 
 
-def validate_ladder(steps) -> list[str]:
+def validate_ladder(steps: "Iterable[PolicyStep]") -> list[str]:
     """Thresholds strictly increase per measure, actions never get milder as they rise, durations fit the action."""
     problems = []
     by_measure: dict[str, list] = {}

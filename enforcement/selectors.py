@@ -1,5 +1,6 @@
 """Reads of the ledger: a seller's standing, computed from the ledger and the actions (never from cached fields)."""
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -7,11 +8,13 @@ from django.db.models import Prefetch, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
+from listings.models import Seller
+
 from .ledger import Measures, Totals, in_force, points_for, rules_for
 from .models import Action, ActionKind, Appeal, Policy, PolicyStep, Violation
 
 
-def policy_current(site) -> Policy:
+def policy_current(site) -> Policy:  # a Site; left open until complaints narrows its nullable claim.site
     return Policy.objects.prefetch_related(
         Prefetch("steps", queryset=PolicyStep.objects.order_by("measure", "threshold"))
     ).get(site=site, is_current=True)
@@ -53,7 +56,7 @@ class Standing:
         return self.measures.strikes
 
 
-def _reached(measures: Measures, steps) -> set[tuple[str, int]]:
+def _reached(measures: Measures, steps: Iterable[PolicyStep]) -> set[tuple[str, int]]:
     return {(s.measure, s.threshold) for s in steps if measures.get(s.measure) >= s.threshold}
 
 
@@ -63,7 +66,7 @@ def _describe(step: PolicyStep) -> str:
     return f"{step.get_action_display()}{days}{extra} ({step.get_measure_display().lower()} reach {step.threshold})"
 
 
-def ledger_totals(seller, policy: Policy, at: datetime) -> Totals:
+def ledger_totals(seller: Seller, policy: Policy, at: datetime) -> Totals:
     """The active ledger's totals, added up by the database: general points per local day, and the serious
     violations' times. Two queries whatever the size of the ledger, and no model objects."""
     active = Violation.objects.filter(
@@ -85,7 +88,7 @@ def ledger_totals(seller, policy: Policy, at: datetime) -> Totals:
     return totals
 
 
-def standing_for(seller, at: datetime | None = None) -> Standing:
+def standing_for(seller: Seller, at: datetime | None = None) -> Standing:
     """Active points or strikes, the action in force and until when, whether the seller can post, and what the
     next violation would trigger. A fixed number of queries, whatever the size of the ledger."""
     at = at or timezone.now()
@@ -140,11 +143,11 @@ def standing_for(seller, at: datetime | None = None) -> Standing:
     )
 
 
-def violation_list_for_seller(seller) -> QuerySet[Violation]:
+def violation_list_for_seller(seller: Seller) -> QuerySet[Violation]:
     return Violation.objects.filter(seller=seller).order_by("-occurred_at", "-id")
 
 
-def action_list_for_seller(seller) -> QuerySet[Action]:
+def action_list_for_seller(seller: Seller) -> QuerySet[Action]:
     return Action.objects.filter(seller=seller).prefetch_related("appeals").order_by("-starts_at", "-id")
 
 
