@@ -1,17 +1,28 @@
 """Reads of claims with their visibility rules: the complainant's dashboard and claim page, timelines, conflicts
 and the review service levels."""
 
-from django.db.models import Count, Q
+from collections.abc import Iterable, Mapping
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 
 from ipp_portal.audit.verbs import Verb
 
 from ..references import typed_number
 
+if TYPE_CHECKING:
+    from ipp_portal.accounts.models import User
+    from ipp_portal.audit.models import AuditEvent
+    from listings.models import Seller
+
+    from ..models import Claim, ClaimItem, Complainant
+
 # --- Claims -----------------------------------------------------------------------------------------------------
 
 # What a complainant may see of a claim's history (staff-internal events such as assignment stay out).
-COMPLAINANT_TIMELINE_VERBS = {
+COMPLAINANT_TIMELINE_VERBS: dict[str, str] = {
     Verb.CLAIM_DRAFT_SAVED: "Draft saved",
     Verb.CLAIM_WAITING_FOR_RIGHT: "Filed; waiting for the right to be verified",
     Verb.CLAIM_SUBMITTED: "Submitted",
@@ -30,14 +41,14 @@ COMPLAINANT_TIMELINE_VERBS = {
 }
 
 # The seller sees the history of their own listings in a claim, not the claim's internal exchanges.
-SELLER_TIMELINE_VERBS = {
+SELLER_TIMELINE_VERBS: dict[str, str] = {
     verb: label
     for verb, label in COMPLAINANT_TIMELINE_VERBS.items()
     if verb.startswith("claim_item.") and verb != Verb.CLAIM_ITEM_WITHDRAWN
 }
 
 
-def _item_counts():
+def _item_counts() -> dict[str, Count]:
 
     from ..models import ClaimItem
 
@@ -51,7 +62,9 @@ def _item_counts():
     }  # fmt: skip
 
 
-def claim_list_for_complainant(complainant, *, status: str | None = None, q: str = "", owner: str = ""):
+def claim_list_for_complainant(
+    complainant: "Complainant", *, status: str | None = None, q: str = "", owner: str = ""
+) -> "QuerySet[Claim]":
     """The complainant's claims, newest first (item counts come per page: ``claims_with_item_counts``)."""
 
     from listings.links import ListingURLError, parse_listing_url
@@ -83,7 +96,7 @@ def claim_list_for_complainant(complainant, *, status: str | None = None, q: str
     return claims
 
 
-def claims_with_item_counts(claims) -> list:
+def claims_with_item_counts(claims: Iterable["Claim"]) -> list["Claim"]:
     """Attach item counts per status to a page of claims with one grouped query over just those claims' items
     (counting in the list query would aggregate every item of every complainant before paginating)."""
 
@@ -101,13 +114,15 @@ def claims_with_item_counts(claims) -> list:
         counts.setdefault(row["claim_id"], {})[row["status"]] = row["n"]
     for claim in claims:
         by_status = counts.get(claim.pk, {})
-        claim.item_total = sum(by_status.values())
-        for status in ("pending", "removed", "rejected", "withdrawn"):
-            setattr(claim, f"item_{status}", by_status.get(status, 0))
+        # Set on each loaded claim for the templates (item_total, item_pending, …): not fields of the model.
+        shown = {"total": sum(by_status.values())}
+        shown |= {status: by_status.get(status, 0) for status in ("pending", "removed", "rejected", "withdrawn")}
+        for name, n in shown.items():
+            setattr(claim, f"item_{name}", n)
     return claims
 
 
-def claim_owner_names(complainant) -> list[str]:
+def claim_owner_names(complainant: "Complainant") -> list[str]:
     from ..models import Claim
 
     return list(
@@ -118,7 +133,7 @@ def claim_owner_names(complainant) -> list[str]:
     )
 
 
-def claim_get_for_user(user, claim_id: int):
+def claim_get_for_user(user: "User", claim_id: int) -> "Claim":
     """The user's own claim (as its complainant); anyone else's raises DoesNotExist (404)."""
     from ..models import Claim
 
@@ -130,7 +145,7 @@ def claim_get_for_user(user, claim_id: int):
     )
 
 
-def claim_items(claim):
+def claim_items(claim: "Claim") -> "QuerySet[ClaimItem]":
     return (
         claim.items.select_related("listing", "seller")
         .only(
@@ -141,7 +156,7 @@ def claim_items(claim):
     )  # fmt: skip
 
 
-def claim_timeline(claim, *, seller=None) -> list[dict]:
+def claim_timeline(claim: "Claim", *, seller: "Seller | None" = None) -> list[dict[str, Any]]:
     """What happened to the claim and its items, oldest first, limited to what the party may see: the complainant
     sees the claim and all its items; a seller (``seller=``) sees only their own listings' events. Both read the
     same events, so the two views of an item agree."""
@@ -163,7 +178,7 @@ def claim_timeline(claim, *, seller=None) -> list[dict]:
     return [timeline_row(event, verbs) for event in events]
 
 
-def timeline_row(event, verbs) -> dict:
+def timeline_row(event: "AuditEvent", verbs: Mapping[str, str]) -> dict[str, Any]:
     return {
         "at": event.created_at,
         "what": verbs[event.verb],
@@ -172,7 +187,7 @@ def timeline_row(event, verbs) -> dict:
     }
 
 
-def claim_conflicts(claim) -> dict[int, list]:
+def claim_conflicts(claim: "Claim") -> dict[int, list["ClaimItem"]]:
     """{listing id: other complainants' open items on it} for the listings of this claim (staff only)."""
     from ..models import Claim, ClaimItem
 
@@ -185,13 +200,13 @@ def claim_conflicts(claim) -> dict[int, list]:
         .exclude(claim__complainant_id=claim.complainant_id)
         .select_related("claim__complainant", "claim__right")
     )
-    result: dict[int, list] = {}
+    result: dict[int, list[ClaimItem]] = {}
     for item in others:
         result.setdefault(item.listing_id, []).append(item)
     return result
 
 
-def review_service_levels(now=None) -> dict:
+def review_service_levels(now: datetime | None = None) -> dict[str, Any]:
     """Queue size, the oldest waiting claim, and the share of listings decided within 24 hours of the claim's
     submission over the last 7 days (Alibaba reports 98 %)."""
     from datetime import timedelta

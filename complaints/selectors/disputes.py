@@ -2,6 +2,7 @@
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -12,8 +13,13 @@ from ..errors import Code
 from ..models import ClaimItem
 from .claims import SELLER_TIMELINE_VERBS, timeline_row
 
+if TYPE_CHECKING:
+    from enforcement.models import Policy
+    from ipp_portal.accounts.models import User
+    from listings.models import Site
 
-def seller_notice_list(user, now: datetime, *, limit: int = 500) -> list[dict]:
+
+def seller_notice_list(user: "User", now: datetime, *, limit: int = 500) -> list[dict[str, Any]]:
     """The seller's notices page: every claim against their stores that has gone out, its items with the window
     for a counter-notice, and the seller's part of its history. A fixed number of queries however many claims:
     one for the items, one for the sites' policies, one for all the timelines."""
@@ -57,7 +63,8 @@ def seller_notice_list(user, now: datetime, *, limit: int = 500) -> list[dict]:
     return list(claims.values())
 
 
-def claim_item_list_for_seller(user):
+# Returns QuerySet[ClaimItem]; not annotated yet: views/disputes.py reads ``.first().claim`` without a None check.
+def claim_item_list_for_seller(user: "User"):
     """The claim items against the user's stores, only from claims that have gone out (a claim waiting for its
     right to be verified has not been sent: its complainant and contents are nobody else's business yet)."""
     from ..models import ClaimItem
@@ -65,7 +72,7 @@ def claim_item_list_for_seller(user):
     return ClaimItem.objects.filter(seller__user=user, claim__submitted_at__isnull=False)
 
 
-def site_time(moment: datetime, site) -> str:
+def site_time(moment: datetime, site: "Site") -> str:
     """A moment as the seller's marketplace states it (its own time zone, named)."""
     return f"{date_format(timezone.localtime(moment, site.tzinfo), 'j F Y, H:i')} ({site.timezone} time)"
 
@@ -80,7 +87,7 @@ class CounterNoticeWindow:
     message: str = ""
 
 
-def counter_notice_window_for(item, now: datetime, *, policy=None) -> CounterNoticeWindow:
+def counter_notice_window_for(item: ClaimItem, now: datetime, *, policy: "Policy | None" = None) -> CounterNoticeWindow:
     """The seller's windows (Alibaba's): the first counter-notice until its deadline, a further one after a
     removal is upheld, up to the site policy's limit."""
     S = ClaimItem.Status

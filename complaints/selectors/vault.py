@@ -3,6 +3,7 @@ filing gate."""
 
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
@@ -11,8 +12,14 @@ from ipp_portal.documents.models import Document
 
 from ..models import Authorization, Complainant, IPRight, RightDocument
 
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
 
-def complainant_get_for_user(user) -> Complainant | None:
+    from ipp_portal.accounts.models import User
+    from listings.models import Site
+
+
+def complainant_get_for_user(user: "User | AnonymousUser") -> Complainant | None:
     if not user.is_authenticated:
         return None
     return Complainant.objects.filter(user=user).prefetch_related("identity_documents").first()
@@ -26,7 +33,7 @@ def ip_right_list_for_complainant(complainant: Complainant) -> QuerySet[IPRight]
     )
 
 
-def ip_right_get_for_user(user, right_id: int) -> IPRight:
+def ip_right_get_for_user(user: "User", right_id: int) -> IPRight:
     """The user's own right; anyone else's raises DoesNotExist (a 404: no existence leak)."""
     return (
         IPRight.objects.select_related("registered_by")
@@ -44,7 +51,7 @@ def authorization_list_for_agent(complainant: Complainant) -> QuerySet[Authoriza
     )
 
 
-def authorization_get_for_user(user, authorization_id: int) -> Authorization:
+def authorization_get_for_user(user: "User", authorization_id: int) -> Authorization:
     return (
         Authorization.objects.select_related("agent", "letter")
         .prefetch_related("rights", "sites")
@@ -73,7 +80,7 @@ def ip_rights_with_conflict_flag(queryset: QuerySet[IPRight]) -> QuerySet[IPRigh
     return queryset.annotate(has_conflict=Exists(same) & ~Q(registration_key=""))
 
 
-def document_get_for_user(user, document_id: int) -> Document:
+def document_get_for_user(user: "User", document_id: int) -> Document:
     """A document the user may download: their own; one a seller shared with them in a counter-notice on their
     claim; any, for staff whose role holds the documents permission (``is_staff`` alone grants nothing). Anything
     else raises DoesNotExist, shown as 404 (ids are sequential: no existence leak)."""
@@ -100,7 +107,9 @@ class FilingGate:
     authorization: Authorization | None = None
 
 
-def filing_gate(*, complainant: Complainant | None, site, right: IPRight, today: date | None = None) -> FilingGate:
+def filing_gate(
+    *, complainant: Complainant | None, site: "Site", right: IPRight, today: date | None = None
+) -> FilingGate:
     today = today or timezone.localdate()
     if complainant is None:
         return FilingGate(False, "no_profile", "Create your complainant profile and prove your identity first.")

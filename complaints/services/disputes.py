@@ -3,10 +3,11 @@ the deadline engine (policy §5: members may counter-notify; rights holders may 
 reinstate at its discretion)."""
 
 import uuid
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
@@ -29,13 +30,17 @@ from ..selectors import counter_notice_window_for, site_time
 from .claims import hash_ip
 from .review import lock_claim_items
 
+if TYPE_CHECKING:
+    from ipp_portal.accounts.models import User
+    from ipp_portal.documents.models import Document
+
 S = ClaimItem.Status
 
 
 ITEM_RELATED = ("claim__complainant__user", "claim__site", "seller__user", "seller__site", "listing", "violation")
 
 
-def _lock_items(item_ids, *, catalogue: bool = False) -> list[ClaimItem]:
+def _lock_items(item_ids: Iterable[int], *, catalogue: bool = False) -> list[ClaimItem]:
     """Lock items in the global order; with ``catalogue`` (a reinstatement writes listings and the sellers' ledgers)
     their sellers and listings first, so ``_reinstate`` only locks again what the transaction holds."""
     items = lock_claim_items(item_ids, catalogue=catalogue, related=ITEM_RELATED)
@@ -46,15 +51,15 @@ def _lock_items(item_ids, *, catalogue: bool = False) -> list[ClaimItem]:
 @transaction.atomic
 def counter_notice_file(
     *,
-    user,
+    user: "User",
     item_ids: Sequence[int],
     reason: str,
     statement: str,
     signature_name: str,
     ip: str,
     token: uuid.UUID,
-    documents: Sequence = (),
-    shared_documents: Sequence = (),
+    documents: Sequence["Document"] = (),
+    shared_documents: Sequence["Document"] = (),
     states_good_faith_mistake: bool = False,
     consents_to_jurisdiction: bool = False,
 ) -> CounterNotice:
@@ -83,7 +88,7 @@ def counter_notice_file(
         if not window.allowed:
             raise InvalidTransition(window.message, code=window.code)
     claim = Claim.objects.select_for_update(of=("self",)).select_related("site").get(pk=items[0].claim_id)
-    policy = policy_current(claim.site)
+    policy = policy_current(claim.filed_site)
     due = add_business_days(now, policy.answer_business_days, site=claim.filed_site)
     try:
         with transaction.atomic():
@@ -107,7 +112,8 @@ def counter_notice_file(
         template="complaints/counter_notice_received",
         context={
             "reference": claim.reference, "store": items[0].seller.store_name, "items": [str(i) for i in items],
-            "reason": notice.get_reason_display(), "statement": notice.statement, "due": site_time(due, claim.site),
+            "reason": notice.get_reason_display(), "statement": notice.statement,
+            "due": site_time(due, claim.filed_site),
             "path": reverse("complaints:counter-notice-answer", args=[notice.pk]),
         },
         target=notice,
@@ -117,7 +123,7 @@ def counter_notice_file(
     return notice
 
 
-def _tell_seller(notice: CounterNotice, items: list[ClaimItem], template: str, **context) -> None:
+def _tell_seller(notice: CounterNotice, items: list[ClaimItem], template: str, **context: Any) -> None:
     seller = items[0].seller
     if seller.user_id:
         queue(
@@ -129,7 +135,7 @@ def _tell_seller(notice: CounterNotice, items: list[ClaimItem], template: str, *
         )  # fmt: skip
 
 
-def _tell_complainant(claim: Claim, template: str, target, **context) -> None:
+def _tell_complainant(claim: Claim, template: str, target: models.Model, **context: Any) -> None:
     queue(
         recipient=claim.complainant.user,
         template=template,
@@ -138,7 +144,7 @@ def _tell_complainant(claim: Claim, template: str, target, **context) -> None:
     )
 
 
-def _reinstate(items: list[ClaimItem], *, actor, reason: str, verb: str) -> None:
+def _reinstate(items: list[ClaimItem], *, actor: "User | None", reason: str, verb: str) -> None:
     """Listing live again, the violation withdrawn (standing recomputed: restrictions lift), both sides told."""
     now = timezone.now()
     listings_reinstate(listing_ids=[i.listing_id for i in items], actor=actor, reason=reason)
@@ -167,7 +173,7 @@ def _reinstate(items: list[ClaimItem], *, actor, reason: str, verb: str) -> None
     _tell_complainant(claim, "complaints/listings_reinstated", claim, listings=listing_names, reason=reason)
 
 
-def _lock_notice_for_complainant(notice_id: int, user) -> CounterNotice:
+def _lock_notice_for_complainant(notice_id: int, user: "User") -> CounterNotice:
     notice = (
         CounterNotice.objects.select_for_update(of=("self",))
         .select_related("claim__complainant", "claim__site")
@@ -180,7 +186,7 @@ def _lock_notice_for_complainant(notice_id: int, user) -> CounterNotice:
 
 
 @transaction.atomic
-def counter_notice_accept(*, notice_id: int, user) -> CounterNotice:
+def counter_notice_accept(*, notice_id: int, user: "User") -> CounterNotice:
     """The rights holder accepts the counter-notice: the listings are reinstated and the violations withdrawn."""
     notice = _lock_notice_for_complainant(notice_id, user)
     if notice.status != CounterNotice.Status.AWAITING_ANSWER:
@@ -202,7 +208,9 @@ def counter_notice_accept(*, notice_id: int, user) -> CounterNotice:
 
 
 @transaction.atomic
-def counter_notice_reject(*, notice_id: int, user, answer: str, documents: Sequence = ()) -> CounterNotice:
+def counter_notice_reject(
+    *, notice_id: int, user: "User", answer: str, documents: Sequence["Document"] = ()
+) -> CounterNotice:
     """The rights holder rejects the counter-notice with reasons (and evidence): staff decide."""
     if not answer.strip():
         raise PortalError("Give your reasons: staff and the seller read them.", code=Code.REASON_REQUIRED)
@@ -319,7 +327,7 @@ def _silence_reinstates(notice: CounterNotice, now: datetime) -> None:
 
 
 @retry_on_conflict
-def counter_notice_decide(*, notice_id: int, reviewer, outcome: str, reason: str) -> CounterNotice:
+def counter_notice_decide(*, notice_id: int, reviewer: "User | None", outcome: str, reason: str) -> CounterNotice:
     """Staff decide a disputed takedown: reinstate (the platform's discretion, policy §5) or uphold; both sides read
     the reason. One transaction, run again on a deadlock or serialization failure."""
     require_perm(reviewer, "complaints.change_counternotice")
@@ -357,14 +365,14 @@ def counter_notice_decide(*, notice_id: int, reviewer, outcome: str, reason: str
             item.decision_reason = f"Removal upheld: {notice.decision_reason}"
         transition_many(items, S.UPHELD, actor=reviewer, verb=Verb.CLAIM_ITEM_UPHELD, fields=["decision_reason"])
         further = items[0].further_counter_notice_due_at
-        until = site_time(further, notice.claim.site) if further else "the window closes"
+        until = site_time(further, notice.claim.filed_site) if further else "the window closes"
         _tell_seller(notice, items, "complaints/removal_upheld", reason=notice.decision_reason, until=until)
         _tell_complainant(notice.claim, "complaints/removal_upheld", notice, reason=notice.decision_reason)
     return notice
 
 
 @transaction.atomic
-def claim_item_reinstate_upheld(*, item_id: int, supervisor, reason: str) -> ClaimItem:
+def claim_item_reinstate_upheld(*, item_id: int, supervisor: "User | None", reason: str) -> ClaimItem:
     """Only a supervisor reverses a removal (taken down, disputed or upheld), with a reason both sides read."""
     require_perm(supervisor, "complaints.reverse_removal", message="Only a supervisor can reverse a removal.")
     if not reason.strip():
@@ -379,7 +387,7 @@ def claim_item_reinstate_upheld(*, item_id: int, supervisor, reason: str) -> Cla
 
 
 @transaction.atomic
-def claim_item_retract(*, item_id: int, user, reason: str = "") -> ClaimItem:
+def claim_item_retract(*, item_id: int, user: "User", reason: str = "") -> ClaimItem:
     """The rights holder retracts a takedown (an error, a settlement): reinstated, violation withdrawn."""
     # The counter-notice it settles first, as accepting one does (notice, then its items): not after the items.
     open_notices = list(

@@ -247,14 +247,16 @@ def complainant_reject(
 # --- IP rights ------------------------------------------------------------------------------------------------
 
 
-def _attach(right: IPRight, documents: Iterable[tuple[Any, str]]) -> int:
+def _attach(right: IPRight, documents: Iterable[tuple["Document", str]]) -> int:
     rows = [RightDocument(right=right, document=doc, role=role) for doc, role in documents]
     RightDocument.objects.bulk_create(rows, ignore_conflicts=True)
     return len(rows)
 
 
 @transaction.atomic
-def ip_right_register(*, complainant: Complainant, documents: Sequence[tuple[Any, str]], **fields: Any) -> IPRight:
+def ip_right_register(
+    *, complainant: Complainant, documents: Sequence[tuple["Document", str]], **fields: Any
+) -> IPRight:
     """Add a right to the complainant's vault with its certificate(s); it waits for staff verification."""
     if not documents:
         raise MissingDocuments("Attach the registration certificate or, for an unregistered work, a signed statement.")
@@ -269,7 +271,7 @@ def ip_right_register(*, complainant: Complainant, documents: Sequence[tuple[Any
 
 @transaction.atomic
 def ip_right_resubmit(
-    *, right_id: int, user: "User", documents: Sequence[tuple[Any, str]] = (), **fields: Any
+    *, right_id: int, user: "User", documents: Sequence[tuple["Document", str]] = (), **fields: Any
 ) -> IPRight:
     """Correct a rejected right and send it back to the queue."""
     right = IPRight.objects.select_for_update(of=("self",)).select_related("registered_by").get(pk=right_id)
@@ -295,7 +297,7 @@ def ip_right_resubmit(
 
 
 @transaction.atomic
-def ip_right_add_documents(*, right_id: int, user: "User", documents: Sequence[tuple[Any, str]]) -> IPRight:
+def ip_right_add_documents(*, right_id: int, user: "User", documents: Sequence[tuple["Document", str]]) -> IPRight:
     """Attach renewals, assignments or translations to a right (documents are never replaced, only added)."""
     right = IPRight.objects.select_for_update(of=("self",)).select_related("registered_by").get(pk=right_id)
     if right.registered_by.user_id != user.pk:
