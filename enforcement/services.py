@@ -2,8 +2,9 @@
 approval of terminations, appeals. Each locks the seller row, recomputes standing from the ledger, audits and
 queues notices in one transaction."""
 
+from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
 from django.urls import reverse
@@ -33,6 +34,12 @@ from .ledger import (
 from .models import Action, ActionKind, Appeal, Policy, PolicyStep, Violation
 from .selectors import policy_current
 
+if TYPE_CHECKING:
+    from ipp_portal.accounts.models import User
+    from ipp_portal.documents.models import Document
+
+    from .ledger import Measures
+
 STANDING_OF = {
     ActionKind.WARNING: Seller.Standing.WARNED,
     ActionKind.POSTING_RESTRICTION: Seller.Standing.RESTRICTED,
@@ -47,11 +54,11 @@ REDRESS = (
 )
 
 
-def _lock_seller(seller) -> Seller:
+def _lock_seller(seller: Seller) -> Seller:
     return Seller.objects.select_for_update(of=("self",)).select_related("site", "user").get(pk=seller.pk)
 
 
-def _notify_seller(seller: Seller, template: str, action: Action, **extra) -> None:
+def _notify_seller(seller: Seller, template: str, action: Action, **extra: Any) -> None:
     if seller.user_id is None:  # an imported store nobody has claimed yet: the ledger still records everything
         return
     queue(
@@ -75,7 +82,7 @@ def _notify_seller(seller: Seller, template: str, action: Action, **extra) -> No
     )
 
 
-def _facts(seller: Seller, violations: list[Violation], step: PolicyStep, measures) -> str:
+def _facts(seller: Seller, violations: list[Violation], step: PolicyStep, measures: "Measures") -> str:
     refs = ", ".join(v.reference for v in violations[-20:]) or "none"
     return (
         f"Your store {seller.store_name} on {seller.site.name} has {measures.points} active point(s), "
@@ -85,7 +92,7 @@ def _facts(seller: Seller, violations: list[Violation], step: PolicyStep, measur
     )
 
 
-def _new_action(seller: Seller, *, kind: str, at: datetime, policy: Policy, **fields) -> Action:
+def _new_action(seller: Seller, *, kind: str, at: datetime, policy: Policy, **fields: Any) -> Action:
     ends_at = fields.pop("ends_at", None)
     action = Action(
         seller=seller,
@@ -101,8 +108,18 @@ def _new_action(seller: Seller, *, kind: str, at: datetime, policy: Policy, **fi
 
 
 def _apply_step(
-    seller, step: PolicyStep, *, kind: str, replaced: bool, at, policy, violations, measures, actor, notify: bool = True
-):
+    seller: Seller,
+    step: PolicyStep,
+    *,
+    kind: str,
+    replaced: bool,
+    at: datetime,
+    policy: Policy,
+    violations: list[Violation],
+    measures: "Measures",
+    actor: "User | None",
+    notify: bool = True,
+) -> Action:
     duration = step.duration_days if kind == step.action else None
     removes = step.removes_all_listings and kind == step.action
     ground, facts = step.clause, _facts(seller, violations, step, measures)
@@ -137,7 +154,7 @@ def _apply_step(
     return action
 
 
-def _end(action: Action, *, status: str, at: datetime, actor, verb: str) -> None:
+def _end(action: Action, *, status: str, at: datetime, actor: "User | None", verb: str) -> None:
     before = action.status
     action.move_to(status)
     if action.ends_at is None or action.ends_at > at:
@@ -147,7 +164,7 @@ def _end(action: Action, *, status: str, at: datetime, actor, verb: str) -> None
 
 
 def _recompute(
-    seller: Seller, *, at: datetime, actor=None, policy: Policy | None = None, notify: bool = True
+    seller: Seller, *, at: datetime, actor: "User | None" = None, policy: Policy | None = None, notify: bool = True
 ) -> list[Action]:
     """Bring the seller's actions and stored standing in line with the ledger at ``at`` (seller row locked).
 
@@ -220,7 +237,7 @@ def _recompute(
     return created
 
 
-def _store_standing(seller: Seller, actions: list[Action], *, at: datetime, actor) -> None:
+def _store_standing(seller: Seller, actions: list[Action], *, at: datetime, actor: "User | None") -> None:
     top, until = in_force(actions, at)
     standing = STANDING_OF[ActionKind(top.kind)] if top else Seller.Standing.GOOD
     reason = f"{top.get_kind_display()}: {top.ground}" if top else ""
@@ -237,7 +254,14 @@ def _store_standing(seller: Seller, actions: list[Action], *, at: datetime, acto
 # --- The public interface -----------------------------------------------------------------------------------------
 
 
-def violation_record(*, seller, severity: str, reference: str, occurred_at=None, actor=None) -> Violation:
+def violation_record(
+    *,
+    seller: Seller,
+    severity: str,
+    reference: str,
+    occurred_at: datetime | None = None,
+    actor: "User | None" = None,
+) -> Violation:
     """Append one violation to the seller's ledger under the site's current policy; escalate if a rung is reached."""
     violations, _ = violations_record_many(
         seller=seller, entries=[(severity, reference)], occurred_at=occurred_at, actor=actor
@@ -248,10 +272,10 @@ def violation_record(*, seller, severity: str, reference: str, occurred_at=None,
 @transaction.atomic
 def violations_record_many(
     *,
-    seller,
+    seller: Seller,
     entries: list[tuple[str, str]],
-    occurred_at=None,
-    actor=None,
+    occurred_at: datetime | None = None,
+    actor: "User | None" = None,
     policy: Policy | None = None,
     notify_seller: bool = True,
 ) -> tuple[list[Violation], list[Action]]:
@@ -281,7 +305,7 @@ def violations_record_many(
 
 
 @transaction.atomic
-def violation_withdraw(*, violation, reason: str, actor=None) -> Violation:
+def violation_withdraw(*, violation: Violation, reason: str, actor: "User | None" = None) -> Violation:
     """Withdraw a violation (a successful counter-notice, an overturned appeal, a staff error); de-escalate."""
     if not reason or not reason.strip():
         raise PortalError("Say why the violation is withdrawn: the seller reads it.", code=Code.REASON_REQUIRED)
@@ -297,7 +321,9 @@ def violation_withdraw(*, violation, reason: str, actor=None) -> Violation:
 
 
 @transaction.atomic
-def action_impose(*, seller, kind: str, reason: str, actor, ends_at=None, ground: str = "") -> Action:
+def action_impose(
+    *, seller: Seller, kind: str, reason: str, actor: "User | None", ends_at: datetime | None = None, ground: str = ""
+) -> Action:
     """A discretionary action (policy §3: "full discretion ... such as where litigation has been initiated"): needs a
     written reason and a ground; a termination waits for a second staff member's approval."""
     require_perm(actor, "enforcement.add_action")
@@ -335,7 +361,7 @@ def action_impose(*, seller, kind: str, reason: str, actor, ends_at=None, ground
 
 
 @transaction.atomic
-def action_approve(*, action_id: int, approver) -> Action:
+def action_approve(*, action_id: int, approver: "User") -> Action:
     """The second staff approval that puts a termination into force."""
     require_perm(approver, "enforcement.change_action")
     action = Action.objects.select_for_update(of=("self",)).select_related("seller").get(pk=action_id)
@@ -357,7 +383,7 @@ def action_approve(*, action_id: int, approver) -> Action:
 
 
 @transaction.atomic
-def action_refuse(*, action_id: int, approver, reason: str) -> Action:
+def action_refuse(*, action_id: int, approver: "User", reason: str) -> Action:
     """The second staff member does not approve a termination."""
     require_perm(approver, "enforcement.change_action")
     if not reason.strip():
@@ -375,7 +401,7 @@ def action_refuse(*, action_id: int, approver, reason: str) -> Action:
     return action
 
 
-def standings_sweep(*, at=None, batch_size: int = 500) -> int:
+def standings_sweep(*, at: datetime | None = None, batch_size: int = 500) -> int:
     """End timed actions whose end passed and lift rungs whose violations expired; idempotent, catches up."""
     at = at or timezone.now()
     seller_ids = set(
@@ -396,7 +422,7 @@ def standings_sweep(*, at=None, batch_size: int = 500) -> int:
 
 
 @transaction.atomic
-def appeal_file(*, action_id: int, user, statement: str, documents=()) -> Appeal:
+def appeal_file(*, action_id: int, user: "User", statement: str, documents: "Sequence[Document]" = ()) -> Appeal:
     """The seller appeals an action within its appeal window (at least 180 days); one open appeal per action."""
     action = Action.objects.select_for_update(of=("self",)).select_related("seller").filter(pk=action_id).first()
     if action is None or action.seller.user_id != user.pk:
@@ -419,7 +445,14 @@ def appeal_file(*, action_id: int, user, statement: str, documents=()) -> Appeal
 
 
 @transaction.atomic
-def appeal_decide(*, appeal_id: int, reviewer, outcome: str, reason: str, withdraw_violation_ids=()) -> Appeal:
+def appeal_decide(
+    *,
+    appeal_id: int,
+    reviewer: "User | None",
+    outcome: str,
+    reason: str,
+    withdraw_violation_ids: Iterable[int] = (),
+) -> Appeal:
     """Staff decide an appeal: uphold, or overturn (the action lifts and the chosen violations are withdrawn)."""
     require_perm(reviewer, "enforcement.change_appeal")
     if outcome not in (Appeal.Status.UPHELD, Appeal.Status.OVERTURNED):
@@ -452,7 +485,7 @@ def appeal_decide(*, appeal_id: int, reviewer, outcome: str, reason: str, withdr
 
 
 @transaction.atomic
-def policy_new_version(*, policy_id: int, actor) -> Policy:
+def policy_new_version(*, policy_id: int, actor: "User | None") -> Policy:
     """Copy a policy (with its ladder) into the next version, not yet current, for staff to edit."""
     require_perm(actor, "enforcement.add_policy")
     source = Policy.objects.select_for_update().get(pk=policy_id)
@@ -480,7 +513,7 @@ def policy_new_version(*, policy_id: int, actor) -> Policy:
 
 
 @transaction.atomic
-def policy_activate(*, policy_id: int, actor) -> Policy:
+def policy_activate(*, policy_id: int, actor: "User | None") -> Policy:
     """Make a policy version the one new violations are judged under (earlier violations keep theirs)."""
     require_perm(actor, "enforcement.activate_policy")
     policy = Policy.objects.select_for_update().select_related("site").get(pk=policy_id)
