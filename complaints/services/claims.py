@@ -254,7 +254,7 @@ def _settle_claim_status(claim: Claim, *, actor: "User | None") -> None:
 
 
 def _tell_reviewer_if_reviewing(claim: Claim, *, what: str) -> None:
-    if claim.status == Claim.Status.IN_REVIEW and claim.assigned_to_id:
+    if claim.status == Claim.Status.IN_REVIEW and claim.assigned_to is not None:
         queue(
             recipient=claim.assigned_to,
             template="complaints/claim_changed_during_review",

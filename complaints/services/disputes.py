@@ -125,7 +125,7 @@ def counter_notice_file(
 
 def _tell_seller(notice: CounterNotice, items: list[ClaimItem], template: str, **context: Any) -> None:
     seller = items[0].seller
-    if seller.user_id:
+    if seller.user is not None:
         queue(
             recipient=seller.user,
             template=template,
@@ -163,7 +163,7 @@ def _reinstate(items: list[ClaimItem], *, actor: "User | None", reason: str, ver
     listing_names = [str(i) for i in items]
     claim = items[0].claim
     seller = items[0].seller
-    if seller.user_id:
+    if seller.user is not None:
         queue(
             recipient=seller.user,
             template="complaints/listings_reinstated",

@@ -216,7 +216,7 @@ def _notify_seller_of_takedown(
     claim: Claim, items: list[ClaimItem], due_at: datetime, actions: Iterable["Action"] = ()
 ) -> None:
     seller = items[0].seller
-    if seller.user_id is None:
+    if seller.user is None:
         return  # an imported store nobody has claimed: the ledger and the listing status still record it
     complainant = claim.complainant
     local_due = timezone.localtime(due_at, seller.site.tzinfo)
@@ -261,7 +261,7 @@ def _notify_sellers_of_rejection(claim: Claim, items: list[ClaimItem]) -> None:
     """Every decided item ends with a notice to both sides: the seller learns the claim was rejected, no action."""
     for seller_items in ClaimItem.by_seller(items):
         seller = seller_items[0].seller
-        if seller.user_id is None:
+        if seller.user is None:
             continue
         queue(
             recipient=seller.user,
