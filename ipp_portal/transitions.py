@@ -11,8 +11,12 @@ if TYPE_CHECKING:
     from django.db.models import Field
     from django.db.models.options import Options
 
+    from .accounts.models import User
 
-def transition(obj, to, *, actor, verb: str, fields: Sequence[str] = (), data: dict[str, Any] | None = None):
+
+def transition(
+    obj, to: str, *, actor: "User | None", verb: str, fields: Sequence[str] = (), data: dict[str, Any] | None = None
+):
     """Move ``obj`` to ``to`` (InvalidTransition if its table forbids it), save the status and ``fields``, audit."""
     from .audit.services import record  # models import this module while the app registry is still loading
 
@@ -24,7 +28,13 @@ def transition(obj, to, *, actor, verb: str, fields: Sequence[str] = (), data: d
 
 
 def transition_many(
-    objs: Iterable, to, *, actor, verb: str, fields: Sequence[str] = (), data: dict[str, Any] | None = None
+    objs: Iterable,
+    to: str,
+    *,
+    actor: "User | None",
+    verb: str,
+    fields: Sequence[str] = (),
+    data: dict[str, Any] | None = None,
 ) -> list:
     """The same for a batch of one model: every move checked before anything is written, one UPDATE (or one bulk
     update when other fields change per object), one audit insert with each object's own previous state."""
@@ -56,10 +66,10 @@ class TransitionMixin:
 
         def get_status_display(self) -> str: ...
 
-    def can_move_to(self, new_status) -> bool:
+    def can_move_to(self, new_status: str) -> bool:
         return new_status in self.TRANSITIONS.get(self.status, ())
 
-    def move_to(self, new_status) -> None:
+    def move_to(self, new_status: str) -> None:
         if not self.can_move_to(new_status):
             label = type(self).__name__
             # "status" is a concrete field with choices on every model that uses this mixin, never a relation.
