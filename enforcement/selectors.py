@@ -8,13 +8,13 @@ from django.db.models import Prefetch, QuerySet, Sum
 from django.db.models.functions import TruncDate
 from django.utils import timezone
 
-from listings.models import Seller
+from listings.models import Seller, Site
 
 from .ledger import Measures, Totals, in_force, points_for, rules_for
 from .models import Action, ActionKind, Appeal, Policy, PolicyStep, Violation
 
 
-def policy_current(site) -> Policy:  # a Site; left open until complaints narrows its nullable claim.site
+def policy_current(site: Site) -> Policy:
     return Policy.objects.prefetch_related(
         Prefetch("steps", queryset=PolicyStep.objects.order_by("measure", "threshold"))
     ).get(site=site, is_current=True)

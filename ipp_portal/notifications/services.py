@@ -55,7 +55,7 @@ def _render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
 
 def queue(
     *,
-    recipient,  # a User; left open until the callers narrow their nullable FKs (seller.user, ...)
+    recipient: "User",
     template: str,
     context: dict[str, Any] | None = None,
     target: "Model | None" = None,
