@@ -3,7 +3,9 @@ with the state each object really came from. Every status change in the code goe
 object) or ``transition_many`` (a batch); a test fails on any status change without its audit row."""
 
 from collections.abc import Iterable, Sequence
-from typing import TYPE_CHECKING, Any, ClassVar, cast
+from typing import TYPE_CHECKING, Any, ClassVar, TypeVar, cast
+
+from django.db import models
 
 from .errors import InvalidTransition
 
@@ -14,28 +16,33 @@ if TYPE_CHECKING:
     from .accounts.models import User
 
 
+# A model with a status moved along its table (every status model mixes in TransitionMixin).
+M = TypeVar("M", bound=models.Model)
+
+
 def transition(
-    obj, to: str, *, actor: "User | None", verb: str, fields: Sequence[str] = (), data: dict[str, Any] | None = None
-):
+    obj: M, to: str, *, actor: "User | None", verb: str, fields: Sequence[str] = (), data: dict[str, Any] | None = None
+) -> M:
     """Move ``obj`` to ``to`` (InvalidTransition if its table forbids it), save the status and ``fields``, audit."""
     from .audit.services import record  # models import this module while the app registry is still loading
 
-    before = obj.status
-    obj.move_to(to)
+    moving = cast("TransitionMixin", obj)
+    before = moving.status
+    moving.move_to(to)
     obj.save(update_fields=["status", *fields])
-    record(actor=actor, verb=verb, target=obj, before=before, after=obj.status, data=data)
+    record(actor=actor, verb=verb, target=obj, before=before, after=moving.status, data=data)
     return obj
 
 
 def transition_many(
-    objs: Iterable,
+    objs: Iterable[M],
     to: str,
     *,
     actor: "User | None",
     verb: str,
     fields: Sequence[str] = (),
     data: dict[str, Any] | None = None,
-) -> list:
+) -> list[M]:
     """The same for a batch of one model: every move checked before anything is written, one UPDATE (or one bulk
     update when other fields change per object), one audit insert with each object's own previous state."""
     from .audit.services import record_many
@@ -43,8 +50,9 @@ def transition_many(
     objs = list(objs)
     if not objs:
         return objs
-    befores = [obj.status for obj in objs]
-    for obj in objs:
+    moving = [cast("TransitionMixin", obj) for obj in objs]
+    befores = [obj.status for obj in moving]
+    for obj in moving:
         obj.move_to(to)
     manager = type(objs[0])._default_manager
     if fields:
