@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -28,7 +29,8 @@ def seller_notice_list(user: "User", now: datetime, *, limit: int = 500) -> list
     from enforcement.models import Policy
     from ipp_portal.audit.models import AuditEvent
 
-    items = list(
+    # The page's rows are the items with what the page adds to each (the window, the deadline): plain attributes.
+    items: list[Any] = list(
         claim_item_list_for_seller(user)
         .select_related("claim__complainant", "claim__right", "claim__authorization", "listing", "seller__site")
         .order_by("-claim__submitted_at", "claim_id", "position")[:limit]
@@ -63,8 +65,7 @@ def seller_notice_list(user: "User", now: datetime, *, limit: int = 500) -> list
     return list(claims.values())
 
 
-# Returns QuerySet[ClaimItem]; not annotated yet: views/disputes.py reads ``.first().claim`` without a None check.
-def claim_item_list_for_seller(user: "User"):
+def claim_item_list_for_seller(user: "User") -> "QuerySet[ClaimItem]":
     """The claim items against the user's stores, only from claims that have gone out (a claim waiting for its
     right to be verified has not been sent: its complainant and contents are nobody else's business yet)."""
     from ..models import ClaimItem

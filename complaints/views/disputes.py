@@ -63,7 +63,10 @@ def counter_notice_new(request, claim_id: int):
                 request, "Your counter-notice is sent. The rights holder must answer by the deadline shown."
             )
             return redirect("complaints_seller:seller-notices")
-    claim = mine.first().claim
+    first = mine.first()
+    if first is None:  # answered between the check above and now: nothing of theirs left on this claim
+        raise Http404
+    claim = first.claim
     return render(request, "complaints/counter_notice_form.html", {"form": form, "claim": claim, "eligible": eligible})
 
 
