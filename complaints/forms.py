@@ -442,6 +442,22 @@ class CounterNoticeForm(DocumentsFormMixin, forms.Form):
         cast(DisputedItemsField, self.fields["items"]).queryset = eligible
 
 
+class NotDisputedForm(forms.Form):
+    """The seller chooses not to dispute removed listings: their violations are established at once."""
+
+    items = DisputedItemsField(
+        queryset=ClaimItem.objects.none(), widget=forms.CheckboxSelectMultiple, label="Listings you will not dispute"
+    )
+    confirm = forms.BooleanField(
+        label="I understand: these removals count as established violations of my store now, and I give up the first "
+        "counter-notice window for them.",
+    )
+
+    def __init__(self, *args, eligible, **kwargs):
+        super().__init__(*args, **kwargs)
+        cast(DisputedItemsField, self.fields["items"]).queryset = eligible
+
+
 class CounterNoticeAnswerForm(DocumentsFormMixin, forms.Form):
     documents_label = "Your evidence (when rejecting)"
     answer = forms.CharField(

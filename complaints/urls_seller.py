@@ -8,4 +8,5 @@ app_name = "complaints_seller"
 urlpatterns = [
     path("", disputes.seller_notices, name="seller-notices"),
     path("claims/<int:claim_id>/counter-notice/", disputes.counter_notice_new, name="counter-notice-new"),
+    path("claims/<int:claim_id>/not-disputed/", disputes.not_disputed, name="not-disputed"),
 ]

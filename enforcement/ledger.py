@@ -4,11 +4,11 @@ No I/O here, so the same functions serve the services, the seller's standing pag
 """
 
 from bisect import insort
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from itertools import pairwise
+from itertools import groupby, pairwise
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
@@ -20,16 +20,18 @@ if TYPE_CHECKING:
 
 @dataclass(frozen=True)
 class Row:
-    """The facts of one violation the arithmetic needs."""
+    """The facts of one established violation the arithmetic needs."""
 
     severity: str  # "general" or "serious"
     points: int
-    occurred_at: datetime
+    established_at: datetime
     expires_at: datetime
     withdrawn: bool = False
+    key: str = ""  # the same rights holder's right: rows with one key aggregate (``Rules.aggregation_window_days``)
+    decision: int = 0  # the store's decision that established it: rows of one decision were told in one notice
 
     def active_at(self, at: datetime) -> bool:
-        return not self.withdrawn and self.occurred_at <= at < self.expires_at
+        return not self.withdrawn and self.established_at <= at < self.expires_at
 
 
 @dataclass(frozen=True)
@@ -37,6 +39,8 @@ class Rules:
     daily_general_cap: int  # 0: no cap
     strike_window_days: int  # 0: serious violations are not strikes
     timezone: str
+    aggregation_window_days: int = 0  # 0: every complaint counts on its own
+    prior_warning: bool = True  # a suspension or termination needs a warning sent in an earlier decision
 
 
 @dataclass(frozen=True)
@@ -44,25 +48,49 @@ class Measures:
     points: int
     strikes: int
     serious: int
+    serious_per_right: int = 0
 
     def get(self, measure: str) -> int:
         return getattr(self, measure)
 
 
+SEVERITY_RANK = {"general": 1, "serious": 2}
+
+
+def _clusters(members: list[tuple[datetime, int, int]], window: timedelta) -> list[tuple[datetime, int, int]]:
+    """Members (time, severity rank, points), sorted, into the violations they count as: a cluster starts at a
+    member and takes in those established within the window after it; it counts as its most severe member."""
+    counted: list[tuple[datetime, int, int]] = []
+    for when, rank, points in members:
+        if counted and when - counted[-1][0] < window:
+            start, best_rank, best_points = counted[-1]
+            if (rank, points) > (best_rank, best_points):
+                counted[-1] = (start, rank, points)
+        else:
+            counted.append((when, rank, points))
+    return counted
+
+
 class Totals:
-    """Running totals of a ledger: general points per calendar day (site zone) and the serious violations' times.
+    """Running totals of a ledger: general points per calendar day (site zone), the serious violations' times and
+    rights, and the aggregation of complaints on one right.
 
     Everything the measures depend on, so they can be built from rows one at a time (the replay of ``outcomes``) or
-    straight from aggregates computed by the database (``standing_for``)."""
+    straight from aggregates computed by the database (``standing_for``). The totals depend only on the set of rows
+    added, never on their order."""
 
     def __init__(self, rules: Rules) -> None:
         self.rules = rules
         self._tz = ZoneInfo(rules.timezone)
+        self._window = timedelta(days=rules.aggregation_window_days)
         self.day_points: dict = defaultdict(int)
         self.general = 0  # capped general points, kept up to date as days fill
         self.serious_points = 0
         self.serious_times: list[datetime] = []  # sorted
+        self.serious_by_key: Counter[str] = Counter()
         self.strikes = 0
+        self._members: dict[str, list[tuple[datetime, int, int]]] = {}  # per key, sorted
+        self._counted: dict[str, list[tuple[datetime, int, int]]] = {}  # per key, what its members count as
 
     def _capped(self, total: int) -> int:
         cap = self.rules.daily_general_cap
@@ -73,31 +101,76 @@ class Totals:
         self.day_points[day] += points
         self.general += self._capped(self.day_points[day]) - before
 
-    def add_serious(self, when: datetime, points: int) -> None:
+    def add_serious(self, when: datetime, points: int, key: str = "") -> None:
         self.serious_points += points
         insort(self.serious_times, when)
+        if key:
+            self.serious_by_key[key] += 1
         self.strikes = self._count_strikes()
 
     def add_serious_many(self, rows: list[tuple[datetime, int]]) -> None:
-        """Add many serious violations at once (counting strikes once, not after each)."""
+        """Add many serious violations without a right at once (counting strikes once, not after each)."""
         for when, points in rows:
             self.serious_points += points
             self.serious_times.append(when)
         self.serious_times.sort()
         self.strikes = self._count_strikes()
 
+    def _remove(self, when: datetime, rank: int, points: int, key: str) -> None:
+        if rank == SEVERITY_RANK["serious"]:
+            self.serious_points -= points
+            self.serious_times.remove(when)
+            self.serious_by_key[key] -= 1
+            self.strikes = self._count_strikes()
+        else:
+            day = when.astimezone(self._tz).date()
+            before = self._capped(self.day_points[day])
+            self.day_points[day] -= points
+            self.general += self._capped(self.day_points[day]) - before
+
+    def _count(self, when: datetime, rank: int, points: int, key: str) -> None:
+        if rank == SEVERITY_RANK["serious"]:
+            self.add_serious(when, points, key)
+        else:
+            self.add_general(when.astimezone(self._tz).date(), points)
+
+    def add(self, row: Row) -> None:
+        rank = SEVERITY_RANK[row.severity]
+        if not (row.key and self._window):
+            self._count(row.established_at, rank, row.points, row.key)
+            return
+        member = (row.established_at, rank, row.points)
+        members = self._members.setdefault(row.key, [])
+        counted = self._counted.setdefault(row.key, [])
+        if not members or member >= members[-1]:
+            # The usual case, in time order: only the last cluster can change.
+            members.append(member)
+            first = len(counted) - 1 if counted and member[0] - counted[-1][0] < self._window else len(counted)
+        else:
+            insort(members, member)
+            first = 0
+        if first == len(counted):
+            subset = [member]  # a cluster of its own
+        elif first == 0:
+            subset = members
+        else:
+            subset = [m for m in members if m[0] >= counted[first][0]]
+        new = _clusters(subset, self._window)
+        for old in counted[first:]:
+            self._remove(*old, row.key)
+        for one in new:
+            self._count(*one, row.key)
+        counted[first:] = new
+
     def copy(self) -> "Totals":
         other = Totals(self.rules)
         other.day_points = defaultdict(int, self.day_points)
         other.general, other.serious_points, other.strikes = self.general, self.serious_points, self.strikes
         other.serious_times = list(self.serious_times)
+        other.serious_by_key = Counter(self.serious_by_key)
+        other._members = {key: list(rows) for key, rows in self._members.items()}
+        other._counted = {key: list(rows) for key, rows in self._counted.items()}
         return other
-
-    def add(self, row: Row) -> None:
-        if row.severity == "serious":
-            self.add_serious(row.occurred_at, row.points)
-        else:
-            self.add_general(row.occurred_at.astimezone(self._tz).date(), row.points)
 
     def _count_strikes(self) -> int:
         # A strike starts at a serious violation and takes in those established within the window after it.
@@ -112,14 +185,18 @@ class Totals:
 
     def measures(self) -> Measures:
         return Measures(
-            points=self.general + self.serious_points, strikes=self.strikes, serious=len(self.serious_times)
+            points=self.general + self.serious_points,
+            strikes=self.strikes,
+            serious=len(self.serious_times),
+            serious_per_right=max(self.serious_by_key.values(), default=0),
         )
 
 
 def measures_at(rows: list[Row], rules: Rules, at: datetime) -> Measures:
     """Active points (general points capped per calendar day in the site's zone, plus serious points), active
-    strikes (serious violations established within the window of a strike's first one count as that strike), and
-    the number of active serious violations."""
+    strikes (serious violations established within the window of a strike's first one count as that strike), the
+    number of active serious violations, and the most under one right — after complaints on one right established
+    within the aggregation window are counted as one."""
     totals = Totals(rules)
     for row in rows:
         if row.active_at(at):
@@ -139,7 +216,7 @@ class Outcome:
     """What a rung amounts to for this ledger: the action that applies, and whether a prior warning replaced it."""
 
     rung: Rung
-    crossed_by: int  # index (ledger order) of the violation that reached the rung
+    crossed_by: int  # the decision (its place among the active ledger's decisions) from which the rung is reached
     action: str
     is_prior_warning: bool
 
@@ -152,37 +229,136 @@ KIND_RANK = {"warning": 1, "posting_restriction": 2, "remove_listings": 2, "susp
 TIMED_KINDS = frozenset({"posting_restriction", "remove_listings", "suspension"})
 
 
+def measures_by_decision(rows: list[Row], rules: Rules, at: datetime) -> list[Measures]:
+    """The measures after each decision of the active ledger, in decision order."""
+    active = sorted((r for r in rows if r.active_at(at)), key=lambda r: r.decision)
+    totals = Totals(rules)
+    result = []
+    for _, group in groupby(active, key=lambda r: r.decision):
+        for row in group:
+            totals.add(row)
+        result.append(totals.measures())
+    return result
+
+
 def outcomes(
     rows: list[Row], rules: Rules, rungs: list[Rung], at: datetime, *, prior_notice_given: bool = False
 ) -> list[Outcome]:
-    """The rungs the active ledger reaches at ``at``, in the order it reached them (replaying the ledger in its
-    order), each with the action that applies. A pure function of the ledger, so the standing built incrementally
-    and the standing rebuilt from scratch agree.
+    """The rungs the active ledger reaches at ``at``, in the order it reached them (replaying the ledger decision
+    by decision), each with the action that applies. A pure function of the ledger, so the standing built decision
+    by decision and the standing rebuilt from scratch agree.
 
-    DSA Art. 23: a rung that would suspend or close the store applies only when an earlier violation already led to
-    a warning or restriction (or staff gave one: ``prior_notice_given``); otherwise it is a warning instead."""
+    DSA Art. 23 (``rules.prior_warning``): a rung that would suspend or close the store applies only when a warning
+    or restriction was sent in an earlier decision (or staff gave one: ``prior_notice_given``) — never one sent in
+    the same batch; otherwise it is a warning instead."""
+    prefixes = measures_by_decision(rows, rules, at)
     crossed: dict[Rung, int] = {}
-    totals = Totals(rules)
-    pending = list(rungs)
-    for index, row in enumerate(r for r in rows if r.active_at(at)):
-        if not pending:
-            break
-        totals.add(row)  # measures never fall as rows are added, so the first prefix that reaches a rung counts
-        measures = totals.measures()
-        for rung in [r for r in pending if measures.get(r.measure) >= r.threshold]:
-            crossed[rung] = index
-            pending.remove(rung)
+    for rung in rungs:
+        if not prefixes or prefixes[-1].get(rung.measure) < rung.threshold:
+            continue
+        # Aggregation can lower a measure (a general complaint becoming part of a serious one), so a rung counts
+        # from the decision after which it stayed reached.
+        index = len(prefixes) - 1
+        while index > 0 and prefixes[index - 1].get(rung.measure) >= rung.threshold:
+            index -= 1
+        crossed[rung] = index
     result: list[Outcome] = []
     notice_at = -1 if prior_notice_given else None
     for rung, index in sorted(
         crossed.items(), key=lambda item: (item[1], KIND_RANK[item[0].action], item[0].threshold)
     ):
         action, replaced = rung.action, False
-        if action in NEEDS_PRIOR_NOTICE and (notice_at is None or notice_at >= index):
+        if rules.prior_warning and action in NEEDS_PRIOR_NOTICE and (notice_at is None or notice_at >= index):
             action, replaced = "warning", True
         if action in PRIOR_NOTICE and notice_at is None:
             notice_at = index
         result.append(Outcome(rung, index, action, replaced))
+    return result
+
+
+RungKey = tuple[str, int]
+
+
+@dataclass(frozen=True)
+class Plan:
+    """What the stored actions must do to match the ledger: rungs whose action clears, and outcomes to apply."""
+
+    clear: list[RungKey]
+    apply: list[Outcome]
+
+
+def plan(
+    rows: list[Row],
+    rules: Rules,
+    rungs: list[Rung],
+    at: datetime,
+    *,
+    armed: dict[RungKey, str],
+    prior_notice_given: bool = False,
+    open_terminations: frozenset[RungKey | None] = frozenset(),
+) -> Plan:
+    """Reconcile the rungs the ledger reaches with the rungs already consumed by an automated action (``armed``:
+    rung → the kind of its action). A rung newly reached gets its action; a rung no longer reached, or whose action
+    changed (a prior warning that no longer stands), clears. One store never has two terminations waiting or in
+    force for one cause: ``open_terminations`` are the rungs (``None``: staff's) of those it has; while one stays,
+    another termination rung applies nothing. The one planner for the services and the seller's forecast."""
+    reached = outcomes(rows, rules, rungs, at, prior_notice_given=prior_notice_given)
+    wanted = {(o.rung.measure, o.rung.threshold): o for o in reached}
+    clear = [key for key, kind in armed.items() if key not in wanted or wanted[key].action != kind]
+    terminating = any(key not in clear for key in open_terminations)
+    apply = []
+    for key, outcome in sorted(wanted.items(), key=lambda item: (item[1].crossed_by, KIND_RANK[item[1].action])):
+        if key in armed and key not in clear:
+            continue
+        if outcome.action == "termination":
+            if terminating:
+                continue
+            terminating = True
+        apply.append(outcome)
+    return Plan(clear, apply)
+
+
+@dataclass(frozen=True)
+class Forecast:
+    """What establishing a group of pending violations would do: the day, and the actions it would apply."""
+
+    at: datetime
+    count: int
+    applies: list[Outcome]
+    clears: list[RungKey]
+
+
+def forecast(
+    rows: list[Row],
+    pending: list[tuple[datetime, list[Row]]],
+    rules: Rules,
+    rungs: list[Rung],
+    *,
+    armed: dict[RungKey, str],
+    prior_notice_given: bool = False,
+    open_terminations: frozenset[RungKey | None] = frozenset(),
+) -> list[Forecast]:
+    """Establish each group of pending violations in turn (each its own decision, at its date) and plan what the
+    ledger would then do, with exactly the planner the services use."""
+    rows = list(rows)
+    armed = dict(armed)
+    terminations = set(open_terminations)
+    next_decision = max((r.decision for r in rows), default=0) + 1
+    result = []
+    for when, group in pending:
+        rows += [replace(r, decision=next_decision) for r in group]
+        next_decision += 1
+        step = plan(rows, rules, rungs, when, armed=armed, prior_notice_given=prior_notice_given,
+                    open_terminations=frozenset(terminations))  # fmt: skip
+        for key in step.clear:
+            armed.pop(key, None)
+            terminations.discard(key)
+        for outcome in step.apply:
+            key = (outcome.rung.measure, outcome.rung.threshold)
+            armed[key] = outcome.action
+            if outcome.action == "termination":
+                terminations.add(key)
+        result.append(Forecast(when, len(group), step.apply, step.clear))
     return result
 
 
@@ -195,13 +371,21 @@ def rules_for(policy: "Policy", site: "Site") -> Rules:
         daily_general_cap=policy.daily_general_cap,
         strike_window_days=policy.strike_window_days,
         timezone=site.timezone,
+        aggregation_window_days=policy.aggregation_window_days,
+        prior_warning=policy.requires_prior_warning,
     )
 
 
 def rows_for(violations: "Iterable[Violation]") -> list[Row]:
+    """The established violations as rows (pending ones count for nothing yet)."""
     return [
-        Row(v.severity, v.points, v.occurred_at, v.expires_at, withdrawn=v.withdrawn_at is not None) for v in violations
-    ]
+        Row(
+            v.severity, v.points, v.established_at, v.expires_at, withdrawn=v.withdrawn_at is not None,
+            key=v.aggregation_key, decision=v.decision or 0,
+        )
+        for v in violations
+        if v.established_at is not None and v.expires_at is not None
+    ]  # fmt: skip
 
 
 def points_for(policy: "Policy", severity: str) -> int:

@@ -15,6 +15,7 @@ class Measure(models.TextChoices):
     POINTS = "points", "Active points"
     STRIKES = "strikes", "Active strikes (serious violations)"
     SERIOUS = "serious", "Active serious violations"
+    SERIOUS_PER_RIGHT = "serious_per_right", "Active serious violations under one right"
 
 
 class ActionKind(models.TextChoices):
@@ -42,7 +43,19 @@ class Policy(models.Model):
     strike_window_days = models.PositiveSmallIntegerField(
         default=0, help_text="Serious violations established within this many days of each other are one strike."
     )
-    expiry_days = models.PositiveSmallIntegerField(default=365, help_text="Violations expire after this many days.")
+    aggregation_window_days = models.PositiveSmallIntegerField(
+        default=0,
+        help_text="Complaints by the same rights holder on the same right against the same seller established within "
+        "this many days of the first count as one violation, the most severe of them (0: each counts).",
+    )
+    requires_prior_warning = models.BooleanField(
+        default=True,
+        help_text="A suspension or termination applies only after a warning or restriction sent in an earlier "
+        "decision (DSA Art. 23); until then it is a formal warning. Off: the ladder applies as written.",
+    )
+    expiry_days = models.PositiveSmallIntegerField(
+        default=365, help_text="Violations expire this many days after they were established."
+    )
     counter_notice_business_days = models.PositiveSmallIntegerField(
         default=3, help_text="The first counter-notice is due within this many business days of the takedown notice."
     )
@@ -88,7 +101,7 @@ class PolicyStep(models.Model):
     """One rung of a ladder: when ``measure`` reaches ``threshold``, apply ``action`` for ``duration_days``."""
 
     policy = models.ForeignKey(Policy, on_delete=models.CASCADE, related_name="steps")
-    measure = models.CharField(max_length=10, choices=Measure.choices)
+    measure = models.CharField(max_length=20, choices=Measure.choices)
     threshold = models.PositiveSmallIntegerField()
     action = models.CharField(max_length=20, choices=ActionKind.choices)
     duration_days = models.PositiveSmallIntegerField(
@@ -108,20 +121,55 @@ class PolicyStep(models.Model):
         return f"{self.get_measure_display()} ≥ {self.threshold}: {self.get_action_display()}{days}"
 
 
-class Violation(models.Model):
-    """A row of the append-only ledger. Only withdrawal (with its reason) ever changes a row."""
+class Violation(TransitionMixin, models.Model):
+    """A row of the append-only ledger. A takedown records it *pending*; it counts only once *established* (the
+    seller did not counter-notify in time, a counter-notice failed and staff upheld the removal, or the seller chose
+    not to dispute); it is withdrawn on reinstatement, retraction or an overturned appeal, and it expires a set time
+    after it was established. Nothing else ever changes a row."""
 
     class Severity(models.TextChoices):
         GENERAL = "general", "General"
         SERIOUS = "serious", "Serious (e.g. counterfeit)"
+
+    class Status(models.TextChoices):
+        PENDING = "pending", "Pending: the seller can still counter-notify"
+        ESTABLISHED = "established", "Established"
+        WITHDRAWN = "withdrawn", "Withdrawn"
+
+    class Establishment(models.TextChoices):
+        WINDOW_CLOSED = "window_closed", "no counter-notice before the deadline"
+        UPHELD = "upheld", "the removal was upheld after a counter-notice"
+        NOT_DISPUTED = "not_disputed", "the seller chose not to dispute it"
+        RECORDED = "recorded", "recorded as established by the platform"
+
+    TRANSITIONS = {
+        Status.PENDING: {Status.ESTABLISHED, Status.WITHDRAWN},
+        Status.ESTABLISHED: {Status.WITHDRAWN},
+        Status.WITHDRAWN: set(),
+    }
 
     seller = models.ForeignKey("listings.Seller", on_delete=models.PROTECT, related_name="violations")
     policy = models.ForeignKey(Policy, on_delete=models.PROTECT, related_name="violations")
     severity = models.CharField(max_length=10, choices=Severity.choices)
     points = models.PositiveSmallIntegerField(help_text="Points under the policy version, before the daily cap.")
     reference = models.CharField(max_length=100, help_text="What caused it, e.g. a claim item's reference.")
-    occurred_at = models.DateTimeField(help_text="When the violation was established.")
-    expires_at = models.DateTimeField()
+    aggregation_key = models.CharField(
+        max_length=100,
+        blank=True,
+        help_text="Violations with the same key (the same rights holder's right) established within the policy's "
+        "aggregation window count as one.",
+    )
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.PENDING)
+    occurred_at = models.DateTimeField(help_text="When it was recorded (the takedown).")
+    establishes_at = models.DateTimeField(
+        null=True, blank=True, help_text="A pending violation becomes established then unless the seller disputes it."
+    )
+    established_at = models.DateTimeField(null=True, blank=True)
+    establishment = models.CharField(max_length=15, choices=Establishment.choices, blank=True)
+    decision = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The store's decision that established it (1, 2, ...): one batch, one notice."
+    )
+    expires_at = models.DateTimeField(null=True, blank=True, help_text="Set when it is established.")
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
@@ -131,13 +179,34 @@ class Violation(models.Model):
 
     class Meta:
         ordering = ["occurred_at", "id"]
-        indexes = [models.Index(fields=["seller", "expires_at"], name="violation_seller_expiry_idx")]
+        indexes = [
+            models.Index(fields=["seller", "expires_at"], name="violation_seller_expiry_idx"),
+            models.Index(
+                fields=["establishes_at"], condition=models.Q(status="pending"), name="violation_pending_due_idx"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="pending")
+                | models.Q(established_at__isnull=False, expires_at__isnull=False, decision__isnull=False)
+                | models.Q(status="withdrawn", established_at__isnull=True),
+                name="violation_established_has_dates",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.get_severity_display()} violation {self.reference}"
 
     def is_active_at(self, at) -> bool:
-        return self.withdrawn_at is None and self.occurred_at <= at < self.expires_at
+        return (
+            self.withdrawn_at is None
+            and self.established_at is not None
+            and self.expires_at is not None
+            and self.established_at <= at < self.expires_at
+        )
+
+    def is_expired_at(self, at) -> bool:
+        return self.withdrawn_at is None and self.expires_at is not None and self.expires_at <= at
 
 
 class Action(TransitionMixin, models.Model):
@@ -176,7 +245,7 @@ class Action(TransitionMixin, models.Model):
     approved_at = models.DateTimeField(null=True, blank=True)
     # Which rung triggered an automated action, and when the measure fell back below it (the rung re-arms then).
     step = models.ForeignKey(PolicyStep, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
-    trigger_measure = models.CharField(max_length=10, choices=Measure.choices, blank=True)
+    trigger_measure = models.CharField(max_length=20, choices=Measure.choices, blank=True)
     trigger_threshold = models.PositiveSmallIntegerField(null=True, blank=True)
     cleared_at = models.DateTimeField(null=True, blank=True)
     # Statement of reasons.

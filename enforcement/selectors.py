@@ -2,16 +2,27 @@
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from django.db.models import Prefetch, QuerySet, Sum
-from django.db.models.functions import TruncDate
+from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
 from listings.models import Seller, Site
 
-from .ledger import Measures, Totals, in_force, points_for, rules_for
-from .models import Action, ActionKind, Appeal, Policy, PolicyStep, Violation
+from .ledger import (
+    PRIOR_NOTICE,
+    Forecast,
+    Measures,
+    Row,
+    Rung,
+    RungKey,
+    forecast,
+    in_force,
+    measures_at,
+    points_for,
+    rules_for,
+)
+from .models import Action, ActionKind, Appeal, Measure, Policy, PolicyStep, Violation
 
 
 def policy_current(site: Site) -> Policy:
@@ -32,6 +43,21 @@ class NextStep:
     def action_label(self) -> str:
         return ActionKind(self.action).label
 
+    @property
+    def measure_label(self) -> str:
+        return Measure(self.measure).label.lower()
+
+
+@dataclass(frozen=True)
+class Foreseen:
+    """What establishing a group of pending violations would do, in words, with exactly the ledger's planner."""
+
+    at: datetime | None  # None: waiting for a counter-notice's outcome
+    references: list[str]
+    actions: list[str]  # the actions it would apply, described
+    lifts: int  # rungs it would clear (a prior warning replaced by the published action)
+    applies: list[tuple[str, int, str]]  # (measure, threshold, action) of each, as the ledger would record them
+
 
 @dataclass(frozen=True)
 class Standing:
@@ -46,6 +72,7 @@ class Standing:
     next_steps: list[NextStep] = field(default_factory=list)
     one_more_general: list[str] = field(default_factory=list)
     one_more_serious: list[str] = field(default_factory=list)
+    pending: list[Foreseen] = field(default_factory=list)
 
     @property
     def points(self) -> int:
@@ -56,54 +83,100 @@ class Standing:
         return self.measures.strikes
 
 
+@dataclass(frozen=True)
+class LedgerHistory:
+    """What the planner needs from a store's actions: the rungs automated actions consumed (and the action), whether
+    staff already gave a prior warning, and the terminations waiting or in force (one per cause)."""
+
+    armed: dict[RungKey, Action]
+    prior_notice_given: bool
+    open_terminations: frozenset[RungKey | None]
+
+
+def ledger_history(actions: Iterable[Action]) -> LedgerHistory:
+    actions = list(actions)
+    armed = {
+        (a.trigger_measure, a.trigger_threshold): a
+        for a in actions
+        if a.is_automated and a.trigger_measure and a.trigger_threshold is not None and a.cleared_at is None
+    }
+    staff_notice = any(
+        not a.is_automated and a.kind in PRIOR_NOTICE and a.status in (Action.Status.ACTIVE, Action.Status.ENDED)
+        for a in actions
+    )
+    # A refused automated termination holds its rung until the ledger falls below it: staff said no to these facts.
+    terminations: set[RungKey | None] = set()
+    for a in actions:
+        if a.kind != ActionKind.TERMINATION:
+            continue
+        if a.is_automated and a.trigger_measure and a.trigger_threshold is not None and a.cleared_at is None:
+            if a.status in (Action.Status.PENDING_APPROVAL, Action.Status.ACTIVE, Action.Status.REFUSED):
+                terminations.add((a.trigger_measure, a.trigger_threshold))
+        elif not a.is_automated and a.status in (Action.Status.PENDING_APPROVAL, Action.Status.ACTIVE):
+            terminations.add(None)
+    return LedgerHistory(armed, staff_notice, frozenset(terminations))
+
+
+def rungs_of(steps: Iterable[PolicyStep]) -> list[Rung]:
+    return [Rung(s.measure, s.threshold, s.action) for s in steps]
+
+
 def _reached(measures: Measures, steps: Iterable[PolicyStep]) -> set[tuple[str, int]]:
     return {(s.measure, s.threshold) for s in steps if measures.get(s.measure) >= s.threshold}
 
 
-def _describe(step: PolicyStep) -> str:
+def _describe(step: PolicyStep, kind: str) -> str:
+    if kind != step.action:
+        return (
+            f"{ActionKind(kind).label} instead of {step.get_action_display().lower()}, as no warning was sent to you "
+            f"before ({step.get_measure_display().lower()} reach {step.threshold})"
+        )
     days = f" for {step.duration_days} days" if step.duration_days else ""
     extra = " and all listings removed" if step.removes_all_listings else ""
-    return f"{step.get_action_display()}{days}{extra} ({step.get_measure_display().lower()} reach {step.threshold})"
+    waits = " (after a second staff approval)" if kind == ActionKind.TERMINATION else ""
+    return (
+        f"{step.get_action_display()}{days}{extra}{waits} ({step.get_measure_display().lower()} reach {step.threshold})"
+    )
 
 
-def ledger_totals(seller: Seller, policy: Policy, at: datetime) -> Totals:
-    """The active ledger's totals, added up by the database: general points per local day, and the serious
-    violations' times. Two queries whatever the size of the ledger, and no model objects."""
-    active = Violation.objects.filter(
-        seller=seller, withdrawn_at__isnull=True, occurred_at__lte=at, expires_at__gt=at
-    ).order_by()
-    totals = Totals(rules_for(policy, seller.site))
-    per_day = (
-        active.filter(severity=Violation.Severity.GENERAL)
-        .annotate(day=TruncDate("occurred_at", tzinfo=seller.site.tzinfo))
-        .values("day")
-        .annotate(points=Sum("points"))
-        .values_list("day", "points")
+def active_rows(seller: Seller, at: datetime) -> list[Row]:
+    """The established violations in force at ``at``, as the arithmetic's rows, in decision order (one query, no
+    model objects)."""
+    values = (
+        Violation.objects.filter(
+            seller=seller, status=Violation.Status.ESTABLISHED, established_at__lte=at, expires_at__gt=at
+        )
+        .order_by("decision", "id")
+        .values_list("severity", "points", "established_at", "expires_at", "aggregation_key", "decision")
     )
-    for day, points in per_day:
-        totals.add_general(day, points)
-    totals.add_serious_many(
-        list(active.filter(severity=Violation.Severity.SERIOUS).values_list("occurred_at", "points"))
-    )
-    return totals
+    return [
+        Row(sev, pts, est, exp, key=key, decision=dec or 0)
+        for sev, pts, est, exp, key, dec in values
+        if est is not None and exp is not None  # always so when established (a check constraint)
+    ]
 
 
 def standing_for(seller: Seller, at: datetime | None = None) -> Standing:
-    """Active points or strikes, the action in force and until when, whether the seller can post, and what the
-    next violation would trigger. A fixed number of queries, whatever the size of the ledger."""
+    """Active points or strikes, the action in force and until when, whether the seller can post, the pending
+    violations with the day each becomes established unless disputed, and what establishing them — or one more
+    violation — would do, forecast by the ledger's own planner. A fixed number of queries."""
     at = at or timezone.now()
     policy = policy_current(seller.site)
     steps = list(policy.steps.all())
-    totals = ledger_totals(seller, policy, at)
-    measures = totals.measures()
+    by_key = {(s.measure, s.threshold): s for s in steps}
+    rules = rules_for(policy, seller.site)
+    rows = active_rows(seller, at)
+    measures = measures_at(rows, rules, at)
     actions = list(
-        Action.objects.filter(seller=seller, status__in=[Action.Status.ACTIVE, Action.Status.PENDING_APPROVAL]).only(
-            "id", "seller_id", "kind", "status", "starts_at", "ends_at", "ground"
+        Action.objects.filter(seller=seller).only(
+            "id", "seller_id", "kind", "status", "starts_at", "ends_at", "ground", "is_automated", "trigger_measure",
+            "trigger_threshold", "cleared_at",
         )
-    )
-    top, until = in_force(actions, at)
+    )  # fmt: skip
+    live = [a for a in actions if a.status in (Action.Status.ACTIVE, Action.Status.PENDING_APPROVAL)]
+    top, until = in_force(live, at)
     pending_termination = any(
-        a.kind == ActionKind.TERMINATION and a.status == Action.Status.PENDING_APPROVAL for a in actions
+        a.kind == ActionKind.TERMINATION and a.status == Action.Status.PENDING_APPROVAL for a in live
     )
     blocked = top is not None and top.kind in (
         ActionKind.POSTING_RESTRICTION, ActionKind.REMOVE_LISTINGS, ActionKind.SUSPENSION, ActionKind.TERMINATION
@@ -118,17 +191,20 @@ def standing_for(seller: Seller, at: datetime | None = None) -> Standing:
     lowest: dict[str, NextStep] = {}
     for step in sorted(next_steps, key=lambda n: n.threshold):
         lowest.setdefault(step.measure, step)
-    today = at.astimezone(seller.site.tzinfo).date()
+    history = ledger_history(actions)
+    armed = {key: a.kind for key, a in history.armed.items()}
+    rungs = rungs_of(steps)
+
+    def foresee(groups: list[tuple[datetime, list[Row]]]) -> list[Forecast]:
+        return forecast(rows, groups, rules, rungs, armed=armed, prior_notice_given=history.prior_notice_given,
+                        open_terminations=history.open_terminations)  # fmt: skip
+
+    def described(step: Forecast) -> list[str]:
+        return [_describe(by_key[(o.rung.measure, o.rung.threshold)], o.action) for o in step.applies]
 
     def after_one_more(severity: str) -> list[str]:
-        # One more violation established now changes only today's capped total, or the serious list: add it to a
-        # copy of the totals instead of adding everything up again.
-        more = totals.copy()
-        if severity == Violation.Severity.SERIOUS:
-            more.add_serious(at, points_for(policy, severity))
-        else:
-            more.add_general(today, points_for(policy, severity))
-        return [_describe(s) for s in steps if (s.measure, s.threshold) in _reached(more.measures(), steps) - reached]
+        row = Row(severity, points_for(policy, severity), at, at + timedelta(days=policy.expiry_days))
+        return described(foresee([(at, [row])])[0])
 
     return Standing(
         at=at,
@@ -140,7 +216,39 @@ def standing_for(seller: Seller, at: datetime | None = None) -> Standing:
         next_steps=sorted(lowest.values(), key=lambda n: n.measure),
         one_more_general=after_one_more(Violation.Severity.GENERAL),
         one_more_serious=after_one_more(Violation.Severity.SERIOUS),
+        pending=_pending_forecast(seller, policy, at, foresee, described),
     )
+
+
+def _pending_forecast(seller: Seller, policy: Policy, at: datetime, foresee, described) -> list[Foreseen]:
+    """Pending violations grouped by the moment they become established (one decision each, as the sweep makes),
+    earliest first, each with what it would do if established then; those waiting for a counter-notice's outcome
+    last, as if upheld after the dated ones."""
+    pending = list(
+        Violation.objects.filter(seller=seller, status=Violation.Status.PENDING)
+        .order_by(F("establishes_at").asc(nulls_last=True), "id")
+        .values_list("reference", "severity", "points", "aggregation_key", "establishes_at")[:PENDING_SHOWN]
+    )
+    groups: list[tuple[datetime | None, list[tuple[str, Row]]]] = []
+    for reference, severity, points, key, when in pending:
+        established = when or at  # a window that closed is established at its deadline, even if not swept yet
+        row = Row(severity, points, established, established + timedelta(days=policy.expiry_days), key=key)
+        if groups and groups[-1][0] == when:
+            groups[-1][1].append((reference, row))
+        else:
+            groups.append((when, [(reference, row)]))
+    steps = foresee([(max(when or at, at), [row for _, row in group]) for when, group in groups])
+    return [
+        Foreseen(
+            when, [ref for ref, _ in group], described(step), len(step.clears),
+            [(o.rung.measure, o.rung.threshold, o.action) for o in step.applies],
+        )
+        for (when, group), step in zip(groups, steps, strict=True)
+    ]  # fmt: skip
+
+
+# The pending violations a standing page lists and forecasts (a store rarely has more than a claim's worth).
+PENDING_SHOWN = 300
 
 
 def violation_list_for_seller(seller: Seller) -> QuerySet[Violation]:

@@ -2,11 +2,12 @@
 approval of terminations, appeals. Each locks the seller row, recomputes standing from the ledger, audits and
 queues notices in one transaction."""
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.db import transaction
+from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
@@ -15,24 +16,23 @@ from ipp_portal.audit.verbs import Verb
 from ipp_portal.errors import DeadlinePassed, InvalidTransition, NotPermitted, PortalError
 from ipp_portal.notifications.services import queue
 from ipp_portal.permissions import require_perm
+from ipp_portal.transitions import transition_many
 from listings.models import Seller
 from listings.services import listings_remove_all_for_seller
 
 from .errors import Code
 from .ledger import (
-    KIND_RANK,
-    PRIOR_NOTICE,
-    Rung,
+    RungKey,
     in_force,
     measures_at,
-    outcomes,
+    plan,
     points_for,
     rows_for,
     rules_for,
     validate_ladder,
 )
 from .models import Action, ActionKind, Appeal, Policy, PolicyStep, Violation
-from .selectors import policy_current
+from .selectors import ledger_history, policy_current, rungs_of
 
 if TYPE_CHECKING:
     from ipp_portal.accounts.models import User
@@ -83,14 +83,24 @@ def _notify_seller(seller: Seller, template: str, action: Action, **extra: Any) 
     )
 
 
-def _facts(seller: Seller, violations: list[Violation], step: PolicyStep, measures: "Measures") -> str:
-    refs = ", ".join(v.reference for v in violations[-20:]) or "none"
-    return (
+def _facts(seller: Seller, violations: list[Violation], step: PolicyStep, measures: "Measures", policy: Policy) -> str:
+    """The facts of an automated action, truthfully: what the ledger adds up to, and how each violation behind it
+    was established (only established violations count)."""
+    shown = violations[-20:]
+    how = "; ".join(f"{v.reference} ({v.get_establishment_display()}, {_day(v.established_at, seller)})" for v in shown)
+    more = f" and {len(violations) - len(shown)} earlier" if len(violations) > len(shown) else ""
+    text = (
         f"Your store {seller.store_name} on {seller.site.name} has {measures.points} active point(s), "
         f"{measures.strikes} active strike(s) and {measures.serious} active serious violation(s). The "
-        f"{step.get_measure_display().lower()} reached {step.threshold}. The violations were established after "
-        f"notices from rights holders (claims {refs}) that were not successfully countered."
+        f"{step.get_measure_display().lower()} reached {step.threshold}. The established violations behind it: "
+        f"{how or 'none'}{more}."
     )
+    if policy.aggregation_window_days:
+        text += (
+            f" Complaints by one rights holder on one right established within {policy.aggregation_window_days} "
+            "day(s) of each other count as one violation (the most severe of them)."
+        )
+    return text
 
 
 def _new_action(seller: Seller, *, kind: str, at: datetime, policy: Policy, **fields: Any) -> Action:
@@ -123,11 +133,12 @@ def _apply_step(
 ) -> Action:
     duration = step.duration_days if kind == step.action else None
     removes = step.removes_all_listings and kind == step.action
-    ground, facts = step.clause, _facts(seller, violations, step, measures)
+    ground, facts = step.clause, _facts(seller, violations, step, measures, policy)
     if replaced:
         facts += (
-            f" Under the policy this would be: {step.get_action_display().lower()}. Because no earlier violation led "
-            "to a warning or restriction, it is a formal warning instead: a further violation applies the next step."
+            f" Under the policy this would be: {step.get_action_display().lower()}. Because no warning or restriction "
+            "was sent to you in an earlier decision, it is a formal warning instead: a further established violation "
+            "applies the next step."
         )
         ground = f"{step.clause} (replaced by a prior warning: DSA Art. 23)"
     action = _new_action(
@@ -169,15 +180,19 @@ def _recompute(
 ) -> list[Action]:
     """Bring the seller's actions and stored standing in line with the ledger at ``at`` (seller row locked).
 
-    The rungs that apply are a pure function of the active ledger (``ledger.outcomes``); the stored actions are
-    reconciled with them: a rung newly reached gets its action, a rung no longer reached is cleared and its action
-    lifted (de-escalation), and a rung whose action changed (a prior warning that no longer stands) is replaced."""
+    The rungs that apply are a pure function of the active, established ledger (``ledger.plan``); the stored actions
+    are reconciled with them: a rung newly reached gets its action, a rung no longer reached is cleared and its
+    action lifted (de-escalation), and a rung whose action changed (a prior warning that no longer stands) is
+    replaced."""
     policy = policy or policy_current(seller.site)
-    steps: dict[tuple[str, int | None], PolicyStep] = {(s.measure, s.threshold): s for s in policy.steps.all()}
+    steps: dict[RungKey, PolicyStep] = {(s.measure, s.threshold): s for s in policy.steps.all()}
     violations = list(
-        Violation.objects.filter(seller=seller, withdrawn_at__isnull=True, occurred_at__lte=at, expires_at__gt=at)
-        .only("id", "severity", "points", "reference", "occurred_at", "expires_at", "withdrawn_at")
-        .order_by("id")
+        Violation.objects.filter(
+            seller=seller, status=Violation.Status.ESTABLISHED, established_at__lte=at, expires_at__gt=at
+        )
+        .only("id", "severity", "points", "reference", "aggregation_key", "establishment", "decision",
+              "established_at", "expires_at", "withdrawn_at")
+        .order_by("decision", "id")
     )  # fmt: skip
     rules = rules_for(policy, seller.site)
     measures = measures_at(rows_for(violations), rules, at)
@@ -185,27 +200,13 @@ def _recompute(
     for action in history:
         if action.status == Action.Status.ACTIVE and action.ends_at is not None and action.ends_at <= at:
             _end(action, status=Action.Status.ENDED, at=action.ends_at, actor=actor, verb=Verb.ACTION_ENDED)
-    staff_notice = any(
-        not a.is_automated and a.kind in PRIOR_NOTICE and a.status in (Action.Status.ACTIVE, Action.Status.ENDED)
-        for a in history
-    )
-    wanted: dict[tuple[str, int | None], Any] = {
-        (o.rung.measure, o.rung.threshold): o
-        for o in outcomes(
-            rows_for(violations), rules, [Rung(s.measure, s.threshold, s.action) for s in steps.values()], at,
-            prior_notice_given=staff_notice,
-        )
-    }  # fmt: skip
-    # A rung is consumed by its action (served, overturned or refused alike) until the ledger no longer reaches it.
-    armed = {
-        (a.trigger_measure, a.trigger_threshold): a
-        for a in history
-        if a.is_automated and a.trigger_measure and a.cleared_at is None
-    }
-    for key, action in armed.items():
-        outcome = wanted.get(key)
-        if outcome is not None and outcome.action == action.kind:
-            continue
+    state = ledger_history(history)
+    step_plan = plan(
+        rows_for(violations), rules, rungs_of(steps.values()), at, armed={k: a.kind for k, a in state.armed.items()},
+        prior_notice_given=state.prior_notice_given, open_terminations=state.open_terminations,
+    )  # fmt: skip
+    for key in step_plan.clear:
+        action = state.armed[key]
         action.cleared_at = at
         if action.status in (Action.Status.ACTIVE, Action.Status.PENDING_APPROVAL) and (
             action.ends_at is None or action.ends_at > at
@@ -215,25 +216,14 @@ def _recompute(
                 _notify_seller(seller, "enforcement/action_lifted", action)
         else:
             action.save(update_fields=["cleared_at"])
-    created = []
-    for key, outcome in sorted(wanted.items(), key=lambda item: (item[1].crossed_by, KIND_RANK[item[1].action])):
-        current = armed.get(key)
-        if current is not None and current.cleared_at is None:
-            continue
-        created.append(
-            _apply_step(
-                seller,
-                steps[key],
-                kind=outcome.action,
-                replaced=outcome.is_prior_warning,
-                at=at,
-                policy=policy,
-                violations=violations,
-                measures=measures,
-                actor=actor,
-                notify=notify,
-            )
+    created = [
+        _apply_step(
+            seller, steps[(outcome.rung.measure, outcome.rung.threshold)], kind=outcome.action,
+            replaced=outcome.is_prior_warning, at=at, policy=policy, violations=violations, measures=measures,
+            actor=actor, notify=notify,
         )
+        for outcome in step_plan.apply
+    ]  # fmt: skip
     _store_standing(seller, history + created, at=at, actor=actor)
     return created
 
@@ -262,12 +252,38 @@ def violation_record(
     reference: str,
     occurred_at: datetime | None = None,
     actor: "User | None" = None,
+    key: str = "",
 ) -> Violation:
-    """Append one violation to the seller's ledger under the site's current policy; escalate if a rung is reached."""
+    """Append one violation, established at ``occurred_at`` (its own decision), to the seller's ledger under the
+    site's current policy; escalate if a rung is reached. For facts already established (a court's finding, a
+    migration); a takedown records a pending violation instead (``violations_record_pending``)."""
     violations, _ = violations_record_many(
-        seller=seller, entries=[(severity, reference)], occurred_at=occurred_at, actor=actor
+        seller=seller, entries=[(severity, reference)], occurred_at=occurred_at, actor=actor, key=key
     )
     return violations[0]
+
+
+def _check_entries(entries: Sequence[tuple[str, str]]) -> None:
+    if any(severity not in Violation.Severity.values for severity, _ in entries):
+        raise PortalError("Unknown severity: use general or serious.", code=Code.BAD_SEVERITY)
+
+
+def _insert(
+    seller: Seller, entries: Sequence[tuple[str, str]], *, policy: Policy, at: datetime, actor: "User | None",
+    key: str, establishes_at: datetime | None,
+) -> list[Violation]:  # fmt: skip
+    violations = Violation.objects.bulk_create(
+        Violation(
+            seller=seller, policy=policy, severity=severity, points=points_for(policy, severity), reference=reference,
+            aggregation_key=key, occurred_at=at, establishes_at=establishes_at, recorded_by=actor,
+        )
+        for severity, reference in entries
+    )  # fmt: skip
+    record_many(
+        actor=actor, verb=Verb.VIOLATION_RECORDED, targets=violations, after=Violation.Status.PENDING,
+        data={"seller": seller.pk, "policy": policy.pk},
+    )  # fmt: skip
+    return violations
 
 
 @transaction.atomic
@@ -279,46 +295,197 @@ def violations_record_many(
     actor: "User | None" = None,
     policy: Policy | None = None,
     notify_seller: bool = True,
+    key: str = "",
 ) -> tuple[list[Violation], list[Action]]:
-    """Record several violations of one seller at once (a takedown batch): one lock, one insert, one audit insert
-    and one recomputation. ``entries`` are (severity, reference). Returns the violations and the actions they
-    triggered; with ``notify_seller=False`` the caller tells the seller about those actions in its own notice."""
-    if any(severity not in Violation.Severity.values for severity, _ in entries):
-        raise PortalError("Unknown severity: use general or serious.", code=Code.BAD_SEVERITY)
+    """Record several violations of one seller as established at ``occurred_at``, in one decision: one lock, one
+    insert, one audit insert and one recomputation. ``entries`` are (severity, reference). Returns the violations
+    and the actions they triggered."""
+    _check_entries(entries)
     seller = _lock_seller(seller)
     policy = policy or policy_current(seller.site)
     now = timezone.now()
     occurred_at = occurred_at or now
     if occurred_at > now:
         raise PortalError("A violation cannot be established in the future.", code=Code.FUTURE_VIOLATION)
-    violations = Violation.objects.bulk_create(
-        Violation(
-            seller=seller, policy=policy, severity=severity, points=points_for(policy, severity), reference=reference,
-            occurred_at=occurred_at, expires_at=occurred_at + timedelta(days=policy.expiry_days), recorded_by=actor,
-        )
-        for severity, reference in entries
+    violations = _insert(seller, entries, policy=policy, at=occurred_at, actor=actor, key=key, establishes_at=None)
+    return _establish(
+        seller, violations, how=Violation.Establishment.RECORDED, at=now, when=lambda v: occurred_at, actor=actor,
+        notify_seller=notify_seller,
     )  # fmt: skip
-    record_many(
-        actor=actor, verb=Verb.VIOLATION_RECORDED, targets=violations, data={"seller": seller.pk, "policy": policy.pk}
+
+
+@transaction.atomic
+def violations_record_pending(
+    *,
+    seller: Seller,
+    entries: Sequence[tuple[str, str]],
+    establishes_at: datetime,
+    key: str = "",
+    actor: "User | None" = None,
+    policy: Policy | None = None,
+) -> list[Violation]:
+    """A takedown: record pending violations that count for nothing until established — at ``establishes_at`` if
+    the seller does not counter-notify by then (``violations_establish_due``), when a counter-notice fails and
+    staff uphold the removal, or when the seller chooses not to dispute (``violations_establish``). ``key`` names
+    the rights holder's right, for aggregation. No penalty before the seller could answer."""
+    _check_entries(entries)
+    seller = _lock_seller(seller)
+    policy = policy or policy_current(seller.site)
+    return _insert(
+        seller, entries, policy=policy, at=timezone.now(), actor=actor, key=key, establishes_at=establishes_at
     )
-    created = _recompute(seller, at=now, actor=actor, policy=policy, notify=notify_seller)
+
+
+def _lock_pending(seller: Seller, violation_ids: Iterable[int]) -> list[Violation]:
+    return list(
+        Violation.objects.select_for_update(of=("self",))
+        .select_related("policy")
+        .filter(pk__in=list(violation_ids), seller=seller, status=Violation.Status.PENDING)
+        .order_by("pk")
+    )
+
+
+def _day(moment: datetime | None, seller: Seller) -> str:
+    return f"{timezone.localtime(moment, seller.site.tzinfo):%d %B %Y}" if moment else ""
+
+
+def _establish(
+    seller: Seller,
+    violations: list[Violation],
+    *,
+    how: str,
+    at: datetime,
+    when: "Callable[[Violation], datetime]",
+    actor: "User | None",
+    notify_seller: bool = True,
+) -> tuple[list[Violation], list[Action]]:
+    """Establish pending violations of a locked seller as one decision (one notice), then recompute."""
+    if not violations:
+        return [], []
+    last = Violation.objects.filter(seller=seller).aggregate(last=Max("decision"))["last"] or 0
+    for violation in violations:
+        violation.established_at = when(violation)
+        violation.expires_at = violation.established_at + timedelta(days=violation.policy.expiry_days)
+        violation.establishment, violation.decision, violation.establishes_at = how, last + 1, None
+    transition_many(
+        violations, Violation.Status.ESTABLISHED, actor=actor, verb=Verb.VIOLATION_ESTABLISHED,
+        fields=["established_at", "expires_at", "establishment", "decision", "establishes_at"], data={"how": how},
+    )  # fmt: skip
+    created = _recompute(seller, at=at, actor=actor, notify=False)
+    if notify_seller and seller.user is not None:
+        queue(
+            recipient=seller.user,
+            template="enforcement/violations_established",
+            context={
+                "store": seller.store_name,
+                "site": seller.site.name,
+                "violations": [
+                    {
+                        "reference": v.reference,
+                        "severity": v.get_severity_display(),
+                        "how": v.get_establishment_display(),
+                        "expires": _day(v.expires_at, seller),
+                    }
+                    for v in violations
+                ],
+                "actions": [
+                    {"kind": a.get_kind_display(), "status": a.get_status_display(), "duration": a.duration_label,
+                     "ground": a.ground, "facts": a.facts, "redress": a.redress}
+                    for a in created
+                ],
+                "path": reverse("enforcement:standing"),
+            },
+            target=seller,
+        )  # fmt: skip
     return violations, created
 
 
 @transaction.atomic
+def violations_establish(
+    *, seller: Seller, violation_ids: Iterable[int], how: str, actor: "User | None" = None
+) -> tuple[list[Violation], list[Action]]:
+    """Establish the seller's pending violations now, in one decision: staff upheld the removal after a
+    counter-notice, or the seller chose not to dispute. The seller is told in one notice what became established
+    and what it triggered. Violations already established or withdrawn are left as they are."""
+    if how not in (Violation.Establishment.UPHELD, Violation.Establishment.NOT_DISPUTED):
+        raise PortalError("A violation is established now only when upheld or not disputed.", code=Code.BAD_OUTCOME)
+    seller = _lock_seller(seller)
+    now = timezone.now()
+    return _establish(seller, _lock_pending(seller, violation_ids), how=how, at=now, when=lambda v: now, actor=actor)
+
+
+@transaction.atomic
+def violations_hold(*, seller: Seller, violation_ids: Iterable[int], actor: "User | None" = None) -> int:
+    """The seller counter-notified: their pending violations wait for the outcome instead of a date."""
+    seller = _lock_seller(seller)
+    held = [v for v in _lock_pending(seller, violation_ids) if v.establishes_at is not None]
+    for violation in held:
+        violation.establishes_at = None
+    Violation.objects.bulk_update(held, ["establishes_at"])
+    record_many(actor=actor, verb=Verb.VIOLATION_HELD, targets=held)
+    return len(held)
+
+
+def violations_establish_due(*, now: datetime | None = None, batch_size: int = 500) -> int:
+    """Pending violations whose counter-notice window closed unused become established, each at the moment its
+    window closed (so expiry and the daily cap run from then, even when the sweep catches up after downtime). One
+    transaction and one decision per store and run; idempotent. Returns how many were established."""
+    now = now or timezone.now()
+    done = 0
+    while True:
+        seller_ids = list(
+            Violation.objects.filter(status=Violation.Status.PENDING, establishes_at__lte=now)
+            .order_by("seller_id")
+            .values_list("seller_id", flat=True)
+            .distinct()[:batch_size]
+        )
+        if not seller_ids:
+            return done
+        for seller_id in seller_ids:
+            done += _establish_due_for(seller_id, now)
+
+
+@transaction.atomic
+def _establish_due_for(seller_id: int, now: datetime) -> int:
+    seller = Seller.objects.select_for_update(of=("self",)).select_related("site", "user").get(pk=seller_id)
+    due = list(
+        Violation.objects.select_for_update(of=("self",))
+        .select_related("policy")
+        .filter(seller=seller, status=Violation.Status.PENDING, establishes_at__lte=now)
+        .order_by("pk")
+    )
+    violations, _ = _establish(
+        seller, due, how=Violation.Establishment.WINDOW_CLOSED, at=now,
+        when=lambda v: v.establishes_at or now, actor=None,
+    )  # fmt: skip
+    return len(violations)
+
+
+@transaction.atomic
 def violation_withdraw(*, violation: Violation, reason: str, actor: "User | None" = None) -> Violation:
-    """Withdraw a violation (a successful counter-notice, an overturned appeal, a staff error); de-escalate."""
+    """Withdraw a violation, pending or established (a successful counter-notice, a retraction, an overturned
+    appeal, a staff error); de-escalate."""
     if not reason or not reason.strip():
         raise PortalError("Say why the violation is withdrawn: the seller reads it.", code=Code.REASON_REQUIRED)
     seller = _lock_seller(violation.seller)
     violation = Violation.objects.select_for_update().get(pk=violation.pk)
-    if violation.withdrawn_at is not None:
+    if violation.status == Violation.Status.WITHDRAWN:
         return violation
-    violation.withdrawn_at, violation.withdrawal_reason = timezone.now(), reason.strip()
-    violation.save(update_fields=["withdrawn_at", "withdrawal_reason"])
-    record(actor=actor, verb=Verb.VIOLATION_WITHDRAWN, target=violation, data={"reason": violation.withdrawal_reason})
-    _recompute(seller, at=violation.withdrawn_at, actor=actor)
+    was_established = violation.status == Violation.Status.ESTABLISHED
+    _withdraw([violation], reason=reason.strip(), actor=actor, data=None)
+    if was_established:
+        _recompute(seller, at=violation.withdrawn_at, actor=actor)  # type: ignore[arg-type]
     return violation
+
+
+def _withdraw(violations: list[Violation], *, reason: str, actor: "User | None", data: dict | None) -> None:
+    now = timezone.now()
+    for violation in violations:
+        violation.withdrawn_at, violation.withdrawal_reason, violation.establishes_at = now, reason, None
+    transition_many(
+        violations, Violation.Status.WITHDRAWN, actor=actor, verb=Verb.VIOLATION_WITHDRAWN,
+        fields=["withdrawn_at", "withdrawal_reason", "establishes_at"], data={"reason": reason, **(data or {})},
+    )  # fmt: skip
 
 
 @transaction.atomic
@@ -473,16 +640,23 @@ def appeal_decide(
     action = Action.objects.select_for_update().get(pk=appeal.action_id)
     if outcome == Appeal.Status.OVERTURNED:
         _end(action, status=Action.Status.OVERTURNED, at=now, actor=reviewer, verb=Verb.ACTION_OVERTURNED)
-        for violation in Violation.objects.filter(
-            pk__in=list(withdraw_violation_ids), seller=seller, withdrawn_at=None
-        ):
-            violation.withdrawn_at, violation.withdrawal_reason = now, f"Appeal overturned: {appeal.decision_reason}"
-            violation.save(update_fields=["withdrawn_at", "withdrawal_reason"])
-            record(actor=reviewer, verb=Verb.VIOLATION_WITHDRAWN, target=violation, data={"appeal": appeal.pk})
+        withdrawn = list(
+            Violation.objects.select_for_update()
+            .filter(pk__in=list(withdraw_violation_ids), seller=seller)
+            .exclude(status=Violation.Status.WITHDRAWN)
+            .order_by("pk")
+        )
+        _withdraw(withdrawn, reason=f"Appeal overturned: {appeal.decision_reason}", actor=reviewer,
+                  data={"appeal": appeal.pk})  # fmt: skip
         _recompute(seller, at=now, actor=reviewer)
     _notify_seller(seller, "enforcement/appeal_decided", action, outcome=appeal.get_status_display(),
                    decision_reason=appeal.decision_reason)  # fmt: skip
     return appeal
+
+
+# What a new version does not copy: what makes it a version of its own. Everything else is copied, so a field added
+# to the policy is copied without anyone remembering to (a test checks every concrete field).
+POLICY_OWN = frozenset({"id", "version", "is_current", "created_at", "created_by"})
 
 
 @transaction.atomic
@@ -496,12 +670,8 @@ def policy_new_version(*, policy_id: int, actor: "User | None") -> Policy:
         version=(latest or 0) + 1,
         is_current=False,
         created_by=actor,
-        **{
-            f: getattr(source, f)
-            for f in ("general_points", "serious_points", "daily_general_cap", "strike_window_days", "expiry_days",
-                      "counter_notice_business_days", "appeal_days", "notes")
-        },
-    )  # fmt: skip
+        **{f.attname: getattr(source, f.attname) for f in Policy._meta.concrete_fields if f.name not in POLICY_OWN},
+    )
     PolicyStep.objects.bulk_create(
         PolicyStep(
             policy=copy, measure=s.measure, threshold=s.threshold, action=s.action, duration_days=s.duration_days,

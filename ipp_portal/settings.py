@@ -202,6 +202,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "complaints.sweep_counter_notice_deadlines",
         "schedule": crontab(minute="*"),
     },
+    "establish-due-violations": {
+        "task": "enforcement.establish_due_violations",
+        "schedule": crontab(minute="*"),
+    },
     "sweep-standings": {
         "task": "enforcement.sweep_standings",
         "schedule": crontab(minute="*/5"),

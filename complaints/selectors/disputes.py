@@ -52,12 +52,14 @@ def seller_notice_list(user: "User", now: datetime, *, limit: int = 500) -> list
     for item in items:
         window = counter_notice_window_for(item, now, policy=policies.get(item.seller.site_id))
         item.can_counter, item.counter_why = window.allowed, window.message
-        item.deadline = (
-            item.counter_notice_due_at if item.counter_notice_count == 0 else item.further_counter_notice_due_at
+        item.can_concede = first_window_open(item, now)
+        item.deadline = item.counter_notice_due_at if item.can_concede else item.further_counter_notice_due_at
+        group = claims.setdefault(
+            item.claim_id, {"claim": item.claim, "items": [], "can_counter": False, "can_concede": False, "events": []}
         )
-        group = claims.setdefault(item.claim_id, {"claim": item.claim, "items": [], "can_counter": False, "events": []})
         group["items"].append(item)
         group["can_counter"] |= item.can_counter
+        group["can_concede"] |= item.can_concede
         group["events"] += events.get(str(item.pk), [])
     for group in claims.values():
         group["events"].sort(key=lambda event: (event.created_at, event.pk))
@@ -88,34 +90,48 @@ class CounterNoticeWindow:
     message: str = ""
 
 
+def first_window_open(item: ClaimItem, now: datetime) -> bool:
+    """The first counter-notice window: a removed listing the seller has not answered, before its deadline (a seller
+    who chose not to dispute closed it then)."""
+    return (
+        item.status == ClaimItem.Status.REMOVED
+        and item.counter_notice_count == 0
+        and not (item.counter_notice_due_at and now > item.counter_notice_due_at)
+    )
+
+
+def chances_used(item: ClaimItem, now: datetime) -> int:
+    """Counter-notice chances used: those filed, and a first window that closed unused (it uses up that chance
+    only: the further chances stay open, the published rule)."""
+    if item.counter_notice_count == 0 and item.counter_notice_due_at and now > item.counter_notice_due_at:
+        return 1
+    return item.counter_notice_count
+
+
 def counter_notice_window_for(item: ClaimItem, now: datetime, *, policy: "Policy | None" = None) -> CounterNoticeWindow:
-    """The seller's windows (Alibaba's): the first counter-notice until its deadline, a further one after a
-    removal is upheld, up to the site policy's limit."""
+    """The seller's windows (Alibaba's): the first counter-notice until its deadline; the further ones — after a
+    removal was upheld, or after the first window closed unused — until the further deadline (27 business days
+    after the takedown notice by default), up to the site policy's number of chances."""
     S = ClaimItem.Status
     site = item.seller.site
-    if item.status == S.REMOVED and item.counter_notice_count == 0:
-        if item.counter_notice_due_at and now > item.counter_notice_due_at:
-            return CounterNoticeWindow(
-                False,
-                Code.DEADLINE_PASSED,
-                f"The window for a counter-notice on {item} closed on {site_time(item.counter_notice_due_at, site)}. "
-                "The removal stands; you can still contact the rights holder directly or appeal the resulting action.",
-            )
+    if first_window_open(item, now):
         return CounterNoticeWindow(True)
-    if item.status == S.UPHELD:
+    if item.status in (S.REMOVED, S.UPHELD):
         policy = policy or policy_current(site)
-        if item.counter_notice_count >= policy.max_counter_notices:
+        used = chances_used(item, now)
+        if used >= policy.max_counter_notices:
             return CounterNoticeWindow(
                 False,
                 Code.COUNTER_NOTICE_LIMIT,
-                f"You have used all {policy.max_counter_notices} counter-notices for {item}.",
+                f"You have used all {policy.max_counter_notices} counter-notice chances for {item}.",
             )
         if item.further_counter_notice_due_at and now > item.further_counter_notice_due_at:
             return CounterNoticeWindow(
                 False,
                 Code.DEADLINE_PASSED,
                 f"The window for a further counter-notice on {item} closed on "
-                f"{site_time(item.further_counter_notice_due_at, site)}.",
+                f"{site_time(item.further_counter_notice_due_at, site)}. The removal stands; you can still contact "
+                "the rights holder directly or appeal any resulting action.",
             )
         return CounterNoticeWindow(True)
     if item.status in (S.DISPUTED, S.STAFF_REVIEW):

@@ -16,6 +16,7 @@ from .claims import (
 from .disputes import (
     claim_item_reinstate_upheld,
     claim_item_retract,
+    claim_items_not_disputed,
     counter_notice_accept,
     counter_notice_decide,
     counter_notice_file,
@@ -68,6 +69,7 @@ __all__ = [
     "claim_item_reinstate_upheld",
     "claim_item_retract",
     "claim_item_withdraw",
+    "claim_items_not_disputed",
     "claim_items_reject",
     "claim_items_take_down",
     "claim_provide_info",

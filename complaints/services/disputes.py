@@ -11,10 +11,10 @@ from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from enforcement.models import Policy
+from enforcement.models import Policy, Violation
 from enforcement.selectors import policy_current
-from enforcement.services import violation_withdraw
-from ipp_portal.audit.services import record
+from enforcement.services import violation_withdraw, violations_establish, violations_hold
+from ipp_portal.audit.services import record, record_many
 from ipp_portal.audit.verbs import Verb
 from ipp_portal.errors import DeadlinePassed, InvalidTransition, PortalError
 from ipp_portal.notifications.services import queue, queue_many
@@ -27,6 +27,7 @@ from listings.services import listings_reinstate, lock_sellers_and_listings
 from ..errors import Code
 from ..models import Claim, ClaimItem, CounterNotice
 from ..selectors import counter_notice_window_for, site_time
+from ..selectors.disputes import chances_used, first_window_open
 from .claims import hash_ip
 from .review import lock_claim_items
 
@@ -67,7 +68,9 @@ def counter_notice_file(
     existing = CounterNotice.objects.filter(submission_token=token).first()
     if existing is not None:
         return existing
-    items = _lock_items(item_ids)
+    # Sellers first (the global order): the sweep that establishes pending violations locks the seller too, so a
+    # counter-notice and the window's closing never cross.
+    items = _lock_items(item_ids, catalogue=True)
     if not items or any(item.seller.user_id != user.pk for item in items):
         raise ClaimItem.DoesNotExist
     if len({item.claim_id for item in items}) != 1:
@@ -93,7 +96,7 @@ def counter_notice_file(
     try:
         with transaction.atomic():
             notice = CounterNotice.objects.create(
-                claim=claim, seller=items[0].seller, round=max(i.counter_notice_count for i in items) + 1,
+                claim=claim, seller=items[0].seller, round=max(chances_used(i, now) for i in items) + 1,
                 reason=reason, statement=statement.strip(), states_good_faith_mistake=True,
                 consents_to_jurisdiction=True, signature_name=signature_name.strip(), signed_by=user, signed_at=now,
                 signer_ip_hash=hash_ip(ip), submission_token=token, answer_due_at=due,
@@ -104,9 +107,12 @@ def counter_notice_file(
     notice.documents.set(documents)
     notice.shared_documents.set([d for d in shared_documents if d in set(documents)])
     for item in items:
-        item.counter_notice_count += 1
+        item.counter_notice_count = chances_used(item, now) + 1
     record(actor=user, verb=Verb.COUNTER_NOTICE_FILED, target=notice, after=notice.status, data={"items": len(items)})
     transition_many(items, S.DISPUTED, actor=user, verb=Verb.CLAIM_ITEM_DISPUTED, fields=["counter_notice_count"])
+    # Pending violations wait for the outcome instead of the window's date.
+    violations_hold(seller=items[0].seller, violation_ids=[i.violation_id for i in items if i.violation_id],
+                    actor=user)  # fmt: skip
     queue(
         recipient=claim.complainant.user,
         template="complaints/counter_notice_received",
@@ -350,9 +356,7 @@ def counter_notice_decide(*, notice_id: int, reviewer: "User | None", outcome: s
         fields=["decided_by", "decided_at", "decision", "decision_reason"], data={"reason": notice.decision_reason},
     )  # fmt: skip
     items = [
-        i
-        for i in _lock_items(notice.items.values_list("pk", flat=True), catalogue=outcome == "reinstate")
-        if i.status == S.STAFF_REVIEW
+        i for i in _lock_items(notice.items.values_list("pk", flat=True), catalogue=True) if i.status == S.STAFF_REVIEW
     ]
     if not items:
         return notice
@@ -364,6 +368,11 @@ def counter_notice_decide(*, notice_id: int, reviewer: "User | None", outcome: s
         for item in items:
             item.decision_reason = f"Removal upheld: {notice.decision_reason}"
         transition_many(items, S.UPHELD, actor=reviewer, verb=Verb.CLAIM_ITEM_UPHELD, fields=["decision_reason"])
+        # The counter-notice failed: the complaint is established (a violation already established stays so).
+        violations_establish(
+            seller=items[0].seller, violation_ids=[i.violation_id for i in items if i.violation_id],
+            how=Violation.Establishment.UPHELD, actor=reviewer,
+        )  # fmt: skip
         further = items[0].further_counter_notice_due_at
         until = site_time(further, notice.claim.filed_site) if further else "the window closes"
         _tell_seller(notice, items, "complaints/removal_upheld", reason=notice.decision_reason, until=until)
@@ -413,3 +422,31 @@ def claim_item_retract(*, item_id: int, user: "User", reason: str = "") -> Claim
         fields=["answered_at"], data={"by": "retraction"},
     )  # fmt: skip
     return item
+
+
+@transaction.atomic
+def claim_items_not_disputed(*, user: "User", item_ids: Sequence[int]) -> list[ClaimItem]:
+    """The seller chooses not to dispute removed listings: their first counter-notice window closes now and the
+    pending violations are established at once, one decision per store (the seller is told what that triggered).
+    The further counter-notice chances stay open until their own deadline, as after a window that closed unused."""
+    items = _lock_items(item_ids, catalogue=True)
+    if not items or any(item.seller.user_id != user.pk for item in items):
+        raise ClaimItem.DoesNotExist
+    now = timezone.now()
+    closed = [item for item in items if not first_window_open(item, now)]
+    if closed:
+        raise InvalidTransition(
+            f"{closed[0]} cannot be marked as not disputed: only a removed listing whose first counter-notice window "
+            "is still open can.",
+            code=Code.NOTHING_TO_COUNTER,
+        )
+    for item in items:
+        item.counter_notice_due_at = now
+    ClaimItem.objects.bulk_update(items, ["counter_notice_due_at"])
+    record_many(actor=user, verb=Verb.CLAIM_ITEM_NOT_DISPUTED, targets=items)
+    for seller_items in ClaimItem.by_seller(items):
+        violations_establish(
+            seller=seller_items[0].seller, violation_ids=[i.violation_id for i in seller_items if i.violation_id],
+            how=Violation.Establishment.NOT_DISPUTED, actor=user,
+        )  # fmt: skip
+    return items

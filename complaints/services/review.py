@@ -14,7 +14,7 @@ from django.utils import timezone
 from django.utils.formats import date_format
 
 from enforcement.selectors import policy_current
-from enforcement.services import violations_record_many
+from enforcement.services import violations_record_pending
 from ipp_portal.audit.services import record
 from ipp_portal.audit.verbs import Verb
 from ipp_portal.errors import InvalidTransition, PortalError
@@ -32,7 +32,6 @@ from ..seen import check_seen
 from .claims import listing_lines
 
 if TYPE_CHECKING:
-    from enforcement.models import Action
     from ipp_portal.accounts.models import User
 
 REVIEWABLE = (Claim.Status.SUBMITTED, Claim.Status.IN_REVIEW)
@@ -186,13 +185,13 @@ def _take_down(
     due_at = add_business_days(now, policy.counter_notice_business_days, site=claim.filed_site)
     further_due_at = add_business_days(now, policy.further_counter_notice_business_days, site=claim.filed_site)
     by_seller = ClaimItem.by_seller(items)
-    actions_by_seller = {}
     for seller_items in by_seller:
-        # One ledger call per seller, not per listing: one lock, one insert, one recomputation; the actions it
-        # triggers are told to the seller in the same takedown notice (one notice per seller per batch).
-        violations, actions_by_seller[seller_items[0].seller_id] = violations_record_many(
-            seller=seller_items[0].seller, entries=[(severity, str(item)) for item in seller_items], occurred_at=now,
-            actor=reviewer, policy=policy, notify_seller=False,
+        # One ledger call per seller, not per listing: one lock, one insert. The violations are pending: they count
+        # only once established (no counter-notice by the deadline, a failed counter-notice, or the seller's choice
+        # not to dispute), so nothing is imposed while the seller can still answer.
+        violations = violations_record_pending(
+            seller=seller_items[0].seller, entries=[(severity, str(item)) for item in seller_items],
+            establishes_at=due_at, key=aggregation_key(claim), actor=reviewer, policy=policy,
         )  # fmt: skip
         for item, violation in zip(seller_items, violations, strict=True):
             item.violation = violation
@@ -206,15 +205,18 @@ def _take_down(
                 "further_counter_notice_due_at"],
     )  # fmt: skip
     for seller_items in by_seller:
-        _notify_seller_of_takedown(claim, seller_items, due_at, actions_by_seller[seller_items[0].seller_id])
+        _notify_seller_of_takedown(claim, seller_items, due_at)
     _notify_complainant(claim, items)
     _settle(claim, fields, actor=reviewer)
     return items
 
 
-def _notify_seller_of_takedown(
-    claim: Claim, items: list[ClaimItem], due_at: datetime, actions: Iterable["Action"] = ()
-) -> None:
+def aggregation_key(claim: Claim) -> str:
+    """The ledger's aggregation key: complaints by one rights holder on one right (a right has one holder)."""
+    return f"right:{claim.right_id}"
+
+
+def _notify_seller_of_takedown(claim: Claim, items: list[ClaimItem], due_at: datetime) -> None:
     seller = items[0].seller
     if seller.user is None:
         return  # an imported store nobody has claimed: the ledger and the listing status still record it
@@ -239,18 +241,8 @@ def _notify_seller_of_takedown(
             "reason": claim.reason.label if claim.reason else claim.reason_code,
             "explanation": claim.explanation,
             "due": f"{date_format(local_due, 'j F Y, H:i')} ({seller.site.timezone} time)",
-            # The enforcement actions these removals triggered, each with its statement of reasons (DSA Art. 17).
-            "actions": [
-                {
-                    "kind": a.get_kind_display(),
-                    "status": a.get_status_display(),
-                    "duration": a.duration_label,
-                    "ground": a.ground,
-                    "facts": a.facts,
-                    "redress": a.redress,
-                }
-                for a in actions
-            ],
+            # Nothing is imposed yet: the violations count only once established.
+            "severity": items[0].violation.get_severity_display() if items[0].violation else "",
             "path": reverse("enforcement:standing"),
         },
         target=claim,

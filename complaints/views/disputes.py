@@ -13,7 +13,7 @@ from ipp_portal.accounts.throttle import client_ip
 from ipp_portal.errors import PortalError
 
 from .. import services
-from ..forms import CounterNoticeAnswerForm, CounterNoticeForm
+from ..forms import CounterNoticeAnswerForm, CounterNoticeForm, NotDisputedForm
 from ..models import ClaimItem, CounterNotice
 from ..selectors import (
     COMPLAINANT_TIMELINE_VERBS,
@@ -21,6 +21,7 @@ from ..selectors import (
     counter_notice_window_for,
     seller_notice_list,
 )
+from ..selectors.disputes import first_window_open
 
 
 @login_required
@@ -68,6 +69,33 @@ def counter_notice_new(request, claim_id: int):
         raise Http404
     claim = first.claim
     return render(request, "complaints/counter_notice_form.html", {"form": form, "claim": claim, "eligible": eligible})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def not_disputed(request, claim_id: int):
+    """The seller chooses not to dispute removed listings of a claim: asked first (it cannot be undone), then the
+    pending violations are established at once and the seller sees what that triggered."""
+    mine = claim_item_list_for_seller(request.user).filter(claim_id=claim_id).select_related("listing", "claim")
+    first = mine.first()
+    if first is None:
+        raise Http404
+    now = timezone.now()
+    eligible = mine.filter(pk__in=[i.pk for i in mine if first_window_open(i, now)]).order_by("position")
+    form = NotDisputedForm(request.POST or None, eligible=eligible)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.claim_items_not_disputed(user=request.user, item_ids=[i.pk for i in form.cleaned_data["items"]])
+        except (PortalError, ClaimItem.DoesNotExist) as exc:
+            form.add_error(None, getattr(exc, "message", "These listings cannot be marked as not disputed."))
+        else:
+            messages.success(
+                request, "Noted: you do not dispute these removals. Your standing page shows what that means."
+            )
+            return redirect("enforcement:standing")
+    return render(
+        request, "complaints/not_disputed_form.html", {"form": form, "claim": first.claim, "eligible": eligible}
+    )
 
 
 @login_required

@@ -60,6 +60,7 @@ class Verb(models.TextChoices):
     CLAIM_ITEM_UPHELD = "claim_item.upheld", "Removal upheld"
     CLAIM_ITEM_REINSTATED = "claim_item.reinstated", "Listing reinstated"
     CLAIM_ITEM_RETRACTED = "claim_item.retracted", "Takedown retracted by the rights holder"
+    CLAIM_ITEM_NOT_DISPUTED = "claim_item.not_disputed", "The seller chose not to dispute the removal"
     # Counter-notices
     COUNTER_NOTICE_FILED = "counter_notice.filed", "Counter-notice filed"
     COUNTER_NOTICE_ACCEPTED = "counter_notice.accepted", "Counter-notice accepted"
@@ -70,6 +71,8 @@ class Verb(models.TextChoices):
     # Enforcement
     VIOLATION_RECORDED = "violation.recorded", "Violation recorded"
     VIOLATION_WITHDRAWN = "violation.withdrawn", "Violation withdrawn"
+    VIOLATION_ESTABLISHED = "violation.established", "Violation established"
+    VIOLATION_HELD = "violation.held", "Violation waits for the outcome of a counter-notice"
     ACTION_IMPOSED = "action.imposed", "Action imposed"
     ACTION_APPROVED = "action.approved", "Termination approved"
     ACTION_REFUSED = "action.refused", "Termination not approved"
