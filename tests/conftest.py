@@ -113,6 +113,7 @@ AUDITED_STATUS_COLUMNS = {
     "complaints_counternotice": "status",
     "enforcement_action": "status",
     "enforcement_appeal": "status",
+    "enforcement_violation": "status",
     "listings_listing": "status",
     "listings_seller": "standing",
 }

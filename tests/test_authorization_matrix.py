@@ -238,6 +238,10 @@ OTHERS_PAGES = {
         kwargs=lambda w: {"claim_id": w["claim"].pk}, get={"seller"}, post={"seller"}
     )
     + case(kwargs=lambda w: {"claim_id": w["waiting"].pk}, label="a claim that has not gone out", get=NOBODY),
+    "seller/notices/claims/<int:claim_id>/not-disputed/": case(
+        kwargs=lambda w: {"claim_id": w["claim"].pk}, get={"seller"}, post={"seller"}
+    )
+    + case(kwargs=lambda w: {"claim_id": w["waiting"].pk}, label="a claim that has not gone out", get=NOBODY),
     "seller/listings/<int:pk>/edit/": owner(
         "seller", lambda w: w["listings"][3].pk, data=lambda w: {"seller": w["seller"].pk, "title": "Changed"}
     ),

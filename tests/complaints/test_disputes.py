@@ -7,7 +7,7 @@ from django.utils import timezone
 
 from complaints import services
 from complaints.models import ClaimItem, CounterNotice
-from enforcement.models import Policy, Violation
+from enforcement.models import Action, Policy, Violation
 from ipp_portal.errors import DeadlinePassed, InvalidTransition, NotPermitted, PortalError
 from ipp_portal.notifications.models import Notification
 from listings.models import Listing, Seller
@@ -46,19 +46,23 @@ def removed(reviewer):
 
 def test_counter_notice_then_acceptance_reinstates_and_withdraws_violations(removed):
     seller, holder, _claim, items = removed
-    assert Seller.objects.get(pk=seller.pk).standing == "restricted"
+    # Two counterfeits taken down: pending violations, nothing imposed while the seller can answer.
+    assert Seller.objects.get(pk=seller.pk).standing == "good"
+    assert set(Violation.objects.values_list("status", flat=True)) == {"pending"}
 
     notice = file_counter_notice(seller, items)
     assert set(ClaimItem.objects.values_list("status", flat=True)) == {"disputed"}
     assert (
         Notification.objects.filter(recipient=holder.user, template="complaints/counter_notice_received").count() == 1
     )
+    assert set(Violation.objects.values_list("establishes_at", flat=True)) == {None}  # waits for the outcome
     services.counter_notice_accept(notice_id=notice.pk, user=holder.user)
 
     assert set(ClaimItem.objects.values_list("status", flat=True)) == {"reinstated"}
     assert set(Listing.objects.values_list("status", flat=True)) == {"reinstated"}
-    assert Violation.objects.filter(withdrawn_at__isnull=True).count() == 0
-    assert Seller.objects.get(pk=seller.pk).standing == "good"  # the restriction lifted with the violations
+    assert set(Violation.objects.values_list("status", flat=True)) == {"withdrawn"}
+    assert not Action.objects.exists()  # nothing was ever applied
+    assert Seller.objects.get(pk=seller.pk).standing == "good"
 
 
 def test_rejection_goes_to_staff_who_uphold_and_a_second_counter_notice_is_allowed(removed, reviewer):
@@ -81,7 +85,11 @@ def test_rejection_goes_to_staff_who_uphold_and_a_second_counter_notice_is_allow
 @pytest.mark.unaudited_status_setup
 def test_late_fourth_and_foreign_counter_notices_are_refused(removed):
     seller, _holder, _claim, items = removed
-    ClaimItem.objects.filter(pk=items[0].pk).update(counter_notice_due_at=timezone.now() - timedelta(minutes=1))
+    # Both windows closed: the first (3 business days) and the further chances' (27 business days).
+    ClaimItem.objects.filter(pk=items[0].pk).update(
+        counter_notice_due_at=timezone.now() - timedelta(days=30),
+        further_counter_notice_due_at=timezone.now() - timedelta(minutes=1),
+    )
 
     with pytest.raises(DeadlinePassed, match="closed"):
         file_counter_notice(seller, items[:1])
@@ -91,7 +99,7 @@ def test_late_fourth_and_foreign_counter_notices_are_refused(removed):
             **SWORN_COUNTER_NOTICE,
         )  # fmt: skip
     ClaimItem.objects.filter(pk=items[1].pk).update(status="upheld", counter_notice_count=3)
-    with pytest.raises(InvalidTransition, match="all 3 counter-notices"):
+    with pytest.raises(InvalidTransition, match="all 3 counter-notice chances"):
         file_counter_notice(seller, items[1:])
     assert not CounterNotice.objects.exists()
 

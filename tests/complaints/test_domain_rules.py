@@ -208,9 +208,12 @@ def test_counter_notice_window_is_a_small_answer_with_a_code(removed):
     now = timezone.now()
 
     open_window = counter_notice_window_for(items[0], now)
-    closed = counter_notice_window_for(items[0], items[0].counter_notice_due_at + timedelta(seconds=1))
+    # The first window closing uses up that chance only: the further ones stay open until their own deadline.
+    second_chance = counter_notice_window_for(items[0], items[0].counter_notice_due_at + timedelta(seconds=1))
+    closed = counter_notice_window_for(items[0], items[0].further_counter_notice_due_at + timedelta(seconds=1))
 
     assert (open_window.allowed, open_window.code, open_window.message) == (True, "ok", "")
+    assert (second_chance.allowed, second_chance.code) == (True, "ok")
     assert (closed.allowed, closed.code) == (False, "deadline_passed")
     assert "closed on" in closed.message
     with pytest.raises(FrozenInstanceError):
@@ -219,7 +222,10 @@ def test_counter_notice_window_is_a_small_answer_with_a_code(removed):
 
 def test_counter_notice_refusal_is_chosen_by_the_windows_code(removed):
     seller, items = removed
-    ClaimItem.objects.filter(pk=items[0].pk).update(counter_notice_due_at=timezone.now() - timedelta(minutes=1))
+    ClaimItem.objects.filter(pk=items[0].pk).update(
+        counter_notice_due_at=timezone.now() - timedelta(days=30),
+        further_counter_notice_due_at=timezone.now() - timedelta(minutes=1),
+    )
     # The second listing's removal is upheld after a counter-notice, and every counter-notice the policy allows
     # is used up.
     notice = file_counter_notice(seller, items[1:])

@@ -1,10 +1,12 @@
 import re
+from datetime import timedelta
 
 import pytest
 
 from complaints import services
 from complaints.models import Claim, ClaimItem
 from enforcement.models import Violation
+from enforcement.services import violations_establish_due as establish_due
 from ipp_portal.audit.models import AuditEvent
 from ipp_portal.errors import InvalidTransition, PortalError
 from ipp_portal.notifications.models import Notification
@@ -55,9 +57,12 @@ def test_take_down_batch_removes_snapshots_records_violations_and_batches_notice
     assert Notification.objects.filter(recipient=store_b.user, template="complaints/takedown_notice").count() == 1
     assert Notification.objects.filter(template="complaints/claim_decisions").count() == 1
     assert AuditEvent.objects.filter(verb="claim_item.removed").count() == 3
-    # ≤ distinct sellers + 1: the escalation these removals caused is told in the same takedown notice.
+    # Distinct sellers + 1, and nothing else: the violations are pending, so nothing is imposed — the notice says so.
     assert Notification.objects.exclude(template="complaints/claim_received").count() == 3
-    assert "Posting restriction" in body
+    assert "pending serious (e.g. counterfeit) violation" in " ".join(body.split())
+    assert "Posting restriction" not in body
+    assert set(Violation.objects.values_list("status", flat=True)) == {"pending"}
+    assert {v.establishes_at for v in Violation.objects.all()} == {item.counter_notice_due_at}
 
 
 @pytest.mark.django_db
@@ -130,14 +135,19 @@ def test_take_shows_who_has_it(reviewer):
 
 
 @pytest.mark.django_db
-def test_takedown_escalates_the_seller(reviewer):
+def test_takedown_escalates_the_seller_only_once_the_window_closes(reviewer):
     seller = SellerFactory()
     claim = make_claim(listings=[ListingFactory(seller=seller), ListingFactory(seller=seller)])
 
     take_down(claim, reviewer=reviewer)
-
     seller.refresh_from_db()
-    assert seller.standing == "restricted"  # two serious violations: 12 points on alibaba.com
+    assert seller.standing == "good"  # pending: the seller can still answer
+
+    due = claim.items.first().counter_notice_due_at
+    establish_due(now=due + timedelta(minutes=1))
+    seller.refresh_from_db()
+    # Two counterfeits of one right, established together: one serious violation (6 points) — a warning.
+    assert seller.standing == "warned"
 
 
 @pytest.mark.postgres

@@ -30,8 +30,10 @@ def test_violations_recorded_concurrently_give_exact_points_and_one_action_per_r
     assert standing_for(seller).points == 48
     rungs = list(Action.objects.filter(seller=seller).values_list("trigger_measure", "trigger_threshold"))
     assert sorted(rungs) == sorted(set(rungs))  # exactly one action per rung crossed
-    assert ("points", 48) in rungs
-    assert ("serious", 3) in rungs
+    # Four serious violations terminate first; 48 points later adds no second termination for the same store.
+    assert ("serious", 4) in rungs
+    assert ("points", 48) not in rungs
+    assert Action.objects.filter(seller=seller, kind="termination").count() == 1
 
 
 @pytest.mark.django_db
@@ -44,7 +46,8 @@ def test_standing_for_query_count_does_not_grow_with_the_ledger():
         now = timezone.now()
         Violation.objects.bulk_create(
             Violation(seller=seller, policy_id=policy_id, severity="general", points=2, reference=f"B{i}",
-                      occurred_at=now, expires_at=now + timedelta(days=365))
+                      status="established", occurred_at=now, established_at=now, decision=i + 1,
+                      expires_at=now + timedelta(days=365))
             for i in range(n)
         )  # fmt: skip
         with CaptureQueriesContext(connection) as ctx:

@@ -100,12 +100,16 @@ def test_alibaba_ladder_rung_by_rung(alibaba_seller, t0):
     assert listing.status == Listing.Status.REMOVED
 
 
-def test_three_serious_violations_terminate_on_alibaba_after_approval(alibaba_seller, record):
+def test_four_serious_violations_terminate_on_alibaba_after_approval(alibaba_seller, record):
     record(alibaba_seller, "serious", 3, step=timedelta(days=10))
+    assert not Action.objects.filter(seller=alibaba_seller, kind="termination").exists()  # three of different rights
+
+    record(alibaba_seller, "serious", at=timezone.now() - timedelta(days=1))
     termination = Action.objects.get(seller=alibaba_seller, kind="termination")
     first, second = make_staff("Supervisor"), make_staff("Supervisor")
 
     assert termination.status == "pending_approval"
+    assert (termination.trigger_measure, termination.trigger_threshold) == ("serious", 4)
     assert Seller.objects.get(pk=alibaba_seller.pk).standing != "terminated"
     services.action_approve(action_id=termination.pk, approver=first)
 
@@ -113,6 +117,34 @@ def test_three_serious_violations_terminate_on_alibaba_after_approval(alibaba_se
     assert seller.standing == "terminated"
     assert not seller.can_post()
     assert second  # a second reviewer is only needed for discretionary terminations (see the discretion tests)
+
+
+def test_three_serious_violations_of_one_right_terminate_on_alibaba(alibaba_seller, t0):
+    # Four days apart, so the aggregation window (3 days) does not make them one.
+    for n in range(3):
+        services.violation_record(
+            seller=alibaba_seller, severity="serious", reference=f"S{n}", occurred_at=t0 + timedelta(days=4 * n),
+            key="right:7",
+        )  # fmt: skip
+
+    termination = Action.objects.get(seller=alibaba_seller, kind="termination")
+    assert (termination.trigger_measure, termination.trigger_threshold) == ("serious_per_right", 3)
+    assert standing_for(alibaba_seller).measures.serious_per_right == 3
+
+
+def test_complaints_on_one_right_within_three_days_count_as_one(alibaba_seller, t0):
+    for n, severity in enumerate(["general", "serious", "general"]):
+        services.violation_record(
+            seller=alibaba_seller, severity=severity, reference=f"A{n}", occurred_at=t0 + timedelta(days=n),
+            key="right:1",
+        )  # fmt: skip
+    services.violation_record(
+        seller=alibaba_seller, severity="general", reference="B0", occurred_at=t0 + timedelta(days=1), key="right:2"
+    )
+
+    standing = standing_for(alibaba_seller, at=t0 + timedelta(days=3))
+    # right:1's three count as one, the most severe (serious, 6 points); right:2's general one counts on its own.
+    assert (standing.points, standing.measures.serious) == (8, 1)
 
 
 def test_aliexpress_strikes_within_three_days_count_once(aliexpress_seller, record, t0):
@@ -195,10 +227,10 @@ def test_seller_is_told_with_a_statement_of_reasons(alibaba_seller, record):
     record(alibaba_seller, "serious", 2)
 
     notice = Notification.objects.get(
-        recipient=alibaba_seller.user, template="enforcement/action_taken", subject__startswith="Posting restriction"
+        recipient=alibaba_seller.user, template="enforcement/violations_established", subject__contains="restriction"
     )
 
-    for fragment in ("Posting restriction", "alibaba.com", "12 points", "appeal", "automated"):
+    for fragment in ("Posting restriction", "alibaba.com", "12 point", "appeal", "automated", "IPP-2026-000001"):
         assert fragment.lower() in notice.body_text.lower()
 
 
