@@ -126,6 +126,7 @@ def ensure_policies() -> None:
 
     if Policy.objects.filter(is_current=True, site__code__in=["alibaba", "aliexpress"]).count() < 2:
         import_module("enforcement.migrations.0002_seed_site_policies").seed(apps, None)
+        import_module("enforcement.migrations.0007_publish_established_complaint_rules").publish(apps, None)
         print("re-seeded the sites' policies (the database had been emptied)")
 
 

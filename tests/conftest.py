@@ -88,6 +88,7 @@ def _seeded_reference_data(request):
     request.getfixturevalue("transactional_db")
     importlib.import_module("listings.migrations.0002_seed_marketplace_sites").add_sites(apps, None)
     importlib.import_module("enforcement.migrations.0002_seed_site_policies").seed(apps, None)
+    importlib.import_module("enforcement.migrations.0007_publish_established_complaint_rules").publish(apps, None)
     importlib.import_module("complaints.migrations.0008_grant_roles_their_work").grant(apps, None)
 
 
