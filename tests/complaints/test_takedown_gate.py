@@ -247,3 +247,16 @@ def test_review_page_warns_before_and_shows_the_refusal_after(client, reviewer):
     assert "taken down; sellers and complainant notified" not in body
     _nothing_taken_down(claim)
     assert len(_notices(claim)) == 1
+
+
+def test_review_page_names_the_successor_authorization_a_takedown_rests_on(client, reviewer):
+    claim, authorization = _agent_claim(reviewer)
+    services.authorization_revoke(authorization_id=authorization.pk, reviewer=reviewer, reason="Replaced")
+    successor = _authorize(claim.complainant, claim.right, reviewer, days=700)
+    client.force_login(reviewer)
+
+    page = client.get(f"/admin/complaints/claim/{claim.pk}/change/").content.decode()
+
+    assert "a takedown rests on" in page
+    assert f"/admin/complaints/authorization/{successor.pk}/change/" in page
+    assert "Taking down is closed today" not in page
