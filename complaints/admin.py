@@ -19,6 +19,7 @@ from listings.models import Seller
 
 from . import selectors, services
 from .forms import DecisionForm
+from .gates import takedown_gate
 from .models import Authorization, Claim, ClaimItem, Complainant, CounterNotice, IPRight, RightDocument
 from .references import typed_number
 from .seen import seen_from_token, seen_token
@@ -319,6 +320,7 @@ class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
         claim = self.get_object(request, object_id)
         extra = {}
         if claim is not None:
+            decidable = claim.status in (Claim.Status.SUBMITTED, Claim.Status.IN_REVIEW)
             items = list(claim.items.select_related("listing", "seller", "snapshot", "decided_by").order_by("position"))
             conflicts = selectors.claim_conflicts(claim)
             extra = {
@@ -330,6 +332,8 @@ class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
                 "item_codes": services.ITEM_REJECTION_CODES,
                 "claim_codes": services.CLAIM_REJECTION_CODES,
                 "seen": seen_token(claim),
+                # Asked again at the decision itself; shown first so staff know before they choose.
+                "gate": takedown_gate(claim) if decidable else None,
                 "can_reassign": request.user.has_perm("complaints.reassign_claim"),
                 "can_reverse": request.user.has_perm("complaints.reverse_removal"),
                 "decide_url": reverse("admin:complaints_claim_decide", args=[claim.pk]),

@@ -51,6 +51,14 @@ class Code(models.TextChoices):
     RIGHT_PENDING = "right_pending", "The right is being verified"
     RIGHT_REJECTED = "right_rejected", "The right was rejected"
     NO_AUTHORIZATION = "no_authorization", "No authorization in force covers the right and site"
+    # The same gate on the day of a takedown (``gates.takedown_gate``): the claim's own authorization.
+    AUTHORIZATION_REVOKED = "authorization_revoked", "The authorization the claim was filed under was revoked"
+    AUTHORIZATION_REJECTED = "authorization_rejected", "The authorization the claim was filed under was rejected"
+    AUTHORIZATION_LAPSED = "authorization_lapsed", "The authorization the claim was filed under is no longer in force"
+    AUTHORIZATION_NOT_COVERING = (
+        "authorization_not_covering",
+        "The authorization the claim was filed under no longer covers its right and site",
+    )
     # Claims.
     UNSWORN = "unsworn", "A statement is not ticked or the signature is missing"
     REASON_NOT_FOR_RIGHT = "reason_not_for_right", "The reason does not fit the type of right"

@@ -26,6 +26,7 @@ from listings.business_days import add_business_days
 from listings.services import listings_take_down, lock_sellers_and_listings
 
 from ..errors import AlreadyDecided, Code
+from ..gates import TakedownBlocked, takedown_blocked_notify, takedown_gate
 from ..models import Claim, ClaimItem
 from ..reasons import BY_CODE, CLAIM_REJECTION_CODES, ITEM_REJECTION_CODES
 from ..seen import check_seen
@@ -157,8 +158,17 @@ def claim_items_take_down(
     *, claim_id: int, item_ids: Iterable[int], reviewer: "User | None", seen: dict[str, Any] | None
 ) -> list[ClaimItem]:
     """Take down the selected listings of a claim as the reviewer saw it (one transaction for the batch, run again
-    if PostgreSQL aborts it on a deadlock or serialization failure)."""
-    return _take_down(claim_id=claim_id, item_ids=list(item_ids), reviewer=reviewer, seen=seen)
+    if PostgreSQL aborts it on a deadlock or serialization failure).
+
+    A claim whose filing gate is closed today (``gates.takedown_gate``) takes nothing down: the batch is rolled back,
+    then the refusal is audited and the complainant told what to do (in a transaction of its own), and the error
+    reaches the reviewer."""
+    try:
+        return _take_down(claim_id=claim_id, item_ids=list(item_ids), reviewer=reviewer, seen=seen)
+    except TakedownBlocked as blocked:
+        with transaction.atomic():
+            takedown_blocked_notify(claim_id, blocked, reviewer=reviewer)
+        raise
 
 
 @retry_on_conflict
@@ -172,6 +182,8 @@ def _take_down(
     items = _lock_pending_items(claim, item_ids, catalogue=True)
     _check_reviewable(claim)
     check_seen(claim, seen, noun="claim")
+    if not (gate := takedown_gate(claim)).allowed:
+        raise TakedownBlocked(claim, gate)
     now = timezone.now()
     fields = _mark_reviewed(claim, reviewer, now)
     reason = BY_CODE.get(claim.reason_code)

@@ -51,6 +51,7 @@ class Verb(models.TextChoices):
     CLAIM_INFO_PROVIDED = "claim.info_provided", "More information provided"
     CLAIM_REJECTED = "claim.rejected", "Claim rejected"
     CLAIM_DECIDED = "claim.decided", "Claim decided"
+    CLAIM_TAKEDOWN_BLOCKED = "claim.takedown_blocked", "Takedown refused: the filing gate is closed"
     CLAIM_WITHDRAWN = "claim.withdrawn", "Claim withdrawn"
     CLAIM_ITEM_REMOVED = "claim_item.removed", "Listing removed"
     CLAIM_ITEM_REJECTED = "claim_item.rejected", "Listing not removed"
