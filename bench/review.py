@@ -869,7 +869,11 @@ def count_takedown(td: Takedowns, items: int, sellers: int, extra: int, reason: 
 
     claim, ids = td.make(items, sellers, extra, reason)
     log = QueryLog()
-    ledger_call = "violations_record_many" if hasattr(review, "violations_record_many") else "violation_record"
+    ledger_call = next(
+        name
+        for name in ("violations_record_pending", "violations_record_many", "violation_record")
+        if hasattr(review, name)
+    )
     original = getattr(review, ledger_call)
     calls = [0]
 
@@ -929,6 +933,7 @@ BREAKDOWN = (
     ("complaints/services/review.py", "claim_items_take_down", "claim_items_take_down (whole call)"),
     ("enforcement/services.py", "violation_record", "violation_record (x items)"),
     ("enforcement/services.py", "violations_record_many", "violations_record_many (x sellers)"),
+    ("enforcement/services.py", "violations_record_pending", "violations_record_pending (x sellers)"),
     ("enforcement/services.py", "_recompute", "  of which _recompute (ledger, actions, standing)"),
     ("enforcement/services.py", "_apply_step", "  of which _apply_step (escalation actions + notices)"),
     ("listings/services.py", "listings_remove_all_for_seller", "  of which listings_remove_all_for_seller"),
@@ -987,6 +992,7 @@ SECTIONS = (
     ("complaints.services.review", "add_business_days", "add_business_days (holidays)"),
     ("complaints.services.review", "violation_record", "violation_record (once per item)"),
     ("complaints.services.review", "violations_record_many", "violations_record_many (once per seller)"),
+    ("complaints.services.review", "violations_record_pending", "violations_record_pending (once per seller)"),
     ("enforcement.services", "_lock_seller", "  _lock_seller"),
     ("enforcement.services", "policy_current", "  policy_current (twice per call)"),
     ("enforcement.services", "_recompute", "  _recompute"),
