@@ -47,7 +47,8 @@ class PolicyAdmin(admin.ModelAdmin):
     """A version that is current or has judged violations is locked; copy it into a new version to change it."""
 
     list_display = ["site", "version", "is_current", "general_points", "serious_points", "daily_general_cap",
-                    "strike_window_days", "expiry_days", "created_at"]  # fmt: skip
+                    "strike_window_days", "aggregation_window_days", "requires_prior_warning", "expiry_days",
+                    "created_at"]  # fmt: skip
     list_filter = ["site", "is_current"]
     inlines = [PolicyStepInline]
     actions = ["copy_as_new_version", "make_current"]
@@ -97,8 +98,9 @@ class PolicyAdmin(admin.ModelAdmin):
 class ViolationAdmin(ReadOnlyAdmin):
     """The ledger: append-only; a violation is withdrawn only through a counter-notice, an appeal or a service."""
 
-    list_display = ["reference", "seller", "severity", "points", "occurred_at", "expires_at", "withdrawn_at", "policy"]
-    list_filter = ["severity", "seller__site", ("withdrawn_at", admin.EmptyFieldListFilter)]
+    list_display = ["reference", "seller", "severity", "points", "status", "establishes_at", "established_at",
+                    "establishment", "expires_at", "policy"]  # fmt: skip
+    list_filter = ["status", "severity", "establishment", "seller__site"]
     search_fields = ["reference", "seller__store_name", "=seller__member_id"]
     list_select_related = ["seller", "seller__site", "policy", "policy__site"]
     show_full_result_count = False
