@@ -16,6 +16,7 @@ from ipp_portal.audit.verbs import Verb
 from ipp_portal.errors import DeadlinePassed, InvalidTransition, NotPermitted, PortalError
 from ipp_portal.notifications.services import queue
 from ipp_portal.permissions import require_perm
+from ipp_portal.transactions import retry_on_conflict
 from ipp_portal.transitions import transition_many
 from listings.models import Seller
 from listings.services import listings_remove_all_for_seller
@@ -445,7 +446,7 @@ def violations_establish_due(*, now: datetime | None = None, batch_size: int = 5
             done += _establish_due_for(seller_id, now)
 
 
-@transaction.atomic
+@retry_on_conflict
 def _establish_due_for(seller_id: int, now: datetime) -> int:
     seller = Seller.objects.select_for_update(of=("self",)).select_related("site", "user").get(pk=seller_id)
     due = list(
