@@ -3,7 +3,9 @@ within 3 days count as one violation; a suspension or termination follows only a
 decision; on alibaba.com membership ends at 48 points, four serious violations, or three under one right.
 
 A new version (never an edit of one that judged violations): earlier violations keep the version they were judged
-under. A site whose current version is not the seeded first one is left alone (its staff made their own)."""
+under. A site whose current version is not the seeded first one is left alone (its staff made their own). On a site
+whose ledger already has violations the new version is created but not made current, so that the upgrade itself
+changes nobody's standing: staff make it current when they decide to (Policies → "Make current")."""
 
 from django.db import migrations
 
@@ -37,6 +39,7 @@ def publish(apps, schema_editor):
     Site = apps.get_model("listings", "Site")
     Policy = apps.get_model("enforcement", "Policy")
     PolicyStep = apps.get_model("enforcement", "PolicyStep")
+    Violation = apps.get_model("enforcement", "Violation")
     own = {"id", "version", "is_current", "created_at", "created_by"}
     for code, change in CHANGES.items():
         site = Site.objects.filter(code=code).first()
@@ -45,9 +48,11 @@ def publish(apps, schema_editor):
             continue
         fields = {f.attname: getattr(current, f.attname) for f in Policy._meta.concrete_fields if f.name not in own}
         fields.update(notes=change["notes"], aggregation_window_days=3, requires_prior_warning=True)
-        current.is_current = False
-        current.save(update_fields=["is_current"])
-        new = Policy.objects.create(version=2, is_current=True, **fields)
+        in_use = Violation.objects.filter(policy__site=site).exists()
+        if not in_use:
+            current.is_current = False
+            current.save(update_fields=["is_current"])
+        new = Policy.objects.create(version=2, is_current=not in_use, **fields)
         steps = [
             PolicyStep(policy=new, measure=s.measure, threshold=s.threshold, action=s.action,
                        duration_days=s.duration_days, removes_all_listings=s.removes_all_listings, clause=s.clause)

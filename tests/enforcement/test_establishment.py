@@ -43,7 +43,7 @@ def actions(seller):
 
 
 def test_three_counterfeits_in_one_claim_impose_nothing_until_established_then_count_once(seller):
-    claim, items = claim_of(seller, 3)
+    _claim, items = claim_of(seller, 3)
     due = items[0].counter_notice_due_at
 
     # While the seller can answer: three pending violations, no warning, no restriction, no termination waiting.
@@ -109,14 +109,17 @@ def test_the_seller_may_choose_not_to_dispute(client, seller):
     url = f"/seller/notices/claims/{claim.pk}/not-disputed/"
 
     page = client.get(url).content.decode()
-    assert "I do not dispute" in page and str(items[0].listing.title) in page
+    assert "I do not dispute" in page
+    assert str(items[0].listing.title) in page
     unconfirmed = client.post(url, {"items": [items[0].pk]})
-    assert unconfirmed.status_code == 200 and "This field is required" in unconfirmed.content.decode()
+    assert unconfirmed.status_code == 200
+    assert "This field is required" in unconfirmed.content.decode()
     assert set(Violation.objects.values_list("status", flat=True)) == {"pending"}  # asked first
 
     done = client.post(url, {"items": [items[0].pk], "confirm": "on"})
 
-    assert done.status_code == 302 and done["Location"] == "/seller/standing/"
+    assert done.status_code == 302
+    assert done["Location"] == "/seller/standing/"
     first, second = (Violation.objects.get(pk=i.violation_id) for i in items)
     assert (first.status, first.establishment) == ("established", "not_disputed")
     assert second.status == "pending"  # only what the seller chose
@@ -161,7 +164,8 @@ def test_a_warning_sent_in_the_same_decision_is_not_prior(seller):
     kinds = [kind for kind, _ in actions(seller)]
     assert "termination" not in kinds
     replaced = Action.objects.get(seller=seller, trigger_measure="serious", trigger_threshold=4)
-    assert replaced.kind == "warning" and "DSA Art. 23" in replaced.ground
+    assert replaced.kind == "warning"
+    assert "DSA Art. 23" in replaced.ground
     assert "earlier decision" in replaced.facts
 
 
