@@ -294,3 +294,36 @@ def test_one_more_violation_forecast_is_what_the_ledger_does(code):
         applied += check_one_more(seller, "serious", f"probe-{n}-serious")
         applied += check_one_more(seller, "general", f"probe-{n}-general")
     assert applied, "no probe applied anything: the states are too tame to test the forecast"
+
+
+# Two groups already due when the seller looks (their windows closed, the sweep has not run yet, e.g. after
+# downtime): the next sweep establishes them together, as one decision (``violations_establish_due``), so a warning
+# in the first does not count as a prior warning for the second.
+OVERDUE = {
+    # Points 6, then four serious violations: were they two decisions, the termination would follow a warning.
+    "alibaba": [(0, (g(3),)), (1, (s(4),))],
+    # Points 6, then strike 1: likewise a freeze after a warning.
+    "aliexpress": [(0, (g(3),)), (4, (s(1),))],
+}
+
+
+@pytest.mark.parametrize("code", sorted(OVERDUE))
+def test_groups_already_due_are_forecast_as_the_one_decision_the_sweep_makes(code):
+    seller = SellerFactory(site=Site.objects.get(code=code))
+    start = start_of_sequence(seller.site)
+    for number, (day, batches) in enumerate(OVERDUE[code]):
+        for b, batch in enumerate(batches):
+            services.violations_record_pending(
+                seller=seller,
+                entries=[(batch.severity, f"overdue-{number}-{b}-{i}") for i in range(batch.count)],
+                establishes_at=start + timedelta(days=day),
+                key=batch.key,
+            )
+    foreseen = [outcome for group in standing_for(seller).pending for outcome in group.applies]
+    last = last_action_id()
+
+    services.violations_establish_due()
+
+    actual = automated_since(seller, last)
+    assert Counter(actual) == Counter(foreseen)
+    assert any(kind == ActionKind.WARNING and measure in ("serious", "strikes") for measure, _, kind in actual)
