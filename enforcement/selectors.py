@@ -223,7 +223,8 @@ def standing_for(seller: Seller, at: datetime | None = None) -> Standing:
 def _pending_forecast(seller: Seller, policy: Policy, at: datetime, foresee, described) -> list[Foreseen]:
     """Pending violations grouped by the moment they become established (one decision each, as the sweep makes),
     earliest first, each with what it would do if established then; those waiting for a counter-notice's outcome
-    last, as if upheld after the dated ones."""
+    last, as if upheld after the dated ones. The groups already due at ``at`` (windows closed, not swept yet) are
+    one group: the next sweep establishes them together, in one decision (``violations_establish_due``)."""
     pending = list(
         Violation.objects.filter(seller=seller, status=Violation.Status.PENDING)
         .order_by(F("establishes_at").asc(nulls_last=True), "id")
@@ -233,8 +234,12 @@ def _pending_forecast(seller: Seller, policy: Policy, at: datetime, foresee, des
     for reference, severity, points, key, when in pending:
         established = when or at  # a window that closed is established at its deadline, even if not swept yet
         row = Row(severity, points, established, established + timedelta(days=policy.expiry_days), key=key)
-        if groups and groups[-1][0] == when:
-            groups[-1][1].append((reference, row))
+        overdue = when is not None and when <= at
+        if groups and (groups[-1][0] == when or (overdue and groups[-1][0] is not None and groups[-1][0] <= at)):
+            # Ordered by the moment, so the groups already due come first, as one showing the latest moment.
+            members = groups[-1][1]
+            members.append((reference, row))
+            groups[-1] = (when, members)
         else:
             groups.append((when, [(reference, row)]))
     steps = foresee([(max(when or at, at), [row for _, row in group]) for when, group in groups])
