@@ -89,6 +89,7 @@ class Totals:
         self.serious_times: list[datetime] = []  # sorted
         self.serious_by_key: Counter[str] = Counter()
         self.strikes = 0
+        self._strike_start: datetime | None = None  # where the last strike started
         self._members: dict[str, list[tuple[datetime, int, int]]] = {}  # per key, sorted
         self._counted: dict[str, list[tuple[datetime, int, int]]] = {}  # per key, what its members count as
 
@@ -103,10 +104,17 @@ class Totals:
 
     def add_serious(self, when: datetime, points: int, key: str = "") -> None:
         self.serious_points += points
-        insort(self.serious_times, when)
         if key:
             self.serious_by_key[key] += 1
-        self.strikes = self._count_strikes()
+        if self.serious_times and when < self.serious_times[-1]:
+            insort(self.serious_times, when)
+            self.strikes = self._count_strikes()
+            return
+        # In time order (the usual case): only a new strike can start, so no recount.
+        self.serious_times.append(when)
+        window = self.rules.strike_window_days
+        if window and (self._strike_start is None or when - self._strike_start >= timedelta(days=window)):
+            self.strikes, self._strike_start = self.strikes + 1, when
 
     def add_serious_many(self, rows: list[tuple[datetime, int]]) -> None:
         """Add many serious violations without a right at once (counting strikes once, not after each)."""
@@ -167,6 +175,7 @@ class Totals:
         other.day_points = defaultdict(int, self.day_points)
         other.general, other.serious_points, other.strikes = self.general, self.serious_points, self.strikes
         other.serious_times = list(self.serious_times)
+        other._strike_start = self._strike_start
         other.serious_by_key = Counter(self.serious_by_key)
         other._members = {key: list(rows) for key, rows in self._members.items()}
         other._counted = {key: list(rows) for key, rows in self._counted.items()}
@@ -174,6 +183,7 @@ class Totals:
 
     def _count_strikes(self) -> int:
         # A strike starts at a serious violation and takes in those established within the window after it.
+        self._strike_start = None
         if not self.rules.strike_window_days:
             return 0
         window = timedelta(days=self.rules.strike_window_days)
@@ -181,6 +191,7 @@ class Totals:
         for when in self.serious_times:
             if started is None or when - started >= window:
                 strikes, started = strikes + 1, when
+        self._strike_start = started
         return strikes
 
     def measures(self) -> Measures:
@@ -229,20 +240,52 @@ KIND_RANK = {"warning": 1, "posting_restriction": 2, "remove_listings": 2, "susp
 TIMED_KINDS = frozenset({"posting_restriction", "remove_listings", "suspension"})
 
 
+class Replay:
+    """The active ledger at ``at`` replayed decision by decision: the measures after each decision, and the totals
+    after the last, so that a forecast adds decisions without replaying what came before."""
+
+    def __init__(self, rows: list[Row], rules: Rules, at: datetime) -> None:
+        self.rows, self.rules, self.at = list(rows), rules, at
+        active = sorted((r for r in self.rows if r.active_at(at)), key=lambda r: r.decision)
+        # Until when this replay stays true: until a row expires or a row established later joins.
+        later = (r.established_at for r in self.rows if not r.withdrawn and r.established_at > at)
+        self.valid_until = min([*(r.expires_at for r in active), *later], default=None)
+        self.totals = Totals(rules)
+        self.prefixes: list[Measures] = []
+        self.last_decision = max((r.decision for r in self.rows), default=0)
+        for _, group in groupby(active, key=lambda r: r.decision):
+            for row in group:
+                self.totals.add(row)
+            self.prefixes.append(self.totals.measures())
+
+    @property
+    def measures(self) -> Measures:
+        return self.prefixes[-1] if self.prefixes else Totals(self.rules).measures()
+
+    def then(self, group: list[Row], at: datetime) -> "Replay":
+        """The replay with ``group`` established as the next decision, at ``at`` (not before this replay's)."""
+        group = [replace(r, decision=self.last_decision + 1) for r in group]
+        still = at >= self.at and (self.valid_until is None or at < self.valid_until)
+        if not still or any(not r.active_at(at) for r in group):
+            return Replay(self.rows + group, self.rules, at)  # a row expired meanwhile: replay from the start
+        other = object.__new__(Replay)
+        other.rows, other.rules, other.at = self.rows + group, self.rules, at
+        other.valid_until = min([r.expires_at for r in group] + ([self.valid_until] if self.valid_until else []))
+        other.totals = self.totals.copy()
+        for row in group:
+            other.totals.add(row)
+        other.prefixes = [*self.prefixes, other.totals.measures()]
+        other.last_decision = self.last_decision + 1
+        return other
+
+
 def measures_by_decision(rows: list[Row], rules: Rules, at: datetime) -> list[Measures]:
     """The measures after each decision of the active ledger, in decision order."""
-    active = sorted((r for r in rows if r.active_at(at)), key=lambda r: r.decision)
-    totals = Totals(rules)
-    result = []
-    for _, group in groupby(active, key=lambda r: r.decision):
-        for row in group:
-            totals.add(row)
-        result.append(totals.measures())
-    return result
+    return Replay(rows, rules, at).prefixes
 
 
 def outcomes(
-    rows: list[Row], rules: Rules, rungs: list[Rung], at: datetime, *, prior_notice_given: bool = False
+    rows: "list[Row] | Replay", rules: Rules, rungs: list[Rung], at: datetime, *, prior_notice_given: bool = False
 ) -> list[Outcome]:
     """The rungs the active ledger reaches at ``at``, in the order it reached them (replaying the ledger decision
     by decision), each with the action that applies. A pure function of the ledger, so the standing built decision
@@ -251,7 +294,7 @@ def outcomes(
     DSA Art. 23 (``rules.prior_warning``): a rung that would suspend or close the store applies only when a warning
     or restriction was sent in an earlier decision (or staff gave one: ``prior_notice_given``) — never one sent in
     the same batch; otherwise it is a warning instead."""
-    prefixes = measures_by_decision(rows, rules, at)
+    prefixes = (rows if isinstance(rows, Replay) else Replay(rows, rules, at)).prefixes
     crossed: dict[Rung, int] = {}
     for rung in rungs:
         if not prefixes or prefixes[-1].get(rung.measure) < rung.threshold:
@@ -288,7 +331,7 @@ class Plan:
 
 
 def plan(
-    rows: list[Row],
+    rows: "list[Row] | Replay",
     rules: Rules,
     rungs: list[Rung],
     at: datetime,
@@ -329,7 +372,7 @@ class Forecast:
 
 
 def forecast(
-    rows: list[Row],
+    rows: "list[Row] | Replay",
     pending: list[tuple[datetime, list[Row]]],
     rules: Rules,
     rungs: list[Rung],
@@ -339,16 +382,18 @@ def forecast(
     open_terminations: frozenset[RungKey | None] = frozenset(),
 ) -> list[Forecast]:
     """Establish each group of pending violations in turn (each its own decision, at its date) and plan what the
-    ledger would then do, with exactly the planner the services use."""
-    rows = list(rows)
+    ledger would then do, with exactly the planner the services use. ``rows`` may be a replay of the ledger
+    already made (the standing page forecasts several things from one)."""
     armed = dict(armed)
     terminations = set(open_terminations)
-    next_decision = max((r.decision for r in rows), default=0) + 1
+    state = rows if isinstance(rows, Replay) else None
+    base_rows = [] if isinstance(rows, Replay) else list(rows)
     result = []
     for when, group in pending:
-        rows += [replace(r, decision=next_decision) for r in group]
-        next_decision += 1
-        step = plan(rows, rules, rungs, when, armed=armed, prior_notice_given=prior_notice_given,
+        if state is None:
+            state = Replay(base_rows, rules, when)
+        state = state.then(group, max(when, state.at))
+        step = plan(state, rules, rungs, state.at, armed=armed, prior_notice_given=prior_notice_given,
                     open_terminations=frozenset(terminations))  # fmt: skip
         for key in step.clear:
             armed.pop(key, None)

@@ -13,12 +13,12 @@ from .ledger import (
     PRIOR_NOTICE,
     Forecast,
     Measures,
+    Replay,
     Row,
     Rung,
     RungKey,
     forecast,
     in_force,
-    measures_at,
     points_for,
     rules_for,
 )
@@ -165,8 +165,8 @@ def standing_for(seller: Seller, at: datetime | None = None) -> Standing:
     steps = list(policy.steps.all())
     by_key = {(s.measure, s.threshold): s for s in steps}
     rules = rules_for(policy, seller.site)
-    rows = active_rows(seller, at)
-    measures = measures_at(rows, rules, at)
+    replay = Replay(active_rows(seller, at), rules, at)  # once: every forecast below goes on from it
+    measures = replay.measures
     actions = list(
         Action.objects.filter(seller=seller).only(
             "id", "seller_id", "kind", "status", "starts_at", "ends_at", "ground", "is_automated", "trigger_measure",
@@ -196,7 +196,7 @@ def standing_for(seller: Seller, at: datetime | None = None) -> Standing:
     rungs = rungs_of(steps)
 
     def foresee(groups: list[tuple[datetime, list[Row]]]) -> list[Forecast]:
-        return forecast(rows, groups, rules, rungs, armed=armed, prior_notice_given=history.prior_notice_given,
+        return forecast(replay, groups, rules, rungs, armed=armed, prior_notice_given=history.prior_notice_given,
                         open_terminations=history.open_terminations)  # fmt: skip
 
     def described(step: Forecast) -> list[str]:

@@ -23,9 +23,9 @@ from listings.services import listings_remove_all_for_seller
 
 from .errors import Code
 from .ledger import (
+    Replay,
     RungKey,
     in_force,
-    measures_at,
     plan,
     points_for,
     rows_for,
@@ -196,14 +196,15 @@ def _recompute(
         .order_by("decision", "id")
     )  # fmt: skip
     rules = rules_for(policy, seller.site)
-    measures = measures_at(rows_for(violations), rules, at)
+    replay = Replay(rows_for(violations), rules, at)
+    measures = replay.measures
     history = list(Action.objects.filter(seller=seller).order_by("starts_at", "id"))
     for action in history:
         if action.status == Action.Status.ACTIVE and action.ends_at is not None and action.ends_at <= at:
             _end(action, status=Action.Status.ENDED, at=action.ends_at, actor=actor, verb=Verb.ACTION_ENDED)
     state = ledger_history(history)
     step_plan = plan(
-        rows_for(violations), rules, rungs_of(steps.values()), at, armed={k: a.kind for k, a in state.armed.items()},
+        replay, rules, rungs_of(steps.values()), at, armed={k: a.kind for k, a in state.armed.items()},
         prior_notice_given=state.prior_notice_given, open_terminations=state.open_terminations,
     )  # fmt: skip
     for key in step_plan.clear:
