@@ -170,6 +170,10 @@ def fill_ledger(seller, rows: int, seed: int) -> float:
                 points=points_for(policy, sev),
                 reference=f"BENCH-{seller.pk}-{n}",
                 occurred_at=occurred_at,
+                status="withdrawn" if withdrawn else "established",
+                established_at=occurred_at,
+                establishment="recorded",
+                decision=n + 1,
                 expires_at=occurred_at + timedelta(days=policy.expiry_days),
                 withdrawn_at=withdrawn_at,
                 withdrawal_reason="Counter-notice not contested" if withdrawn else "",
@@ -451,6 +455,10 @@ def make_create_body(policies: dict):
             points=points_for(policy, sev),
             reference=f"PLAIN-{worker.seed}-{worker.done}",
             occurred_at=now,
+            status="established",
+            established_at=now,
+            establishment="recorded",
+            decision=worker.done + 1,
             expires_at=now + timedelta(days=policy.expiry_days),
         )
 
