@@ -1314,14 +1314,19 @@ def run(args: argparse.Namespace) -> int:
     }  # fmt: skip
     qs, ql = takedown["queries_small"], takedown["queries_large"]
     growth = ql["queries"] - qs["queries"]
-    per_seller = ql["outside_notice_queries"] - qs["outside_notice_queries"]
+    notices = ql["outside_notice_queries"] - qs["outside_notice_queries"]
+    # The ledger is called once per distinct seller (the two claims have 4 and 40): its fixed queries per call grow
+    # with the sellers, like the notices; only escalation or anything else beyond them grows with the items.
+    calls = (ql["violation_record_calls"] - qs["violation_record_calls"]) * ql["fixed_per_call"]
+    per_seller = notices + calls
     goals["takedown queries flat in item count"] = {
-        "value": f"{qs['queries']} vs {ql['queries']}: +{growth} = {per_seller} seller notices + "
-        f"{growth - per_seller} per item/escalation",
+        "value": f"{qs['queries']} vs {ql['queries']}: +{growth} = {notices} seller notices + {calls} ledger calls "
+        f"(one per seller) + {growth - per_seller} per item/escalation",
         "goal": "flat beyond batched writes",
         "met": growth - per_seller <= 0,
     }
-    takedown["query_growth_30_to_300"] = {"total": growth, "per_seller_notices": per_seller,
+    takedown["query_growth_30_to_300"] = {"total": growth, "per_seller_notices": notices,
+                                          "per_seller_ledger_calls": calls,
                                           "per_item_or_escalation": growth - per_seller}  # fmt: skip
     worst = max(takedown["notifications_per_batch"])
     goals["takedown notifications per batch"] = {

@@ -16,7 +16,7 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 
 # Quick ones first, so a slow database benchmark does not delay the figures a developer usually wants.
-# review.py and deadlines.py need PostgreSQL on 127.0.0.1 (see their docstrings).
+# review.py, deadlines.py and establish.py need PostgreSQL on 127.0.0.1 (see their docstrings).
 BENCHMARKS = [
     "parse_urls.py",
     "import_listings.py",
@@ -26,6 +26,7 @@ BENCHMARKS = [
     "standing.py",
     "review.py",
     "deadlines.py",
+    "establish.py",
 ]
 
 
