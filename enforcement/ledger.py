@@ -3,13 +3,13 @@
 No I/O here, so the same functions serve the services, the seller's standing page and the property tests.
 """
 
-from bisect import insort
+from bisect import bisect_left, insort
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from itertools import groupby, pairwise
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 from zoneinfo import ZoneInfo
 
 if TYPE_CHECKING:
@@ -18,9 +18,8 @@ if TYPE_CHECKING:
     from .models import Action, Policy, PolicyStep, Violation
 
 
-@dataclass(frozen=True)
-class Row:
-    """The facts of one established violation the arithmetic needs."""
+class Row(NamedTuple):
+    """The facts of one established violation the arithmetic needs (a tuple: a page builds thousands)."""
 
     severity: str  # "general" or "serious"
     points: int
@@ -257,6 +256,8 @@ class Replay:
             for row in group:
                 self.totals.add(row)
             self.prefixes.append(self.totals.measures())
+        self._root, self._root_len = self, len(self.prefixes)
+        self._minima: dict[str, list[int]] = {}
 
     @property
     def measures(self) -> Measures:
@@ -264,7 +265,7 @@ class Replay:
 
     def then(self, group: list[Row], at: datetime) -> "Replay":
         """The replay with ``group`` established as the next decision, at ``at`` (not before this replay's)."""
-        group = [replace(r, decision=self.last_decision + 1) for r in group]
+        group = [r._replace(decision=self.last_decision + 1) for r in group]
         still = at >= self.at and (self.valid_until is None or at < self.valid_until)
         if not still or any(not r.active_at(at) for r in group):
             return Replay(self.rows + group, self.rules, at)  # a row expired meanwhile: replay from the start
@@ -276,7 +277,32 @@ class Replay:
             other.totals.add(row)
         other.prefixes = [*self.prefixes, other.totals.measures()]
         other.last_decision = self.last_decision + 1
+        other._root, other._root_len = self._root, self._root_len
         return other
+
+    def _suffix_min(self, measure: str) -> list[int]:
+        """For the root replay's decisions: the least value of ``measure`` from each decision on (non-decreasing)."""
+        cached = self._root._minima.get(measure)
+        if cached is None:
+            cached, low = [], None
+            for measures in reversed(self._root.prefixes):
+                value = measures.get(measure)
+                low = value if low is None or value < low else low
+                cached.append(low)
+            cached.reverse()
+            self._root._minima[measure] = cached
+        return cached
+
+    def crossing(self, measure: str, threshold: int) -> int | None:
+        """The decision from which ``measure`` stays at or above ``threshold`` to the end; None when the last does
+        not reach it. (Aggregation can lower a measure, so this is not simply the first decision that reached it.)"""
+        prefixes = self.prefixes
+        if not prefixes or prefixes[-1].get(measure) < threshold:
+            return None
+        for index in range(len(prefixes) - 1, self._root_len - 1, -1):  # the decisions added by then(): a few
+            if prefixes[index].get(measure) < threshold:
+                return index + 1
+        return bisect_left(self._suffix_min(measure), threshold)
 
 
 def measures_by_decision(rows: list[Row], rules: Rules, at: datetime) -> list[Measures]:
@@ -294,17 +320,14 @@ def outcomes(
     DSA Art. 23 (``rules.prior_warning``): a rung that would suspend or close the store applies only when a warning
     or restriction was sent in an earlier decision (or staff gave one: ``prior_notice_given``) — never one sent in
     the same batch; otherwise it is a warning instead."""
-    prefixes = (rows if isinstance(rows, Replay) else Replay(rows, rules, at)).prefixes
+    replay = rows if isinstance(rows, Replay) else Replay(rows, rules, at)
     crossed: dict[Rung, int] = {}
     for rung in rungs:
-        if not prefixes or prefixes[-1].get(rung.measure) < rung.threshold:
-            continue
         # Aggregation can lower a measure (a general complaint becoming part of a serious one), so a rung counts
         # from the decision after which it stayed reached.
-        index = len(prefixes) - 1
-        while index > 0 and prefixes[index - 1].get(rung.measure) >= rung.threshold:
-            index -= 1
-        crossed[rung] = index
+        index = replay.crossing(rung.measure, rung.threshold)
+        if index is not None:
+            crossed[rung] = index
     result: list[Outcome] = []
     notice_at = -1 if prior_notice_given else None
     for rung, index in sorted(
