@@ -18,11 +18,13 @@ from ipp_portal.paginators import EstimatedCountPaginator
 from listings.models import Seller
 
 from . import selectors, services
+from .admin_trust import AccuracyChangeList, accuracy_summary, trusted_mark
 from .forms import DecisionForm
 from .gates import takedown_gate
 from .models import Authorization, Claim, ClaimItem, Complainant, CounterNotice, IPRight, RightDocument
 from .references import typed_number
 from .seen import seen_from_token, seen_token
+from .selectors.accuracy import complainant_accuracy
 
 
 class VerificationAdmin(QueueAdminMixin, admin.ModelAdmin):
@@ -256,8 +258,10 @@ class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
 
     list_display = [
         "reference_link",
+        "trusted",
         "age",
         "complainant",
+        "complainant_accuracy",
         "site",
         "right",
         "reason_code",
@@ -279,7 +283,20 @@ class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
         return queryset.order_by(*self.get_ordering(request))
 
     def get_ordering(self, request):
-        return ["submitted_at", "-item_count", "id"]
+        # Trusted complainants' claims first, then oldest (served by claim_trusted_queue_idx).
+        return ["-is_trusted", "submitted_at", "-item_count", "id"]
+
+    def get_changelist(self, request, **kwargs):
+        return AccuracyChangeList  # fetches the page's complainants' accuracy in one query
+
+    @admin.display(description="Trusted", ordering="-is_trusted")
+    def trusted(self, obj):
+        return trusted_mark(obj)
+
+    @admin.display(description="Accuracy (90 days)")
+    def complainant_accuracy(self, obj):
+        record = getattr(obj, "accuracy", None)
+        return accuracy_summary(record.recent) if record is not None else "—"
 
     @admin.display(description="Reference", ordering="id")
     def reference_link(self, obj):
@@ -336,6 +353,8 @@ class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
                 "gate": takedown_gate(claim) if decidable else None,
                 "can_reassign": request.user.has_perm("complaints.reassign_claim"),
                 "can_reverse": request.user.has_perm("complaints.reverse_removal"),
+                "accuracy": complainant_accuracy([claim.complainant_id])[claim.complainant_id],
+                "pending_count": sum(item.status == ClaimItem.Status.PENDING for item in items),
                 "decide_url": reverse("admin:complaints_claim_decide", args=[claim.pk]),
                 "show_save": False,
                 "show_save_and_continue": False,
@@ -375,6 +394,11 @@ class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
                 messages.success(request, "The claim is yours.")
             elif action == "take_down":
                 done = services.claim_items_take_down(claim_id=pk, item_ids=item_ids, reviewer=request.user, seen=seen)
+                messages.success(request, f"{len(done)} listing(s) taken down; sellers and complainant notified.")
+            elif action == "take_down_all" and not request.POST.get("confirm_all"):
+                messages.error(request, "Tick the box to confirm the evidence covers every waiting listing.")
+            elif action == "take_down_all":
+                done = services.claim_take_down_all_pending(claim_id=pk, reviewer=request.user, seen=seen)
                 messages.success(request, f"{len(done)} listing(s) taken down; sellers and complainant notified.")
             elif action == "reject_items":
                 done = services.claim_items_reject(

@@ -73,6 +73,8 @@ class Code(models.TextChoices):
     COUNTER_NOTICE_LIMIT = "counter_notice_limit", "Every counter-notice the policy allows has been used"
     COUNTER_NOTICE_PENDING = "counter_notice_pending", "A counter-notice on the listing is being decided"
     NOTHING_TO_COUNTER = "nothing_to_counter", "The listing is not removed"
+    # The trusted programme.
+    NOT_TRUSTED = "not_trusted", "Only a trusted complainant's claim is decided in one action"
 
 
 class RuleBroken(PortalError):

@@ -304,6 +304,9 @@ class Claim(TransitionMixin, models.Model):
     updated_at = models.DateTimeField(auto_now=True)
     submitted_at = models.DateTimeField(null=True, blank=True, db_index=True)
     withdrawn_at = models.DateTimeField(null=True, blank=True)
+    # Filed by a member of the trusted programme on this site (``Trust``): set at submission, and on the open claims
+    # when a supervisor admits or revokes, so that the queue orders by a column its index serves.
+    is_trusted = models.BooleanField(default=False, editable=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -311,6 +314,14 @@ class Claim(TransitionMixin, models.Model):
         indexes = [
             models.Index(fields=["complainant", "status"], name="claim_complainant_status_idx"),
             models.Index(fields=["status", "submitted_at"], name="claim_queue_idx"),
+            # The review queue: trusted first, then oldest (the queue shows submitted and in-review claims).
+            models.Index(
+                models.F("is_trusted").desc(),
+                "submitted_at",
+                "id",
+                name="claim_trusted_queue_idx",
+                condition=models.Q(status__in=["submitted", "in_review"]),
+            ),
         ]
 
     def __str__(self) -> str:
@@ -367,6 +378,23 @@ class ClaimItem(TransitionMixin, models.Model):
     }
     OPEN_STATUSES = (Status.PENDING, Status.REMOVED, Status.DISPUTED, Status.STAFF_REVIEW, Status.UPHELD)
 
+    class ReinstatedVia(models.TextChoices):
+        """How a removed listing came back: the seller won (the first three), or the rights holder or a supervisor
+        undid the takedown. The accuracy record (``complaints.selectors.accuracy``) counts each apart."""
+
+        COUNTER_NOTICE_ACCEPTED = "counter_notice_accepted", "The rights holder accepted the counter-notice"
+        STAFF_AFTER_COUNTER_NOTICE = "staff_after_counter_notice", "Staff reinstated after a counter-notice"
+        SILENCE = "silence", "The rights holder did not answer the counter-notice"
+        SUPERVISOR = "supervisor", "A supervisor reversed the removal"
+        RETRACTION = "retraction", "The rights holder retracted the takedown"
+
+    # The seller won: the listing came back because of the counter-notice.
+    LOST_TO_COUNTER_NOTICE = (
+        ReinstatedVia.COUNTER_NOTICE_ACCEPTED,
+        ReinstatedVia.STAFF_AFTER_COUNTER_NOTICE,
+        ReinstatedVia.SILENCE,
+    )
+
     class Check(models.TextChoices):
         OK = "ok", "Listing found"
         CONFLICT = "conflict", "Also claimed by another rights holder"
@@ -399,6 +427,7 @@ class ClaimItem(TransitionMixin, models.Model):
     further_counter_notice_due_at = models.DateTimeField(null=True, blank=True)
     counter_notice_count = models.PositiveSmallIntegerField(default=0)
     reinstated_at = models.DateTimeField(null=True, blank=True)
+    reinstated_via = models.CharField(max_length=30, choices=ReinstatedVia.choices, blank=True)
 
     class Meta:
         ordering = ["claim", "position"]
@@ -489,3 +518,73 @@ class CounterNotice(TransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"Counter-notice {self.pk} on {self.claim.reference if self.claim_id else 'a claim'}"
+
+
+class TrustCriteria(models.Model):
+    """The bar for the trusted programme on one site (DSA Art. 22 in spirit; Alibaba's Good-Faith Takedown
+    Mechanism): enough decided items in the window, a high takedown rate, few takedowns lost to counter-notices."""
+
+    site = models.OneToOneField("listings.Site", on_delete=models.PROTECT, related_name="trust_criteria")
+    window_days = models.PositiveSmallIntegerField(default=90)
+    min_items = models.PositiveIntegerField(default=20, help_text="Decided items in the window, at least.")
+    min_takedown_rate = models.DecimalField(
+        max_digits=4, decimal_places=3, default=0.9, help_text="Taken down / decided, at least (0.900 = 90 %)."
+    )
+    max_counter_notice_loss_share = models.DecimalField(
+        max_digits=4, decimal_places=3, default=0.05,
+        help_text="Share of takedowns lost to counter-notices, at most (0.050 = 5 %).",
+    )  # fmt: skip
+
+    class Meta:
+        verbose_name = "trusted programme criteria"
+        verbose_name_plural = "trusted programme criteria"
+
+    def __str__(self) -> str:
+        return f"Trusted programme criteria for {self.site}"
+
+
+class Trust(TransitionMixin, models.Model):
+    """A complainant's place in the trusted programme on one site: proposed by the sweep, admitted or declined by a
+    supervisor; an admitted member who falls below the bar is flagged for a supervisor, never dropped silently."""
+
+    class Status(models.TextChoices):
+        PROPOSED = "proposed", "Proposed: meets the bar, waiting for a supervisor"
+        DECLINED = "declined", "Proposal declined"
+        ADMITTED = "admitted", "Trusted"
+        FLAGGED = "flagged", "Trusted, below the bar: waiting for a supervisor"
+        REVOKED = "revoked", "Revoked"
+
+    TRANSITIONS = {
+        Status.PROPOSED: {Status.ADMITTED, Status.DECLINED},
+        Status.DECLINED: {Status.PROPOSED},
+        Status.ADMITTED: {Status.FLAGGED, Status.REVOKED},
+        Status.FLAGGED: {Status.ADMITTED, Status.REVOKED},
+        Status.REVOKED: {Status.PROPOSED},
+    }
+    TRUSTED = (Status.ADMITTED, Status.FLAGGED)
+    WAITING = (Status.PROPOSED, Status.FLAGGED)
+
+    complainant = models.ForeignKey(Complainant, on_delete=models.PROTECT, related_name="trusts")
+    site = models.ForeignKey("listings.Site", on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PROPOSED)
+    figures = models.JSONField(default=dict, blank=True, help_text="The figures when last proposed or flagged.")
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    flagged_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    reason = models.TextField(blank=True, help_text="The supervisor's statement of reasons.")
+
+    class Meta:
+        verbose_name = "trusted programme membership"
+        permissions = [("decide_trust", "Can admit complainants to the trusted programme and revoke them")]
+        constraints = [models.UniqueConstraint(fields=["complainant", "site"], name="trust_one_per_site")]
+        indexes = [models.Index(fields=["status", "site"], name="trust_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.complainant} on {self.site}: {self.get_status_display().lower()}"
+
+    @property
+    def is_trusted(self) -> bool:
+        return self.status in self.TRUSTED

@@ -19,3 +19,10 @@ def sweep_vault_expiry() -> dict[str, int]:
 def sweep_counter_notice_deadlines() -> int:
     """Counter-notices unanswered past their deadline go to staff (or are reinstated where the policy says so)."""
     return services.counter_notices_sweep_due()
+
+
+@shared_task(name="complaints.sweep_trusted_programme")
+def sweep_trusted_programme() -> dict[str, int]:
+    """Propose complainants who meet their site's trusted-programme bar; flag members who fell below it."""
+    result = services.trust_sweep()
+    return {"proposed": result.proposed, "flagged": result.flagged}

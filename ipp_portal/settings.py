@@ -214,6 +214,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "complaints.sweep_vault_expiry",
         "schedule": crontab(minute="7"),  # hourly: expiry is by date, so any hour of the day catches it
     },
+    "sweep-trusted-programme": {
+        "task": "complaints.sweep_trusted_programme",
+        "schedule": crontab(minute="23", hour="3"),  # daily: a 90-day record moves slowly
+    },
 }
 # A pending outbox row older than this is dispatched again by the sweep (the broker may have lost it).
 NOTIFICATION_REDISPATCH_AFTER = timedelta(minutes=env.int("NOTIFICATION_REDISPATCH_AFTER_MINUTES", default=3))

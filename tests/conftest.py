@@ -76,8 +76,8 @@ def _fresh_content_type_cache():
 @pytest.fixture(autouse=True)
 def _seeded_reference_data(request):
     """Transactional tests (live server, real worker, threads) start from a flushed database: put back what the
-    data migrations seed (the two sites, their penalty policies and the staff roles), with the migrations' own
-    functions."""
+    data migrations seed (the two sites, their penalty policies, the staff roles and the trusted-programme criteria),
+    with the migrations' own functions."""
     marker = request.node.get_closest_marker("django_db")
     if marker is None or not marker.kwargs.get("transaction"):
         return
@@ -90,6 +90,9 @@ def _seeded_reference_data(request):
     importlib.import_module("enforcement.migrations.0002_seed_site_policies").seed(apps, None)
     importlib.import_module("enforcement.migrations.0007_publish_established_complaint_rules").publish(apps, None)
     importlib.import_module("complaints.migrations.0008_grant_roles_their_work").grant(apps, None)
+    accuracy = importlib.import_module("complaints.migrations.0009_accuracy")
+    accuracy.seed_criteria(apps, None)
+    accuracy.grant(apps, None)
 
 
 @pytest.fixture

@@ -136,10 +136,20 @@ def build_world() -> World:
         holder=holder, seller=seller, listings=listings, claim=claim, items=items, notice=notice, waiting=waiting,
         draft=draft, claim_b=claim_b, evidence=evidence, unshared=unshared, letter=letter, appeal_doc=appeal_doc,
         authorization=authorization, action=action, appeal=appeal, right=right, pending_right=pending_right,
-        pending_identity=pending_identity, policy_draft=policy_draft,
+        pending_identity=pending_identity, policy_draft=policy_draft, trust=proposed_trust(holder, alibaba),
         notification=Notification.objects.filter(recipient=holder.user).order_by("pk").first(),
     )  # fmt: skip
     return w
+
+
+def proposed_trust(holder, site):
+    """A trusted-programme proposal, as the sweep leaves one."""
+    from complaints.models import Trust
+    from ipp_portal.audit.services import record
+
+    trust = Trust.objects.create(complainant=holder, site=site, figures={"items_decided": 20})
+    record(actor=None, verb="trust.proposed", target=trust, after=trust.status)
+    return trust
 
 
 def _state(obj):
@@ -327,6 +337,11 @@ def staff_pages(w: World) -> dict[str, list[Case]]:
             post=perm_roles(w, "complaints.change_claim"),
             changes=perm_roles(w, "complaints.reverse_removal"),
             label="reverse a removal",
+        ),
+        "admin/complaints/trust/<int:pk>/decide/": case(
+            kwargs=lambda w: {"pk": w["trust"].pk},
+            data=lambda w: {"decision": "decline", "reason": "Not yet."},
+            post=perm_roles(w, "complaints.decide_trust"),
         ),
         "admin/enforcement/action/<int:pk>/decide/": case(
             kwargs=lambda w: {"pk": w["action"].pk},
@@ -556,7 +571,7 @@ def test_roles_hold_exactly_their_work():
     supervision = {
         "reassign_claim", "reverse_removal", "add_action", "change_action", "change_appeal", "add_policy",
         "change_policy", "activate_policy", "add_policystep", "change_policystep", "delete_policystep",
-        "add_holiday", "change_holiday",
+        "add_holiday", "change_holiday", "decide_trust", "change_trustcriteria",
     }  # fmt: skip
     assert all(code.startswith("view_") for code in auditor)
     assert {"view_counternotice", "view_document", "view_claim"} <= auditor

@@ -31,6 +31,13 @@ from .review import (
     claim_reject,
     claim_take,
 )
+from .trust import (
+    claim_take_down_all_pending,
+    trust_admit,
+    trust_decline,
+    trust_revoke,
+    trust_sweep,
+)
 from .vault import (
     authorization_expire,
     authorization_register,
@@ -78,6 +85,7 @@ __all__ = [
     "claim_save_draft",
     "claim_submit",
     "claim_take",
+    "claim_take_down_all_pending",
     "claim_withdraw",
     "claims_release_for_right",
     "complainant_register",
@@ -98,4 +106,8 @@ __all__ = [
     "ip_right_verify",
     "rights_expire_due",
     "rights_warn_expiring",
+    "trust_admit",
+    "trust_decline",
+    "trust_revoke",
+    "trust_sweep",
 ]

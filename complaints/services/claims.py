@@ -22,6 +22,7 @@ from ..link_check import LinkLine, check_links, split_lines
 from ..models import Claim, ClaimItem, Complainant, IPRight
 from ..rules import reason_check
 from ..selectors import filing_gate
+from ..selectors.trust import trusted_complainant_on
 
 if TYPE_CHECKING:
     from ipp_portal.accounts.models import User
@@ -152,6 +153,7 @@ def claim_submit(
         claim = Claim(complainant=complainant)
     now = timezone.now()
     claim.right, claim.site, claim.authorization = right, site, gate.authorization
+    claim.is_trusted = trusted_complainant_on(complainant.pk, site.pk)
     claim.reason_code, claim.explanation, claim.order_numbers = reason_code, explanation.strip(), order_numbers.strip()
     claim.links_text = "\n".join(line.text for line in checked)
     for name in STATEMENTS:
@@ -230,7 +232,8 @@ def claims_release_for_right(*, right: IPRight, actor: "User | None" = None) -> 
             continue  # e.g. an agent whose authorization is still pending: it stays waiting, nothing is lost
         claim.move_to(Claim.Status.SUBMITTED)
         claim.submitted_at, claim.authorization = timezone.now(), gate.authorization
-        claim.save(update_fields=["status", "submitted_at", "authorization"])
+        claim.is_trusted = trusted_complainant_on(claim.complainant_id, claim.filed_site.pk)
+        claim.save(update_fields=["status", "submitted_at", "authorization", "is_trusted"])
         record(
             actor=actor,
             verb=Verb.CLAIM_SUBMITTED,

@@ -20,6 +20,8 @@ from ..forms import ClaimForm, ClaimInfoForm
 from ..link_check import check_links, split_lines
 from ..models import Claim, ClaimItem
 from ..reasons import REASONS
+from ..selectors.accuracy import complainant_accuracy
+from ..selectors.trust import trusted_sites
 
 
 def _complainant(request):
@@ -185,6 +187,8 @@ def claim_list(request):
             "q": q,
             "owner": owner,
             "owners": selectors.claim_owner_names(complainant) if complainant.is_agent else [],
+            "accuracy": complainant_accuracy([complainant.pk])[complainant.pk],
+            "trusted_sites": trusted_sites(complainant.pk),
             "statuses": Claim.Status.choices,
             "query": query,
         },

@@ -69,6 +69,12 @@ class Verb(models.TextChoices):
     COUNTER_NOTICE_NO_ANSWER = "counter_notice.no_answer", "Counter-notice unanswered"
     COUNTER_NOTICE_REINSTATE = "counter_notice.reinstate", "Staff reinstated after a counter-notice"
     COUNTER_NOTICE_UPHOLD = "counter_notice.uphold", "Staff upheld after a counter-notice"
+    # Trusted programme
+    TRUST_PROPOSED = "trust.proposed", "Proposed for the trusted programme"
+    TRUST_FLAGGED = "trust.flagged", "Trusted complainant below the bar: flagged for review"
+    TRUST_ADMITTED = "trust.admitted", "Admitted to the trusted programme"
+    TRUST_DECLINED = "trust.declined", "Trusted programme proposal declined"
+    TRUST_REVOKED = "trust.revoked", "Removed from the trusted programme"
     # Enforcement
     VIOLATION_RECORDED = "violation.recorded", "Violation recorded"
     VIOLATION_WITHDRAWN = "violation.withdrawn", "Violation withdrawn"
