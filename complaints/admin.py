@@ -17,7 +17,7 @@ from ipp_portal.errors import PortalError
 from ipp_portal.paginators import EstimatedCountPaginator
 from listings.models import Seller
 
-from . import selectors, services
+from . import admin_holds, selectors, services
 from .forms import DecisionForm
 from .gates import takedown_gate
 from .models import Authorization, Claim, ClaimItem, Complainant, CounterNotice, IPRight, RightDocument
@@ -336,6 +336,7 @@ class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
                 "gate": takedown_gate(claim) if decidable else None,
                 "can_reassign": request.user.has_perm("complaints.reassign_claim"),
                 "can_reverse": request.user.has_perm("complaints.reverse_removal"),
+                **admin_holds.claim_holds_context(claim.pk),
                 "decide_url": reverse("admin:complaints_claim_decide", args=[claim.pk]),
                 "show_save": False,
                 "show_save_and_continue": False,

@@ -73,6 +73,12 @@ class Code(models.TextChoices):
     COUNTER_NOTICE_LIMIT = "counter_notice_limit", "Every counter-notice the policy allows has been used"
     COUNTER_NOTICE_PENDING = "counter_notice_pending", "A counter-notice on the listing is being decided"
     NOTHING_TO_COUNTER = "nothing_to_counter", "The listing is not removed"
+    # Litigation holds (policy §3).
+    HELD = "held", "A litigation hold keeps the listing removed"
+    HOLD_TARGET = "hold_target", "A hold names exactly one store, listing or claim"
+    COURT_REQUIRED = "court_required", "A hold names the court"
+    CASE_REQUIRED = "case_required", "A hold names the case reference"
+    HOLD_LIFTED = "hold_lifted", "The hold is already lifted"
 
 
 class RuleBroken(PortalError):

@@ -69,6 +69,10 @@ class Verb(models.TextChoices):
     COUNTER_NOTICE_NO_ANSWER = "counter_notice.no_answer", "Counter-notice unanswered"
     COUNTER_NOTICE_REINSTATE = "counter_notice.reinstate", "Staff reinstated after a counter-notice"
     COUNTER_NOTICE_UPHOLD = "counter_notice.uphold", "Staff upheld after a counter-notice"
+    # Litigation holds (policy §3)
+    HOLD_PLACED = "litigation_hold.placed", "Litigation hold placed"
+    HOLD_LIFTED = "litigation_hold.lifted", "Litigation hold lifted"
+    HOLD_SENT_TO_STAFF = "litigation_hold.sent_to_staff", "Held listings sent to staff instead of reinstated"
     # Enforcement
     VIOLATION_RECORDED = "violation.recorded", "Violation recorded"
     VIOLATION_WITHDRAWN = "violation.withdrawn", "Violation withdrawn"
