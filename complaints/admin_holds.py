@@ -103,6 +103,7 @@ class LitigationHoldAdmin(admin.ModelAdmin):
     raw_id_fields = ["seller", "listing", "claim"]
     show_full_result_count = False
     change_form_template = "admin/complaints/litigation_hold_change_form.html"
+    change_list_template = "admin/complaints/litigation_hold_change_list.html"
 
     @admin.display(description="Holds")
     def held(self, obj: LitigationHold) -> str:
@@ -144,6 +145,9 @@ class LitigationHoldAdmin(admin.ModelAdmin):
             path("<int:pk>/lift/", self.admin_site.admin_view(self.lift_view), name="complaints_litigationhold_lift"),
             *super().get_urls(),
         ]
+
+    def add_view(self, request, form_url="", extra_context=None):
+        return super().add_view(request, form_url, {"title": "Place a litigation hold", **(extra_context or {})})
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         extra = {"can_lift": request.user.has_perm("complaints.change_litigationhold")}

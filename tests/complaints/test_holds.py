@@ -227,3 +227,78 @@ def test_only_a_supervisor_places_or_lifts_and_court_and_case_are_required(remov
     with pytest.raises(NotPermitted):
         services.litigation_hold_lift(actor=make_staff("Reviewer"), hold_id=placed.pk, reason="x")
     assert LitigationHold.objects.get(pk=placed.pk).is_active
+
+
+# --- Pages ----------------------------------------------------------------------------------------------------------
+
+
+def test_staff_place_a_hold_from_the_admin_form_and_a_missing_case_reference_stays_at_the_field(
+    client, removed, supervisor
+):
+    seller, *_ = removed
+    client.force_login(supervisor)
+    form = client.get(f"/admin/complaints/litigationhold/add/?seller={seller.pk}")
+    assert form.status_code == 200
+    data = {"seller": seller.pk, "court": "High Court of Justice", "case_reference": "", "reason": "Sued."}
+    refused = client.post("/admin/complaints/litigationhold/add/", data)
+    assert refused.status_code == 200
+    body = refused.content.decode()
+    assert "This field is required." in body
+    assert "Place a litigation hold" in body
+    assert not LitigationHold.objects.exists()
+    both = client.post(
+        "/admin/complaints/litigationhold/add/", {**data, "case_reference": "X-1", "listing": ListingFactory().pk}
+    )
+    assert "exactly one" in both.content.decode()
+    placed = client.post("/admin/complaints/litigationhold/add/", {**data, "case_reference": "IL-2026-000123"})
+    assert placed.status_code == 302
+    hold_ = LitigationHold.objects.get()
+    assert (hold_.seller_id, hold_.placed_by_id, hold_.case_reference) == (seller.pk, supervisor.pk, "IL-2026-000123")
+    assert AuditEvent.objects.filter(verb="litigation_hold.placed", target_id=str(hold_.pk)).count() == 1
+
+
+def test_lifting_from_the_admin_asks_first_then_lifts_by_post(client, removed, supervisor):
+    seller, *_ = removed
+    placed = hold(supervisor, seller_id=seller.pk)
+    client.force_login(supervisor)
+    page = client.get(f"/admin/complaints/litigationhold/{placed.pk}/change/")
+    assert f"/admin/complaints/litigationhold/{placed.pk}/lift/" in page.content.decode()
+    asked = client.get(f"/admin/complaints/litigationhold/{placed.pk}/lift/")
+    assert "Yes, lift the hold" in asked.content.decode()
+    assert LitigationHold.objects.get(pk=placed.pk).is_active  # asking changes nothing
+    no_reason = client.post(f"/admin/complaints/litigationhold/{placed.pk}/lift/", {"reason": " "})
+    assert "Give the reason for lifting the hold." in no_reason.content.decode()
+    assert LitigationHold.objects.get(pk=placed.pk).is_active
+    done = client.post(f"/admin/complaints/litigationhold/{placed.pk}/lift/", {"reason": "Settled."})
+    assert done.status_code == 302
+    assert LitigationHold.objects.get(pk=placed.pk).lift_reason == "Settled."
+
+
+def test_staff_see_holds_on_the_seller_listing_and_claim_pages_and_the_filtered_list(client, removed, supervisor):
+    seller, _holder, claim, items = removed
+    hold(supervisor, listing_id=items[0].listing_id)
+    client.force_login(make_staff("Auditor"))
+    for url in (
+        f"/admin/listings/seller/{seller.pk}/change/",
+        f"/admin/listings/listing/{items[0].listing_id}/change/",
+        f"/admin/complaints/claim/{claim.pk}/change/",
+        "/admin/complaints/litigationhold/?state=active&scope=listing",
+    ):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert "IL-2026-000123" in response.content.decode(), url
+    lifted_only = client.get("/admin/complaints/litigationhold/?state=lifted")
+    assert "IL-2026-000123" not in lifted_only.content.decode()
+    other = client.get(f"/admin/listings/listing/{items[1].listing_id}/change/")
+    assert "IL-2026-000123" not in other.content.decode()
+
+
+def test_the_seller_reads_a_neutral_line_on_the_notices_and_listings_pages(client, removed, supervisor):
+    seller, _holder, claim, items = removed
+    hold(supervisor, claim_id=claim.pk)
+    client.force_login(seller.user)
+    line = "A court case concerning these listings is pending"
+    for url in ("/seller/notices/", "/seller/listings/"):
+        body = client.get(url).content.decode()
+        assert body.count(line) == 2, url  # both listings of the claim, nothing else
+        assert "Sued" not in body  # the staff reason is not shown there
