@@ -90,6 +90,7 @@ def _seeded_reference_data(request):
     importlib.import_module("enforcement.migrations.0002_seed_site_policies").seed(apps, None)
     importlib.import_module("enforcement.migrations.0007_publish_established_complaint_rules").publish(apps, None)
     importlib.import_module("complaints.migrations.0008_grant_roles_their_work").grant(apps, None)
+    importlib.import_module("complaints.migrations.0009_litigation_holds").grant(apps, None)
 
 
 @pytest.fixture
