@@ -294,7 +294,7 @@ def test_staff_see_holds_on_the_seller_listing_and_claim_pages_and_the_filtered_
 
 
 def test_the_seller_reads_a_neutral_line_on_the_notices_and_listings_pages(client, removed, supervisor):
-    seller, _holder, claim, items = removed
+    seller, _holder, claim, _items = removed
     hold(supervisor, claim_id=claim.pk)
     client.force_login(seller.user)
     line = "A court case concerning these listings is pending"
