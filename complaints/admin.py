@@ -17,7 +17,7 @@ from ipp_portal.errors import PortalError
 from ipp_portal.paginators import EstimatedCountPaginator
 from listings.models import Seller
 
-from . import selectors, services
+from . import admin_holds, selectors, services
 from .admin_trust import AccuracyChangeList, accuracy_summary, trusted_mark
 from .forms import DecisionForm
 from .gates import takedown_gate
@@ -355,6 +355,7 @@ class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
                 "can_reverse": request.user.has_perm("complaints.reverse_removal"),
                 "accuracy": complainant_accuracy([claim.complainant_id])[claim.complainant_id],
                 "pending_count": sum(item.status == ClaimItem.Status.PENDING for item in items),
+                **admin_holds.claim_holds_context(claim.pk),
                 "decide_url": reverse("admin:complaints_claim_decide", args=[claim.pk]),
                 "show_save": False,
                 "show_save_and_continue": False,

@@ -75,6 +75,12 @@ class Code(models.TextChoices):
     NOTHING_TO_COUNTER = "nothing_to_counter", "The listing is not removed"
     # The trusted programme.
     NOT_TRUSTED = "not_trusted", "Only a trusted complainant's claim is decided in one action"
+    # Litigation holds (policy §3).
+    HELD = "held", "A litigation hold keeps the listing removed"
+    HOLD_TARGET = "hold_target", "A hold names exactly one store, listing or claim"
+    COURT_REQUIRED = "court_required", "A hold names the court"
+    CASE_REQUIRED = "case_required", "A hold names the case reference"
+    HOLD_LIFTED = "hold_lifted", "The hold is already lifted"
 
 
 class RuleBroken(PortalError):

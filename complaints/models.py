@@ -588,3 +588,70 @@ class Trust(TransitionMixin, models.Model):
     @property
     def is_trusted(self) -> bool:
         return self.status in self.TRUSTED
+
+
+class LitigationHold(models.Model):
+    """A court case keeps listings removed (policy §3: the platform's discretion "where litigation has already been
+    initiated by the intellectual property rights holder"). Placed on a store, a listing or a claim (exactly one);
+    while it is not lifted no listing it covers is reinstated on any path (``complaints.holds``).
+
+    It lives here rather than in ``listings`` because it may name a claim, and a lower layer never refers to a
+    higher one (docs/architecture.md); ``listings_reinstate`` asks it through a guard this app registers."""
+
+    seller = models.ForeignKey(
+        "listings.Seller", on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+        help_text="Every listing of this store.",
+    )  # fmt: skip
+    listing = models.ForeignKey("listings.Listing", on_delete=models.PROTECT, related_name="+", null=True, blank=True)
+    claim = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, related_name="holds", null=True, blank=True,
+        help_text="Every listing the claim names.",
+    )  # fmt: skip
+    court = models.CharField(max_length=200)
+    case_reference = models.CharField(max_length=100)
+    reason = models.TextField()
+    placed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    placed_at = models.DateTimeField(default=timezone.now)
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-placed_at", "-id"]
+        verbose_name = "litigation hold"
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(seller__isnull=False, listing__isnull=True, claim__isnull=True)
+                    | models.Q(seller__isnull=True, listing__isnull=False, claim__isnull=True)
+                    | models.Q(seller__isnull=True, listing__isnull=True, claim__isnull=False)
+                ),
+                name="complaints_hold_one_target",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["seller"], name="hold_seller_idx", condition=models.Q(lifted_at__isnull=True)),
+            models.Index(fields=["listing"], name="hold_listing_idx", condition=models.Q(lifted_at__isnull=True)),
+            models.Index(fields=["claim"], name="hold_claim_idx", condition=models.Q(lifted_at__isnull=True)),
+        ]
+
+    def __str__(self) -> str:
+        return f"Hold {self.case_reference} on {self.scope_label}"
+
+    @property
+    def is_active(self) -> bool:
+        return self.lifted_at is None
+
+    @property
+    def scope(self) -> str:
+        return "store" if self.seller_id else "listing" if self.listing_id else "claim"
+
+    @property
+    def scope_label(self) -> str:
+        if self.seller is not None:
+            return f"the store “{self.seller.store_name}”"
+        if self.listing is not None:
+            return f"the listing {self.listing.external_id}"
+        return f"claim {self.claim.reference}" if self.claim is not None else "nothing"

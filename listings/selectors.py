@@ -1,5 +1,6 @@
 """Reads of the catalogue with visibility rules: a seller sees their own stores and listings only."""
 
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING
 
 from django.db.models import QuerySet
@@ -8,6 +9,20 @@ from .models import Listing, Seller, Site
 
 if TYPE_CHECKING:
     from ipp_portal.accounts.models import User
+
+
+# Lines a higher layer adds to the seller's listing page without this one importing it (docs/architecture.md): each
+# provider takes listing ids and returns {listing id: a line the seller reads}. Complaints adds its litigation holds.
+LISTING_NOTE_PROVIDERS: list[Callable[[list[int]], dict[int, str]]] = []
+
+
+def listing_notes(listing_ids: Iterable[int]) -> dict[int, str]:
+    """What the providers have to say about these listings (one query per provider)."""
+    ids, notes = list(listing_ids), dict[int, str]()
+    for provider in LISTING_NOTE_PROVIDERS if ids else ():
+        for listing_id, note in provider(ids).items():
+            notes[listing_id] = f"{notes[listing_id]} {note}" if listing_id in notes else note
+    return notes
 
 
 def site_list() -> QuerySet[Site]:

@@ -1,7 +1,7 @@
 """Every write to the catalogue made by people: opening a store, posting, editing and delisting listings."""
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -21,6 +21,11 @@ if TYPE_CHECKING:
     from ipp_portal.accounts.models import User
 
 DEFAULT_EXTERNAL_ID_RANGE = (100_000_000_000, 999_999_999_999)
+
+# Checks a higher layer adds without this one importing it (docs/architecture.md): each is called with the locked
+# listings about to come back on sale and raises a PortalError to refuse. The complaints app registers its
+# litigation holds (policy §3) here.
+REINSTATEMENT_GUARDS: list[Callable[[list["Listing"]], None]] = []
 
 
 class PostingRefused(NotPermitted):
@@ -217,6 +222,8 @@ def listings_reinstate(*, listing_ids: list[int], actor: "User | None", reason: 
         for listing in lock_sellers_and_listings(listing_ids=listing_ids)
         if listing.status == Listing.Status.REMOVED
     ]
+    for guard in REINSTATEMENT_GUARDS:
+        guard(listings)
     now = timezone.now()
     for listing in listings:
         listing.updated_at = now

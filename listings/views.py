@@ -1,3 +1,4 @@
+from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -23,6 +24,10 @@ def listing_list(request):
         status = None
     listings = selectors.listing_list_for_seller_user(request.user, status=status)
     page = Paginator(listings, 25).get_page(request.GET.get("page"))
+    rows: list[Any] = list(page)  # each row gets what other apps say about it (a plain attribute)
+    notes = selectors.listing_notes(row.pk for row in rows)
+    for row in rows:
+        row.note = notes.get(row.pk, "")
     return render(
         request,
         "listings/listing_list.html",

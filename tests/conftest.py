@@ -93,6 +93,7 @@ def _seeded_reference_data(request):
     accuracy = importlib.import_module("complaints.migrations.0009_accuracy")
     accuracy.seed_criteria(apps, None)
     accuracy.grant(apps, None)
+    importlib.import_module("complaints.migrations.0010_litigation_holds").grant(apps, None)
 
 
 @pytest.fixture

@@ -132,11 +132,14 @@ def build_world() -> World:
     policy_draft = enforcement_services.policy_new_version(
         policy_id=Policy.objects.get(site=alibaba, is_current=True).pk, actor=setup_staff
     )
+    hold = services.litigation_hold_place(
+        actor=setup_staff, listing_id=listings[3].pk, court="High Court", case_reference="IL-1", reason="Sued."
+    )
     w.update(
         holder=holder, seller=seller, listings=listings, claim=claim, items=items, notice=notice, waiting=waiting,
         draft=draft, claim_b=claim_b, evidence=evidence, unshared=unshared, letter=letter, appeal_doc=appeal_doc,
         authorization=authorization, action=action, appeal=appeal, right=right, pending_right=pending_right,
-        pending_identity=pending_identity, policy_draft=policy_draft, trust=proposed_trust(holder, alibaba),
+        pending_identity=pending_identity, policy_draft=policy_draft, trust=proposed_trust(holder, alibaba), hold=hold,
         notification=Notification.objects.filter(recipient=holder.user).order_by("pk").first(),
     )  # fmt: skip
     return w
@@ -352,6 +355,12 @@ def staff_pages(w: World) -> dict[str, list[Case]]:
             kwargs=lambda w: {"pk": w["action"].pk},
             data=lambda w: {"decision": "refuse", "reason": "x"},
             post=perm_roles(w, "enforcement.change_action"),
+        ),
+        "admin/complaints/litigationhold/<int:pk>/lift/": case(
+            kwargs=lambda w: {"pk": w["hold"].pk},
+            data=lambda w: {"reason": "The case settled."},
+            get=perm_roles(w, "complaints.change_litigationhold"),
+            post=perm_roles(w, "complaints.change_litigationhold"),
         ),
         "admin/listings/seller/<int:pk>/impose/": case(
             kwargs=lambda w: {"pk": w["seller"].pk},
@@ -571,10 +580,11 @@ def test_roles_hold_exactly_their_work():
     supervision = {
         "reassign_claim", "reverse_removal", "add_action", "change_action", "change_appeal", "add_policy",
         "change_policy", "activate_policy", "add_policystep", "change_policystep", "delete_policystep",
-        "add_holiday", "change_holiday", "decide_trust", "change_trustcriteria",
+        "add_holiday", "change_holiday", "decide_trust", "change_trustcriteria", "add_litigationhold",
+        "change_litigationhold",
     }  # fmt: skip
     assert all(code.startswith("view_") for code in auditor)
-    assert {"view_counternotice", "view_document", "view_claim"} <= auditor
+    assert {"view_counternotice", "view_document", "view_claim", "view_litigationhold"} <= auditor
     assert reviewer - auditor == decisions
     assert supervisor - reviewer == supervision
     assert not any(code.startswith("delete_") for code in reviewer)

@@ -23,6 +23,7 @@ from .disputes import (
     counter_notice_reject,
     counter_notices_sweep_due,
 )
+from .holds import Held, litigation_hold_lift, litigation_hold_place, refuse_held
 from .review import (
     CLAIM_REJECTION_CODES,
     ITEM_REJECTION_CODES,
@@ -64,6 +65,7 @@ __all__ = [
     "CLAIM_REJECTION_CODES",
     "ITEM_REJECTION_CODES",
     "AlreadyDecided",
+    "Held",
     "LinksNotFileable",
     "TooManyLinks",
     "authorization_expire",
@@ -104,6 +106,9 @@ __all__ = [
     "ip_right_reject",
     "ip_right_resubmit",
     "ip_right_verify",
+    "litigation_hold_lift",
+    "litigation_hold_place",
+    "refuse_held",
     "rights_expire_due",
     "rights_warn_expiring",
     "trust_admit",

@@ -28,7 +28,9 @@ from ..errors import Code
 from ..models import Claim, ClaimItem, CounterNotice
 from ..selectors import counter_notice_window_for, site_time
 from ..selectors.disputes import chances_used, first_window_open
+from ..selectors.holds import held_listing_ids
 from .claims import hash_ip
+from .holds import refuse_held
 from .review import lock_claim_items
 
 if TYPE_CHECKING:
@@ -152,7 +154,10 @@ def _tell_complainant(claim: Claim, template: str, target: models.Model, **conte
 
 def _reinstate(items: list[ClaimItem], *, actor: "User | None", reason: str, verb: str, via: str) -> None:
     """Listing live again, the violation withdrawn (standing recomputed: restrictions lift), both sides told.
-    ``via`` (``ClaimItem.ReinstatedVia``) records how, for the complainant's accuracy record."""
+    ``via`` (``ClaimItem.ReinstatedVia``) records how, for the complainant's accuracy record.
+    Refused (code ``held``) while a litigation hold covers any of the listings: every path comes through here, and the
+    caller's transaction rolls back whatever it had already written (policy §3)."""
+    refuse_held([i.listing_id for i in items])
     now = timezone.now()
     listings_reinstate(listing_ids=[i.listing_id for i in items], actor=actor, reason=reason)
     for item in items:
@@ -194,7 +199,11 @@ def _lock_notice_for_complainant(notice_id: int, user: "User") -> CounterNotice:
 
 @transaction.atomic
 def counter_notice_accept(*, notice_id: int, user: "User") -> CounterNotice:
-    """The rights holder accepts the counter-notice: the listings are reinstated and the violations withdrawn."""
+    """The rights holder accepts the counter-notice: the listings are reinstated and the violations withdrawn.
+
+    While a litigation hold covers one of its listings the whole acceptance is refused (code ``held``) and nothing is
+    recorded: an accepted notice whose listings stay removed would leave them in no state anyone decides from. The
+    rights holder may still reject; unanswered, the notice goes to staff rather than reinstating."""
     notice = _lock_notice_for_complainant(notice_id, user)
     if notice.status != CounterNotice.Status.AWAITING_ANSWER:
         raise InvalidTransition(f"This counter-notice is {notice.get_status_display().lower()}.")
@@ -275,18 +284,33 @@ def _sweep_batch(now: datetime, batch_size: int) -> int:
         ).values_list("site_id", flat=True)
     )
     silent = [n for n in batch if n.claim.site_id in reinstating]
+    held_notices: set[int] = set()
     # The sellers and listings the reinstatements will write, then every item of the batch, in the global order and
     # before anything changes: locking notice by notice would take rows out of order across the batch.
     if silent:
-        refs = ClaimItem.objects.filter(counter_notices__in=[n.pk for n in silent]).values_list("seller", "listing")
-        lock_sellers_and_listings(seller_ids={r[0] for r in refs}, listing_ids={r[1] for r in refs})
+        refs = list(
+            ClaimItem.objects.filter(counter_notices__in=[n.pk for n in silent]).values_list(
+                "counter_notices", "seller", "listing"
+            )
+        )
+        lock_sellers_and_listings(seller_ids={r[1] for r in refs}, listing_ids={r[2] for r in refs})
+        # Silence does not reinstate a listing under a litigation hold (policy §3): that notice goes to staff.
+        held = held_listing_ids({r[2] for r in refs})
+        held_notices = {r[0] for r in refs if r[2] in held}
     lock_claim_items(
         ClaimItem.objects.filter(counter_notices__in=[n.pk for n in batch]).values_list("pk", flat=True),
         catalogue=False,
     )
-    _to_staff([n for n in batch if n.claim.site_id not in reinstating])
+    to_staff = [n for n in batch if n.claim.site_id not in reinstating or n.pk in held_notices]
+    _to_staff(to_staff)
+    if held_notices:
+        record_many(
+            actor=None, verb=Verb.HOLD_SENT_TO_STAFF, targets=[n for n in to_staff if n.pk in held_notices],
+            data={"reason": "A litigation hold covers a listing of this counter-notice."},
+        )  # fmt: skip
     for notice in silent:
-        _silence_reinstates(notice, now)
+        if notice.pk not in held_notices:
+            _silence_reinstates(notice, now)
     return len(batch)
 
 

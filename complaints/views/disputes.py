@@ -22,6 +22,7 @@ from ..selectors import (
     seller_notice_list,
 )
 from ..selectors.disputes import first_window_open
+from ..selectors.holds import SELLER_LINE, held_listing_ids
 
 
 @login_required
@@ -30,7 +31,12 @@ def seller_notices(request):
     """Every claim item against the seller's stores, with who complained and the next deadline."""
     now = timezone.now()
     claims = seller_notice_list(request.user, now)
-    return render(request, "complaints/seller_notices.html", {"claims": claims, "now": now})
+    held = held_listing_ids(item.listing_id for group in claims for item in group["items"])
+    return render(
+        request,
+        "complaints/seller_notices.html",
+        {"claims": claims, "now": now, "held": held, "held_line": SELLER_LINE},
+    )
 
 
 @login_required

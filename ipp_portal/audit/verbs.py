@@ -75,6 +75,10 @@ class Verb(models.TextChoices):
     TRUST_ADMITTED = "trust.admitted", "Admitted to the trusted programme"
     TRUST_DECLINED = "trust.declined", "Trusted programme proposal declined"
     TRUST_REVOKED = "trust.revoked", "Removed from the trusted programme"
+    # Litigation holds (policy §3)
+    HOLD_PLACED = "litigation_hold.placed", "Litigation hold placed"
+    HOLD_LIFTED = "litigation_hold.lifted", "Litigation hold lifted"
+    HOLD_SENT_TO_STAFF = "litigation_hold.sent_to_staff", "Held listings sent to staff instead of reinstated"
     # Enforcement
     VIOLATION_RECORDED = "violation.recorded", "Violation recorded"
     VIOLATION_WITHDRAWN = "violation.withdrawn", "Violation withdrawn"
