@@ -19,3 +19,9 @@ def sweep_vault_expiry() -> dict[str, int]:
 def sweep_counter_notice_deadlines() -> int:
     """Counter-notices unanswered past their deadline go to staff (or are reinstated where the policy says so)."""
     return services.counter_notices_sweep_due()
+
+
+@shared_task(name="complaints.sweep_complainant_sanctions")
+def sweep_complainant_sanctions() -> int:
+    """Warn, then suspend, complainants who frequently file manifestly unfounded notices (DSA Art. 23(2))."""
+    return services.complainant_sanctions_sweep()

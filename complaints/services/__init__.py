@@ -23,6 +23,15 @@ from .disputes import (
     counter_notice_reject,
     counter_notices_sweep_due,
 )
+from .redress import (
+    abuse_rules_update,
+    complainant_appeal_decide,
+    complainant_appeal_file,
+    complainant_sanction_appeal_file,
+    complainant_sanction_impose,
+    complainant_sanction_lift,
+    complainant_sanctions_sweep,
+)
 from .review import (
     CLAIM_REJECTION_CODES,
     ITEM_REJECTION_CODES,
@@ -59,6 +68,7 @@ __all__ = [
     "AlreadyDecided",
     "LinksNotFileable",
     "TooManyLinks",
+    "abuse_rules_update",
     "authorization_expire",
     "authorization_register",
     "authorization_reject",
@@ -80,8 +90,14 @@ __all__ = [
     "claim_take",
     "claim_withdraw",
     "claims_release_for_right",
+    "complainant_appeal_decide",
+    "complainant_appeal_file",
     "complainant_register",
     "complainant_reject",
+    "complainant_sanction_appeal_file",
+    "complainant_sanction_impose",
+    "complainant_sanction_lift",
+    "complainant_sanctions_sweep",
     "complainant_update",
     "complainant_verify",
     "counter_notice_accept",
