@@ -367,6 +367,23 @@ class ClaimItem(TransitionMixin, models.Model):
     }
     OPEN_STATUSES = (Status.PENDING, Status.REMOVED, Status.DISPUTED, Status.STAFF_REVIEW, Status.UPHELD)
 
+    class ReinstatedVia(models.TextChoices):
+        """How a removed listing came back: the seller won (the first three), or the rights holder or a supervisor
+        undid the takedown. The accuracy record (``complaints.selectors.accuracy``) counts each apart."""
+
+        COUNTER_NOTICE_ACCEPTED = "counter_notice_accepted", "The rights holder accepted the counter-notice"
+        STAFF_AFTER_COUNTER_NOTICE = "staff_after_counter_notice", "Staff reinstated after a counter-notice"
+        SILENCE = "silence", "The rights holder did not answer the counter-notice"
+        SUPERVISOR = "supervisor", "A supervisor reversed the removal"
+        RETRACTION = "retraction", "The rights holder retracted the takedown"
+
+    # The seller won: the listing came back because of the counter-notice.
+    LOST_TO_COUNTER_NOTICE = (
+        ReinstatedVia.COUNTER_NOTICE_ACCEPTED,
+        ReinstatedVia.STAFF_AFTER_COUNTER_NOTICE,
+        ReinstatedVia.SILENCE,
+    )
+
     class Check(models.TextChoices):
         OK = "ok", "Listing found"
         CONFLICT = "conflict", "Also claimed by another rights holder"
@@ -399,6 +416,7 @@ class ClaimItem(TransitionMixin, models.Model):
     further_counter_notice_due_at = models.DateTimeField(null=True, blank=True)
     counter_notice_count = models.PositiveSmallIntegerField(default=0)
     reinstated_at = models.DateTimeField(null=True, blank=True)
+    reinstated_via = models.CharField(max_length=30, choices=ReinstatedVia.choices, blank=True)
 
     class Meta:
         ordering = ["claim", "position"]

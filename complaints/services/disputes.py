@@ -150,12 +150,13 @@ def _tell_complainant(claim: Claim, template: str, target: models.Model, **conte
     )
 
 
-def _reinstate(items: list[ClaimItem], *, actor: "User | None", reason: str, verb: str) -> None:
-    """Listing live again, the violation withdrawn (standing recomputed: restrictions lift), both sides told."""
+def _reinstate(items: list[ClaimItem], *, actor: "User | None", reason: str, verb: str, via: str) -> None:
+    """Listing live again, the violation withdrawn (standing recomputed: restrictions lift), both sides told.
+    ``via`` (``ClaimItem.ReinstatedVia``) records how, for the complainant's accuracy record."""
     now = timezone.now()
     listings_reinstate(listing_ids=[i.listing_id for i in items], actor=actor, reason=reason)
     for item in items:
-        item.reinstated_at, item.decision_reason = now, reason
+        item.reinstated_at, item.decision_reason, item.reinstated_via = now, reason, via
         if item.violation is not None and item.violation.withdrawn_at is None:
             violation_withdraw(violation=item.violation, reason=reason, actor=actor)
     transition_many(
@@ -163,8 +164,8 @@ def _reinstate(items: list[ClaimItem], *, actor: "User | None", reason: str, ver
         S.REINSTATED,
         actor=actor,
         verb=verb,
-        fields=["reinstated_at", "decision_reason"],
-        data={"reason": reason},
+        fields=["reinstated_at", "decision_reason", "reinstated_via"],
+        data={"reason": reason, "via": via},
     )
     listing_names = [str(i) for i in items]
     claim = items[0].claim
@@ -208,7 +209,11 @@ def counter_notice_accept(*, notice_id: int, user: "User") -> CounterNotice:
     ]
     if items:
         _reinstate(
-            items, actor=user, reason="The rights holder accepted the counter-notice.", verb=Verb.CLAIM_ITEM_REINSTATED
+            items,
+            actor=user,
+            reason="The rights holder accepted the counter-notice.",
+            verb=Verb.CLAIM_ITEM_REINSTATED,
+            via=ClaimItem.ReinstatedVia.COUNTER_NOTICE_ACCEPTED,
         )
     return notice
 
@@ -329,7 +334,7 @@ def _silence_reinstates(notice: CounterNotice, now: datetime) -> None:
     ]
     if items:
         _reinstate(items, actor=None, reason="The rights holder did not answer the counter-notice in time.",
-                   verb=Verb.CLAIM_ITEM_REINSTATED)  # fmt: skip
+                   verb=Verb.CLAIM_ITEM_REINSTATED, via=ClaimItem.ReinstatedVia.SILENCE)  # fmt: skip
 
 
 @retry_on_conflict
@@ -362,7 +367,11 @@ def counter_notice_decide(*, notice_id: int, reviewer: "User | None", outcome: s
         return notice
     if outcome == "reinstate":
         _reinstate(
-            items, actor=reviewer, reason=f"Staff decision: {notice.decision_reason}", verb=Verb.CLAIM_ITEM_REINSTATED
+            items,
+            actor=reviewer,
+            reason=f"Staff decision: {notice.decision_reason}",
+            verb=Verb.CLAIM_ITEM_REINSTATED,
+            via=ClaimItem.ReinstatedVia.STAFF_AFTER_COUNTER_NOTICE,
         )
     else:
         for item in items:
@@ -390,7 +399,11 @@ def claim_item_reinstate_upheld(*, item_id: int, supervisor: "User | None", reas
     if not items or items[0].status not in (S.REMOVED, S.DISPUTED, S.STAFF_REVIEW, S.UPHELD):
         raise InvalidTransition("Only a removed listing can be reinstated.")
     _reinstate(
-        items, actor=supervisor, reason=f"Supervisor decision: {reason.strip()}", verb=Verb.CLAIM_ITEM_REINSTATED
+        items,
+        actor=supervisor,
+        reason=f"Supervisor decision: {reason.strip()}",
+        verb=Verb.CLAIM_ITEM_REINSTATED,
+        via=ClaimItem.ReinstatedVia.SUPERVISOR,
     )
     return items[0]
 
@@ -412,7 +425,7 @@ def claim_item_retract(*, item_id: int, user: "User", reason: str = "") -> Claim
     if item.status not in (S.REMOVED, S.DISPUTED, S.STAFF_REVIEW, S.UPHELD):
         raise InvalidTransition(f"This listing is {item.get_status_display().lower()}: there is nothing to retract.")
     text = "The rights holder retracted the takedown." + (f" {reason.strip()}" if reason.strip() else "")
-    _reinstate([item], actor=user, reason=text, verb=Verb.CLAIM_ITEM_RETRACTED)
+    _reinstate([item], actor=user, reason=text, verb=Verb.CLAIM_ITEM_RETRACTED, via=ClaimItem.ReinstatedVia.RETRACTION)
     # A counter-notice still waiting for the rights holder's answer is answered by the retraction itself.
     settled = list(CounterNotice.objects.filter(pk__in=open_notices))
     for notice in settled:
