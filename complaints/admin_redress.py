@@ -36,7 +36,9 @@ class ComplainantAppealAdmin(QueueAdminMixin, ReadOnlyAdmin):
     search_fields = ["complainant__legal_name", "statement"]
     change_form_template = "admin/complaints/complainantappeal_change_form.html"
     queue_filter = "status__exact=open"
-    exclude = ["items", "documents"]
+    fields = ["complainant", "subject", "claim", "sanction", "filed_by", "statement", "status", "created_at",
+              "decided_by", "decided_at", "decision_reason"]  # fmt: skip
+    readonly_fields = fields
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         appeal = get_object_or_404(
@@ -94,6 +96,10 @@ class ComplainantSanctionAdmin(ReadOnlyAdmin):
     list_select_related = ["complainant", "site"]
     search_fields = ["complainant__legal_name"]
     change_form_template = "admin/complaints/complainantsanction_change_form.html"
+    fields = ["complainant", "site", "kind", "status", "is_automated", "imposed_by", "starts_at", "ends_at",
+              "unfounded_count", "ground", "facts", "reason", "next_steps", "redress", "appeal_deadline", "lifted_by",
+              "lifted_at", "lift_reason"]  # fmt: skip
+    readonly_fields = fields
 
     def get_urls(self):
         return [

@@ -1,35 +1,29 @@
 """What counts against a complainant under DSA Art. 23(2) (policy §4: claims are made under penalty of perjury),
 the texts of a statement of reasons, and the appeal window every complainant decision carries (DSA Art. 20).
 
-"Manifestly unfounded" items are counted here, in the database, by one aggregate query:
-
-- items rejected ``not_infringing``;
-- items of claims rejected as a whole ``identity_not_proven`` or ``ownership_not_proven`` (a whole-claim rejection
-  writes the claim's code on each item it rejects, so the item's own code tells);
-- items lost to a counter-notice: reinstated because the complainant accepted the counter-notice, or because staff
-  decided for the seller after one (a counter-notice the complainant left unanswered is not counted: nobody found
-  the notice unfounded).
-
-An item counts on the day of its decision (``decided_at`` for a rejection, ``reinstated_at`` for a reinstatement).
-An item put back in review by an appeal is pending again and no longer counts. The same count is meant to be offered
-by a general accuracy selector for complainants; until there is one, this module is its only home."""
+"Manifestly unfounded" is the accuracy record's count (``complaints.selectors.accuracy.complainant_accuracy``,
+its ``manifestly_unfounded``): items rejected ``not_infringing``; items of claims rejected as a whole
+``identity_not_proven`` or ``ownership_not_proven``; items lost to a counter-notice (the complainant accepted it,
+staff reinstated after it, or the complainant left it unanswered). Each counts from the time of its decision
+(``decided_at``). An item put back in review by an appeal is pending again and no longer counts. The examples in a
+statement of reasons are read here with the same definition."""
 
 import calendar
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from .models import ClaimItem, CounterNotice
+from .models import ClaimItem
+from .selectors.accuracy import UNFOUNDED_CLAIM_CODES, UNFOUNDED_ITEM_CODES, complainant_accuracy
 
 if TYPE_CHECKING:
     from listings.models import Site
 
     from .models import Complainant
 
-UNFOUNDED_REJECTION_CODES = ("not_infringing", "identity_not_proven", "ownership_not_proven")
 GROUND = (
     "DSA Art. 23(2) and policy §4: frequently submitting manifestly unfounded notices (claims are made under "
     "penalty of perjury)"
@@ -54,38 +48,23 @@ def redress_text(decided_at: datetime) -> str:
     return REDRESS.format(deadline=f"{timezone.localtime(six_months_after(decided_at)):%d %B %Y}")
 
 
-def _lost_to_counter_notice():
-    return Exists(
-        CounterNotice.objects.filter(items=OuterRef("pk")).filter(
-            Q(status=CounterNotice.Status.ACCEPTED)
-            | Q(status=CounterNotice.Status.DECIDED, decision="reinstate", decided_by__isnull=False)
-        )
-    )
-
-
-def _kind_filters(since: datetime) -> dict[str, Q]:
+def _kind_filters() -> dict[str, Q]:
+    """The three kinds of manifestly unfounded item, as the accuracy record defines them."""
+    whole = Q(status=ClaimItem.Status.REJECTED, claim__rejection_code__gt="", rejection_code=F("claim__rejection_code"))
     return {
-        "not_infringing": Q(status=ClaimItem.Status.REJECTED, rejection_code="not_infringing", decided_at__gte=since),
-        "not_proven": Q(
-            status=ClaimItem.Status.REJECTED,
-            rejection_code__in=UNFOUNDED_REJECTION_CODES[1:],
-            decided_at__gte=since,
-        ),
-        "counter_notice": Q(status=ClaimItem.Status.REINSTATED, reinstated_at__gte=since, lost=True),
+        "not_infringing": Q(status=ClaimItem.Status.REJECTED, rejection_code__in=UNFOUNDED_ITEM_CODES) & ~whole,
+        "not_proven": whole & Q(claim__rejection_code__in=UNFOUNDED_CLAIM_CODES),
+        "counter_notice": Q(status=ClaimItem.Status.REINSTATED, reinstated_via__in=ClaimItem.LOST_TO_COUNTER_NOTICE),
     }
-
-
-def _unfounded_q(since: datetime) -> Q:
-    kinds = list(_kind_filters(since).values())
-    return kinds[0] | kinds[1] | kinds[2]
 
 
 def unfounded_items(*, site: "Site", since: datetime, complainant: "Complainant | None" = None) -> QuerySet[ClaimItem]:
     """The manifestly unfounded items on a site decided since ``since`` (of one complainant, or of everyone)."""
-    items = ClaimItem.objects.filter(site=site).annotate(lost=_lost_to_counter_notice())
+    kinds = list(_kind_filters().values())
+    items = ClaimItem.objects.filter(claim__site=site, claim__submitted_at__isnull=False, decided_at__gte=since)
     if complainant is not None:
         items = items.filter(claim__complainant=complainant)
-    return items.filter(_unfounded_q(since))
+    return items.filter(kinds[0] | kinds[1] | kinds[2])
 
 
 @dataclass(frozen=True)
@@ -98,21 +77,31 @@ class UnfoundedCount:
 
 
 def unfounded_count(*, complainant: "Complainant", site: "Site", since: datetime, examples: int = 5) -> UnfoundedCount:
-    """The count behind a warning or a suspension, by kind, with a few examples (two queries)."""
-    items = unfounded_items(site=site, since=since, complainant=complainant)
-    counts = items.aggregate(
-        total=Count("pk"), **{name: Count("pk", filter=q) for name, q in _kind_filters(since).items()}
-    )
+    """The count behind a warning or a suspension, by kind, from the accuracy record (one query), with a few
+    examples (one more). The accuracy record counts from ``now - window_days``: asking it "as of one day after
+    ``since``, over one day" counts exactly what was decided since ``since``."""
+    record = complainant_accuracy([complainant.pk], now=since + timedelta(days=1), window_days=1, site_id=site.pk)[
+        complainant.pk
+    ].recent
     shown = [
         {"claim": item.claim.reference, "claim_id": item.claim_id, "position": item.position, "url": item.url,
-         "why": item.decision_reason or item.get_status_display()}
-        for item in items.select_related("claim").order_by("-id")[:examples]
-    ]  # fmt: skip
-    return UnfoundedCount(examples=shown, **counts)
+         "why": (item.decision_reason or item.get_status_display()).rstrip(".")}
+        for item in unfounded_items(site=site, since=since, complainant=complainant)
+        .select_related("claim")
+        .order_by("-decided_at", "-id")[:examples]
+    ] if examples else []  # fmt: skip
+    return UnfoundedCount(
+        total=record.manifestly_unfounded,
+        not_infringing=sum(record.rejected_by_item_code.get(code, 0) for code in UNFOUNDED_ITEM_CODES),
+        not_proven=sum(record.rejected_by_claim_code.get(code, 0) for code in UNFOUNDED_CLAIM_CODES),
+        counter_notice=record.reinstated_after_counter_notice,
+        examples=shown,
+    )
 
 
 def unfounded_counts_by_complainant(*, site: "Site", since: datetime, at_least: int) -> dict[int, int]:
-    """Every complainant with at least ``at_least`` unfounded items on the site since ``since`` (one query)."""
+    """Every complainant with at least ``at_least`` unfounded items on the site since ``since`` (one query): the
+    sweep's candidates, each then counted again under its lock."""
     rows = (
         unfounded_items(site=site, since=since)
         .values("claim__complainant_id")

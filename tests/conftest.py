@@ -90,6 +90,7 @@ def _seeded_reference_data(request):
     importlib.import_module("enforcement.migrations.0002_seed_site_policies").seed(apps, None)
     importlib.import_module("enforcement.migrations.0007_publish_established_complaint_rules").publish(apps, None)
     importlib.import_module("complaints.migrations.0008_grant_roles_their_work").grant(apps, None)
+    importlib.import_module("complaints.migrations.0009_redress_and_abuse_control").seed_and_grant(apps, None)
 
 
 @pytest.fixture
@@ -112,6 +113,8 @@ AUDITED_STATUS_COLUMNS = {
     "complaints_claim": "status",
     "complaints_claimitem": "status",
     "complaints_counternotice": "status",
+    "complaints_complainantsanction": "status",
+    "complaints_complainantappeal": "status",
     "enforcement_action": "status",
     "enforcement_appeal": "status",
     "enforcement_violation": "status",

@@ -57,7 +57,7 @@ def ungrant(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('complaints', '0008_grant_roles_their_work'),
+        ('complaints', '0009_accuracy'),  # renumber with it: the two were written side by side
         ('documents', '0001_create_document'),
         ('listings', '0003_add_listing_snapshot'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
