@@ -17,6 +17,11 @@ from . import services
 from .models import AbuseRules, Complainant, ComplainantAppeal, ComplainantSanction
 from .services.redress import appeal_deciders
 
+APPEAL_FIELDS = ("complainant", "subject", "claim", "sanction", "filed_by", "statement", "status", "created_at",
+                 "decided_by", "decided_at", "decision_reason")  # fmt: skip
+SANCTION_FIELDS = ("complainant", "site", "kind", "status", "is_automated", "imposed_by", "starts_at", "ends_at",
+                   "unfounded_count", "ground", "facts", "reason", "next_steps", "redress", "appeal_deadline",
+                   "lifted_by", "lifted_at", "lift_reason")  # fmt: skip
 THRESHOLDS = ("window_days", "warning_after", "suspend_after", "suspension_days")
 
 
@@ -36,9 +41,7 @@ class ComplainantAppealAdmin(QueueAdminMixin, ReadOnlyAdmin):
     search_fields = ["complainant__legal_name", "statement"]
     change_form_template = "admin/complaints/complainantappeal_change_form.html"
     queue_filter = "status__exact=open"
-    fields = ["complainant", "subject", "claim", "sanction", "filed_by", "statement", "status", "created_at",
-              "decided_by", "decided_at", "decision_reason"]  # fmt: skip
-    readonly_fields = fields
+    fields = readonly_fields = APPEAL_FIELDS
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         appeal = get_object_or_404(
@@ -96,10 +99,7 @@ class ComplainantSanctionAdmin(ReadOnlyAdmin):
     list_select_related = ["complainant", "site"]
     search_fields = ["complainant__legal_name"]
     change_form_template = "admin/complaints/complainantsanction_change_form.html"
-    fields = ["complainant", "site", "kind", "status", "is_automated", "imposed_by", "starts_at", "ends_at",
-              "unfounded_count", "ground", "facts", "reason", "next_steps", "redress", "appeal_deadline", "lifted_by",
-              "lifted_at", "lift_reason"]  # fmt: skip
-    readonly_fields = fields
+    fields = readonly_fields = SANCTION_FIELDS
 
     def get_urls(self):
         return [
