@@ -386,7 +386,8 @@ def _sweep_one(complainant_id: int, site_id: int, now: datetime) -> int:
         last = standing[0] if standing else None
         if last is not None and last.kind == Kind.SUSPENSION and last.is_in_force_at(now):
             return 0  # suspended now: nothing more to decide
-        if last is not None and last.kind == Kind.WARNING and last.starts_at >= window_start:
+        warned = last is not None and last.kind == Kind.WARNING and last.status == ComplainantSanction.Status.ACTIVE
+        if last is not None and warned and last.starts_at >= window_start:
             # After a warning within the window: what came after it counts towards a suspension.
             count = unfounded_count(complainant=complainant, site=site, since=last.starts_at, examples=0).total
             if count < rules.suspend_after:

@@ -328,3 +328,19 @@ def test_admin_queue_decides_and_hides_the_form_from_the_decider(client, reviewe
     response = client.post(url, {"outcome": "overturned", "reason": "Looks infringing."})
     assert response.status_code == 302
     assert ComplainantAppeal.objects.get(pk=appeal.pk).status == "overturned"
+
+
+def test_a_lifted_warning_does_not_lead_to_a_suspension(alibaba, reviewer, supervisor, small_rules):
+    holder = make_complainant()
+    _unfounded(holder, reviewer, 2)
+    services.complainant_sanctions_sweep()
+    warning = ComplainantSanction.objects.get(complainant=holder)
+    services.complainant_sanction_lift(sanction_id=warning.pk, actor=supervisor, reason="Issued in error")
+    _unfounded(holder, reviewer, 1)
+    assert services.complainant_sanctions_sweep() == 0  # one since the lift: below a new warning, and no suspension
+    _unfounded(holder, reviewer, 1)
+    assert services.complainant_sanctions_sweep() == 1
+    assert list(ComplainantSanction.objects.filter(complainant=holder).values_list("kind", "status")) == [
+        ("warning", "active"),
+        ("warning", "lifted"),
+    ]
