@@ -344,3 +344,17 @@ def test_a_lifted_warning_does_not_lead_to_a_suspension(alibaba, reviewer, super
         ("warning", "active"),
         ("warning", "lifted"),
     ]
+
+
+def test_supervisors_change_the_rules_in_the_admin_and_it_is_audited(client, alibaba, supervisor, reviewer):
+    rules = AbuseRules.objects.get(site=alibaba)
+    url = reverse("admin:complaints_abuserules_change", args=[rules.pk])
+    data = {"window_days": 60, "warning_after": 5, "suspend_after": 5, "suspension_days": 14}
+    client.force_login(reviewer)
+    assert client.post(url, data).status_code == 403
+    client.force_login(supervisor)
+    assert client.post(url, data).status_code == 302
+    rules.refresh_from_db()
+    assert (rules.window_days, rules.warning_after, rules.suspend_after, rules.suspension_days) == (60, 5, 5, 14)
+    event = AuditEvent.objects.get(verb="abuse_rules.changed")
+    assert event.data["before"]["window_days"] == 90
