@@ -496,3 +496,6 @@ class CounterNoticeAdmin(QueueAdminMixin, admin.ModelAdmin):
                 return HttpResponseRedirect(reverse("admin:complaints_counternotice_changelist"))
             return HttpResponseRedirect(request.path)
         return super().change_view(request, object_id, form_url, extra_context)
+
+
+from . import admin_redress  # noqa: E402,F401  (registers the redress and abuse-control admin)

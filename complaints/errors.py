@@ -51,6 +51,7 @@ class Code(models.TextChoices):
     RIGHT_PENDING = "right_pending", "The right is being verified"
     RIGHT_REJECTED = "right_rejected", "The right was rejected"
     NO_AUTHORIZATION = "no_authorization", "No authorization in force covers the right and site"
+    FILING_SUSPENDED = "filing_suspended", "Filing is suspended for manifestly unfounded notices (DSA Art. 23(2))"
     # The same gate on the day of a takedown (``gates.takedown_gate``): the claim's own authorization.
     AUTHORIZATION_REVOKED = "authorization_revoked", "The authorization the claim was filed under was revoked"
     AUTHORIZATION_REJECTED = "authorization_rejected", "The authorization the claim was filed under was rejected"
@@ -67,6 +68,10 @@ class Code(models.TextChoices):
     TOO_MANY_LINKS = "too_many_links", "More links than a claim takes"
     LINKS_NOT_FILEABLE = "links_not_fileable", "Some lines cannot be filed"
     EMPTY_ANSWER = "empty_answer", "The answer to staff has neither text nor documents"
+    # Appeals and sanctions (DSA Art. 20, 23(2)).
+    NOTHING_TO_APPEAL = "nothing_to_appeal", "The decision cannot be appealed (or not any more)"
+    APPEAL_OPEN = "appeal_open", "An appeal against the decision is already open"
+    OWN_DECISION = "own_decision", "Staff may not decide an appeal against their own decision"
     # Counter-notices (``deadline_passed`` when a window has closed).
     MIXED_CLAIMS = "mixed_claims", "The listings belong to different claims"
     STATEMENT_REQUIRED = "statement_required", "The counter-notice does not say why the removal was a mistake"

@@ -463,3 +463,31 @@ class CounterNoticeAnswerForm(DocumentsFormMixin, forms.Form):
     answer = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 5}), required=False, label="Your reasons (required to reject)"
     )
+
+
+class ComplainantAppealForm(DocumentsFormMixin, forms.Form):
+    """An appeal against a rejection or a sanction (DSA Art. 20): a statement and documents."""
+
+    documents_label = "Supporting documents"
+    documents_help = "Further evidence, registrations, authorisations, correspondence with the seller."
+
+    statement = forms.CharField(
+        label="Why should this decision be changed?",
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=10_000,
+        help_text="A member of staff who did not make the decision reads it and decides.",
+    )
+
+
+class ClaimAppealForm(ComplainantAppealForm):
+    items = forms.TypedMultipleChoiceField(
+        label="Listings to appeal", coerce=int, widget=forms.CheckboxSelectMultiple,
+        help_text="Listings of a claim rejected as a whole are appealed together.",
+    )  # fmt: skip
+
+    def __init__(self, *args, items=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        field = cast(forms.TypedMultipleChoiceField, self.fields["items"])
+        field.choices = [(i.pk, f"#{i.position} {i.listing.title} — {i.decision_reason}") for i in items]
+        if not self.is_bound:
+            self.initial["items"] = [i.pk for i in items]

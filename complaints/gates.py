@@ -144,7 +144,9 @@ def takedown_gate(claim: Claim, today: date | None = None) -> TakedownGate:
     cause of the claim's own authorization (``authorization_revoked``, ``authorization_lapsed``, …)."""
     today = today or timezone.localdate()
     right = _filed_right(claim)
-    gate = filing_gate(complainant=claim.complainant, site=claim.filed_site, right=right, today=today)
+    gate = filing_gate(
+        complainant=claim.complainant, site=claim.filed_site, right=right, today=today, check_suspension=False
+    )
     if not gate.allowed and gate.code != Code.NO_AUTHORIZATION:
         cause, reason = _filing_refusal(gate, claim)
         return TakedownGate(False, gate.code, reason, cause=cause)

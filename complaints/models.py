@@ -261,7 +261,7 @@ class Claim(TransitionMixin, models.Model):
         Status.SUBMITTED: {Status.IN_REVIEW, Status.NEEDS_INFO, Status.DECIDED, Status.WITHDRAWN},
         Status.IN_REVIEW: {Status.NEEDS_INFO, Status.DECIDED, Status.WITHDRAWN, Status.SUBMITTED},
         Status.NEEDS_INFO: {Status.SUBMITTED, Status.WITHDRAWN},
-        Status.DECIDED: {Status.CLOSED},
+        Status.DECIDED: {Status.CLOSED, Status.IN_REVIEW},  # back in review when an appeal overturns a rejection
         Status.CLOSED: set(),
         Status.WITHDRAWN: set(),
     }
@@ -372,7 +372,7 @@ class ClaimItem(TransitionMixin, models.Model):
         Status.DISPUTED: {Status.REINSTATED, Status.STAFF_REVIEW},
         Status.STAFF_REVIEW: {Status.UPHELD, Status.REINSTATED},
         Status.UPHELD: {Status.REINSTATED, Status.DISPUTED},
-        Status.REJECTED: set(),
+        Status.REJECTED: {Status.PENDING},  # overturned on the complainant's appeal: back in review
         Status.WITHDRAWN: set(),
         Status.REINSTATED: set(),
     }
@@ -655,3 +655,150 @@ class LitigationHold(models.Model):
         if self.listing is not None:
             return f"the listing {self.listing.external_id}"
         return f"claim {self.claim.reference}" if self.claim is not None else "nothing"
+
+
+# Complainant accountability (DSA Art. 20 and 23(2); policy §4): appeals against rejections, abuse rules and sanctions.
+
+
+class AbuseRules(models.Model):
+    """When a complainant's manifestly unfounded notices on a site earn a warning, then a suspension of filing
+    (DSA Art. 23(2); policy §4). One row per site; the README documents the seeded values."""
+
+    site = models.OneToOneField("listings.Site", on_delete=models.PROTECT, related_name="abuse_rules")
+    window_days = models.PositiveSmallIntegerField(
+        default=90, help_text="Only manifestly unfounded items decided within this many days count."
+    )
+    warning_after = models.PositiveSmallIntegerField(
+        default=10, help_text="A formal warning once this many manifestly unfounded items fall in the window."
+    )
+    suspend_after = models.PositiveSmallIntegerField(
+        default=10, help_text="Filing is suspended once this many more fall in the window after a warning."
+    )
+    suspension_days = models.PositiveSmallIntegerField(default=30, help_text="How long a suspension lasts.")
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "abuse rules"
+        verbose_name_plural = "abuse rules"
+
+    def __str__(self) -> str:
+        return f"Abuse rules for site {self.site_id}"
+
+
+class ComplainantSanction(TransitionMixin, models.Model):
+    """A formal warning or a suspension of filing on one site, with its statement of reasons (DSA Art. 17, 23)."""
+
+    class Kind(models.TextChoices):
+        WARNING = "warning", "Formal warning"
+        SUSPENSION = "suspension", "Suspension of filing"
+
+    class Status(models.TextChoices):
+        ACTIVE = "active", "In place"
+        LIFTED = "lifted", "Lifted by staff"
+        OVERTURNED = "overturned", "Overturned on appeal"
+
+    TRANSITIONS = {
+        Status.ACTIVE: {Status.LIFTED, Status.OVERTURNED},
+        Status.LIFTED: {Status.OVERTURNED},
+        Status.OVERTURNED: set(),
+    }
+
+    complainant = models.ForeignKey(Complainant, on_delete=models.PROTECT, related_name="sanctions")
+    site = models.ForeignKey("listings.Site", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.ACTIVE)
+    is_automated = models.BooleanField(default=True)
+    imposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    starts_at = models.DateTimeField(default=timezone.now)
+    ends_at = models.DateTimeField(null=True, blank=True, help_text="Empty for a warning.")
+    unfounded_count = models.PositiveIntegerField(default=0)
+    # Statement of reasons.
+    ground = models.CharField(max_length=300)
+    facts = models.TextField()
+    references = models.JSONField(default=list, blank=True)
+    reason = models.TextField(blank=True, help_text="Staff's written reason (discretionary sanctions).")
+    next_steps = models.TextField(blank=True)
+    redress = models.TextField(blank=True)
+    appeal_deadline = models.DateTimeField()
+    lifted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    lifted_at = models.DateTimeField(null=True, blank=True)
+    lift_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-starts_at", "-id"]
+        permissions = [("sanction_complainant", "Can warn or suspend a complainant, and lift a suspension")]
+        indexes = [models.Index(fields=["complainant", "site", "status"], name="sanction_complainant_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} — {self.complainant_id}"
+
+    def is_in_force_at(self, at) -> bool:
+        return (
+            self.kind == self.Kind.SUSPENSION
+            and self.status == self.Status.ACTIVE
+            and self.starts_at <= at
+            and self.ends_at is not None
+            and at < self.ends_at
+        )
+
+    @property
+    def in_force(self) -> bool:
+        return self.is_in_force_at(timezone.now())
+
+
+class ComplainantAppeal(TransitionMixin, models.Model):
+    """A complainant's internal complaint (DSA Art. 20) against a rejection of claim items, a whole claim's
+    rejection, or a sanction; decided by a person other than the one who made the decision."""
+
+    class Subject(models.TextChoices):
+        ITEMS = "items", "Listings not removed"
+        CLAIM = "claim", "Claim rejected as a whole"
+        SANCTION = "sanction", "Warning or suspension"
+
+    class Status(models.TextChoices):
+        OPEN = "open", "Open"
+        UPHELD = "upheld", "Decision upheld"
+        OVERTURNED = "overturned", "Decision overturned"
+
+    TRANSITIONS = {Status.OPEN: {Status.UPHELD, Status.OVERTURNED}, Status.UPHELD: set(), Status.OVERTURNED: set()}
+
+    complainant = models.ForeignKey(Complainant, on_delete=models.PROTECT, related_name="appeals")
+    subject = models.CharField(max_length=10, choices=Subject.choices)
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="appeals", null=True, blank=True)
+    items = models.ManyToManyField(ClaimItem, related_name="appeals", blank=True)
+    sanction = models.ForeignKey(
+        ComplainantSanction, on_delete=models.PROTECT, related_name="appeals", null=True, blank=True
+    )
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    statement = models.TextField()
+    documents = models.ManyToManyField("documents.Document", related_name="+", blank=True)
+    status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_reason = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = "complainant appeal"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["claim"],
+                condition=models.Q(status="open", subject="claim"),
+                name="complainantappeal_one_open_per_claim",
+            ),
+            models.UniqueConstraint(
+                fields=["sanction"], condition=models.Q(status="open"), name="complainantappeal_one_open_per_sanction"
+            ),
+        ]
+        indexes = [models.Index(fields=["status", "created_at"], name="complainantappeal_queue_idx")]
+
+    def __str__(self) -> str:
+        return f"Appeal {self.pk} by {self.complainant_id} ({self.get_subject_display().lower()})"

@@ -26,3 +26,9 @@ def sweep_trusted_programme() -> dict[str, int]:
     """Propose complainants who meet their site's trusted-programme bar; flag members who fell below it."""
     result = services.trust_sweep()
     return {"proposed": result.proposed, "flagged": result.flagged}
+
+
+@shared_task(name="complaints.sweep_complainant_sanctions")
+def sweep_complainant_sanctions() -> int:
+    """Warn, then suspend, complainants who frequently file manifestly unfounded notices (DSA Art. 23(2))."""
+    return services.complainant_sanctions_sweep()

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import claims, disputes, vault
+from .views import claims, disputes, redress, vault
 
 app_name = "complaints"
 urlpatterns = [
@@ -27,4 +27,7 @@ urlpatterns = [
     path("claims/<int:pk>/items/retract/", claims.claim_item_retract, name="claim-item-retract"),
     path("claims/<int:pk>/answer/", claims.claim_provide_info, name="claim-provide-info"),
     path("claims/<int:pk>/delete/", claims.claim_draft_delete, name="claim-draft-delete"),
+    path("claims/<int:pk>/appeal/", redress.claim_appeal, name="claim-appeal"),
+    path("sanctions/<int:pk>/", redress.sanction_detail, name="sanction-detail"),
+    path("sanctions/<int:pk>/appeal/", redress.sanction_appeal, name="sanction-appeal"),
 ]

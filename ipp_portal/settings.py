@@ -210,6 +210,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enforcement.sweep_standings",
         "schedule": crontab(minute="*/5"),
     },
+    "sweep-complainant-sanctions": {
+        "task": "complaints.sweep_complainant_sanctions",
+        "schedule": crontab(minute="17"),  # hourly: thresholds count days, an hour's delay changes nothing
+    },
     "sweep-vault-expiry": {
         "task": "complaints.sweep_vault_expiry",
         "schedule": crontab(minute="7"),  # hourly: expiry is by date, so any hour of the day catches it

@@ -94,6 +94,7 @@ def _seeded_reference_data(request):
     accuracy.seed_criteria(apps, None)
     accuracy.grant(apps, None)
     importlib.import_module("complaints.migrations.0010_litigation_holds").grant(apps, None)
+    importlib.import_module("complaints.migrations.0011_redress_and_abuse_control").seed_and_grant(apps, None)
 
 
 @pytest.fixture
@@ -116,6 +117,8 @@ AUDITED_STATUS_COLUMNS = {
     "complaints_claim": "status",
     "complaints_claimitem": "status",
     "complaints_counternotice": "status",
+    "complaints_complainantsanction": "status",
+    "complaints_complainantappeal": "status",
     "enforcement_action": "status",
     "enforcement_appeal": "status",
     "enforcement_violation": "status",

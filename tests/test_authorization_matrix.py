@@ -68,6 +68,8 @@ MARKERS = {
     "MARK-DOC-APPEAL": {"seller", *STAFF},
     "MARK-APPEAL": {"seller", *STAFF},
     "MARK-LISTING-B": {"other_seller", "other_complainant", *STAFF},
+    "MARK-CAPPEAL": {"complainant", *STAFF},  # a complainant's appeal against a rejection
+    "MARK-SANCTION": {"complainant", *STAFF},  # staff's reason for a warning
 }
 
 
@@ -128,6 +130,18 @@ def build_world() -> World:
     appeal = enforcement_services.appeal_file(
         action_id=action.pk, user=seller.user, statement="MARK-APPEAL", documents=[appeal_doc]
     )
+    rejected_claim = submit(holder, [listings[3]], "A claim staff rejected", right)
+    rejected_item = rejected_claim.items.get()
+    services.claim_items_reject(
+        claim_id=rejected_claim.pk, item_ids=[rejected_item.pk], reviewer=setup_staff, code="not_infringing",
+        seen=_state(rejected_claim), note="No evidence",
+    )  # fmt: skip
+    complainant_appeal = services.complainant_appeal_file(
+        user=holder.user, claim_id=rejected_claim.pk, item_ids=[rejected_item.pk], statement="MARK-CAPPEAL"
+    )
+    sanction = services.complainant_sanction_impose(
+        complainant_id=holder.pk, site=alibaba, kind="warning", actor=setup_staff, reason="MARK-SANCTION"
+    )
     pending_identity = make_complainant(status="pending", legal_name="Pending Person")
     policy_draft = enforcement_services.policy_new_version(
         policy_id=Policy.objects.get(site=alibaba, is_current=True).pk, actor=setup_staff
@@ -140,6 +154,8 @@ def build_world() -> World:
         draft=draft, claim_b=claim_b, evidence=evidence, unshared=unshared, letter=letter, appeal_doc=appeal_doc,
         authorization=authorization, action=action, appeal=appeal, right=right, pending_right=pending_right,
         pending_identity=pending_identity, policy_draft=policy_draft, trust=proposed_trust(holder, alibaba), hold=hold,
+        rejected_claim=rejected_claim, rejected_item=rejected_item, complainant_appeal=complainant_appeal,
+        sanction=sanction,
         notification=Notification.objects.filter(recipient=holder.user).order_by("pk").first(),
     )  # fmt: skip
     return w
@@ -285,6 +301,15 @@ OTHERS_PAGES = {
     ),
     "rights/claims/<int:pk>/answer/": owner("complainant", claim_pk, get=False, data=lambda w: {"answer": "x"}),
     "rights/claims/<int:pk>/delete/": owner("complainant", lambda w: w["draft"].pk, get=False),
+    "rights/claims/<int:pk>/appeal/": owner(
+        "complainant",
+        lambda w: w["rejected_claim"].pk,
+        data=lambda w: {"statement": "Second appeal", "items": [w["rejected_item"].pk]},
+    ),
+    "rights/sanctions/<int:pk>/": owner("complainant", lambda w: w["sanction"].pk, post=False),
+    "rights/sanctions/<int:pk>/appeal/": owner(
+        "complainant", lambda w: w["sanction"].pk, get=False, data=lambda w: {"statement": "Unfair"}
+    ),
 }
 
 
@@ -362,6 +387,21 @@ def staff_pages(w: World) -> dict[str, list[Case]]:
             get=perm_roles(w, "complaints.change_litigationhold"),
             post=perm_roles(w, "complaints.change_litigationhold"),
         ),
+        "admin/complaints/complainantsanction/impose/": case(
+            data=lambda w: {
+                "complainant": w["holder"].pk,
+                "site": w["sanction"].site_id,
+                "kind": "warning",
+                "reason": "Forged evidence",
+            },
+            get=perm_roles(w, "complaints.sanction_complainant"),
+            post=perm_roles(w, "complaints.sanction_complainant"),
+        ),
+        "admin/complaints/complainantsanction/<int:pk>/lift/": case(
+            kwargs=lambda w: {"pk": w["sanction"].pk},
+            data=lambda w: {"reason": "Issued in error"},
+            post=perm_roles(w, "complaints.sanction_complainant"),
+        ),
         "admin/listings/seller/<int:pk>/impose/": case(
             kwargs=lambda w: {"pk": w["seller"].pk},
             data=lambda w: {"kind": "warning", "ground": "Policy §3", "reason": "Court order"},
@@ -406,6 +446,8 @@ MODEL_TARGETS = {
     ("complaints", "complainant"): lambda w: w["holder"],
     ("complaints", "counternotice"): lambda w: w["notice"],
     ("complaints", "authorization"): lambda w: w["authorization"],
+    ("complaints", "complainantappeal"): lambda w: w["complainant_appeal"],
+    ("complaints", "complainantsanction"): lambda w: w["sanction"],
     ("enforcement", "action"): lambda w: w["action"],
     ("enforcement", "appeal"): lambda w: w["appeal"],
     ("enforcement", "policy"): lambda w: w["policy_draft"],
@@ -576,12 +618,13 @@ def test_roles_hold_exactly_their_work():
         return set(Group.objects.get(name=name).permissions.values_list("codename", flat=True))
 
     reviewer, supervisor, auditor = codes("Reviewer"), codes("Supervisor"), codes("Auditor")
-    decisions = {"change_claim", "change_complainant", "change_ipright", "change_authorization", "change_counternotice"}
+    decisions = {"change_claim", "change_complainant", "change_ipright", "change_authorization", "change_counternotice",
+                 "change_complainantappeal"}  # fmt: skip
     supervision = {
         "reassign_claim", "reverse_removal", "add_action", "change_action", "change_appeal", "add_policy",
         "change_policy", "activate_policy", "add_policystep", "change_policystep", "delete_policystep",
         "add_holiday", "change_holiday", "decide_trust", "change_trustcriteria", "add_litigationhold",
-        "change_litigationhold",
+        "change_litigationhold", "sanction_complainant", "change_abuserules",
     }  # fmt: skip
     assert all(code.startswith("view_") for code in auditor)
     assert {"view_counternotice", "view_document", "view_claim", "view_litigationhold"} <= auditor

@@ -38,6 +38,8 @@ COMPLAINANT_TIMELINE_VERBS: dict[str, str] = {
     Verb.CLAIM_ITEM_UPHELD: "Removal upheld",
     Verb.CLAIM_ITEM_STAFF_REVIEW: "Disputed removal sent to staff",
     Verb.CLAIM_ITEM_RETRACTED: "The rights holder retracted the takedown",
+    Verb.CLAIM_ITEM_REOPENED: "Listing back in review after an appeal",
+    Verb.CLAIM_REOPENED: "Claim back in review after an appeal",
 }
 
 # The seller sees the history of their own listings in a claim, not the claim's internal exchanges.

@@ -97,6 +97,31 @@ def right_documents(right: IPRight) -> QuerySet[RightDocument]:
     return right.documents.select_related("document").order_by("added_at", "id")
 
 
+def _suspension(complainant: Complainant, site: "Site") -> str | None:
+    from ..models import ComplainantSanction
+
+    now = timezone.now()
+    sanction = (
+        ComplainantSanction.objects.filter(
+            complainant=complainant,
+            site=site,
+            kind=ComplainantSanction.Kind.SUSPENSION,
+            status=ComplainantSanction.Status.ACTIVE,
+            starts_at__lte=now,
+            ends_at__gt=now,
+        )
+        .order_by("-ends_at")
+        .first()
+    )
+    if sanction is None or sanction.ends_at is None:
+        return None
+    return (
+        f"Filing on {site.name} is suspended until {timezone.localtime(sanction.ends_at):%d %B %Y} because many of "
+        "your recent notices were manifestly unfounded (DSA Art. 23(2)). Your rights dashboard has the statement of "
+        "reasons and how to appeal."
+    )
+
+
 @dataclass(frozen=True)
 class FilingGate:
     """May this complainant file against this site with this right? If not, why, in words a person can act on."""
@@ -108,8 +133,15 @@ class FilingGate:
 
 
 def filing_gate(
-    *, complainant: Complainant | None, site: "Site", right: IPRight, today: date | None = None
+    *,
+    complainant: Complainant | None,
+    site: "Site",
+    right: IPRight,
+    today: date | None = None,
+    check_suspension: bool = True,
 ) -> FilingGate:
+    """``check_suspension``: a suspension for manifestly unfounded notices (DSA Art. 23(2)) stops new notices;
+    claims filed before it (asked again at takedown, or released once their right is verified) are not new."""
     today = today or timezone.localdate()
     if complainant is None:
         return FilingGate(False, "no_profile", "Create your complainant profile and prove your identity first.")
@@ -119,6 +151,8 @@ def filing_gate(
         return FilingGate(
             False, "identity_rejected", "Your identity proof was rejected. Correct your profile and send it again."
         )
+    if check_suspension and (suspended := _suspension(complainant, site)) is not None:
+        return FilingGate(False, "filing_suspended", suspended)
     if right.registered_by_id != complainant.pk:
         return FilingGate(False, "not_your_right", "This right is not in your vault.")
     if right.status == IPRight.Status.EXPIRED or right.is_expired_on(today):

@@ -24,6 +24,15 @@ from .disputes import (
     counter_notices_sweep_due,
 )
 from .holds import Held, litigation_hold_lift, litigation_hold_place, refuse_held
+from .redress import (
+    abuse_rules_update,
+    complainant_appeal_decide,
+    complainant_appeal_file,
+    complainant_sanction_appeal_file,
+    complainant_sanction_impose,
+    complainant_sanction_lift,
+    complainant_sanctions_sweep,
+)
 from .review import (
     CLAIM_REJECTION_CODES,
     ITEM_REJECTION_CODES,
@@ -68,6 +77,7 @@ __all__ = [
     "Held",
     "LinksNotFileable",
     "TooManyLinks",
+    "abuse_rules_update",
     "authorization_expire",
     "authorization_register",
     "authorization_reject",
@@ -90,8 +100,14 @@ __all__ = [
     "claim_take_down_all_pending",
     "claim_withdraw",
     "claims_release_for_right",
+    "complainant_appeal_decide",
+    "complainant_appeal_file",
     "complainant_register",
     "complainant_reject",
+    "complainant_sanction_appeal_file",
+    "complainant_sanction_impose",
+    "complainant_sanction_lift",
+    "complainant_sanctions_sweep",
     "complainant_update",
     "complainant_verify",
     "counter_notice_accept",

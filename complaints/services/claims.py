@@ -227,7 +227,8 @@ def claims_release_for_right(*, right: IPRight, actor: "User | None" = None) -> 
         .filter(right=right, status=Claim.Status.WAITING_FOR_RIGHT)
     )
     for claim in claims:
-        gate = filing_gate(complainant=claim.complainant, site=claim.filed_site, right=right)
+        # Filed (signed) before any suspension: releasing it is not a new notice.
+        gate = filing_gate(complainant=claim.complainant, site=claim.filed_site, right=right, check_suspension=False)
         if not gate.allowed:
             continue  # e.g. an agent whose authorization is still pending: it stays waiting, nothing is lost
         claim.move_to(Claim.Status.SUBMITTED)

@@ -29,6 +29,7 @@ from ..errors import AlreadyDecided, Code
 from ..gates import TakedownBlocked, takedown_blocked_notify, takedown_gate
 from ..models import Claim, ClaimItem
 from ..reasons import BY_CODE, CLAIM_REJECTION_CODES, ITEM_REJECTION_CODES
+from ..sanctions import redress_text
 from ..seen import check_seen
 from .claims import listing_lines
 
@@ -149,6 +150,10 @@ def _notify_complainant(claim: Claim, items: list[ClaimItem]) -> None:
                 for i in items
             ],
             "path": reverse("complaints:claim-detail", args=[claim.pk]),
+            # Every rejection tells the complainant their redress (DSA Art. 20: appeal within six months; court).
+            "redress": redress_text(timezone.now())
+            if any(i.status == ClaimItem.Status.REJECTED for i in items)
+            else "",
         },
         target=claim,
     )

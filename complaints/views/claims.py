@@ -20,6 +20,7 @@ from ..forms import ClaimForm, ClaimInfoForm
 from ..link_check import check_links, split_lines
 from ..models import Claim, ClaimItem
 from ..reasons import REASONS
+from ..selectors import redress
 from ..selectors.accuracy import complainant_accuracy
 from ..selectors.trust import trusted_sites
 
@@ -152,6 +153,7 @@ def _claim_form(request, complainant, *, draft: Claim | None):
             "fileable": fileable,
             "unfileable": (len(checked) - fileable) if checked else 0,
             "reasons": REASONS,
+            "sanctions": [s for s in redress.sanctions_for_complainant(complainant)[:20] if s.in_force],
         },
     )
 
@@ -207,6 +209,8 @@ def claim_detail(request, pk: int):
             "items": selectors.claim_items(claim),
             "timeline": selectors.claim_timeline(claim),
             "info_form": ClaimInfoForm(user=request.user) if claim.status == Claim.Status.NEEDS_INFO else None,
+            "appealable": redress.claim_appealable(claim),
+            "appeals": redress.appeals_for_claim(claim),
         },
     )
 

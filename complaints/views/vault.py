@@ -12,6 +12,7 @@ from .. import selectors, services
 from ..forms import AuthorizationForm, ComplainantForm, IPRightForm, LetterTemplateForm, RightDocumentsForm
 from ..letters import authorization_letter_text
 from ..models import Authorization, IPRight
+from ..selectors import redress
 
 RIGHT_FIELDS = services.vault.RIGHT_FIELDS
 
@@ -34,7 +35,12 @@ def home(request):
     return render(
         request,
         "complaints/home.html",
-        {"complainant": complainant, "rights": rights, "authorizations": authorizations},
+        {
+            "complainant": complainant,
+            "rights": rights,
+            "authorizations": authorizations,
+            "sanctions": list(redress.sanctions_for_complainant(complainant)[:20]) if complainant else [],
+        },
     )
 
 

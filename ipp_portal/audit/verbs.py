@@ -62,6 +62,17 @@ class Verb(models.TextChoices):
     CLAIM_ITEM_REINSTATED = "claim_item.reinstated", "Listing reinstated"
     CLAIM_ITEM_RETRACTED = "claim_item.retracted", "Takedown retracted by the rights holder"
     CLAIM_ITEM_NOT_DISPUTED = "claim_item.not_disputed", "The seller chose not to dispute the removal"
+    CLAIM_ITEM_REOPENED = "claim_item.reopened", "Listing back in review after an appeal"
+    CLAIM_REOPENED = "claim.reopened", "Claim back in review after an appeal"
+    # Complainant accountability (DSA Art. 20, 23(2))
+    COMPLAINANT_APPEAL_FILED = "complainant_appeal.filed", "Complainant's appeal filed"
+    COMPLAINANT_APPEAL_UPHELD = "complainant_appeal.upheld", "Complainant's appeal: decision upheld"
+    COMPLAINANT_APPEAL_OVERTURNED = "complainant_appeal.overturned", "Complainant's appeal: decision overturned"
+    COMPLAINANT_WARNED = "complainant.warned", "Complainant formally warned"
+    COMPLAINANT_SUSPENDED = "complainant.suspended", "Complainant's filing suspended"
+    COMPLAINANT_SANCTION_LIFTED = "complainant.sanction_lifted", "Complainant's suspension lifted"
+    COMPLAINANT_SANCTION_OVERTURNED = "complainant.sanction_overturned", "Complainant's sanction overturned on appeal"
+    ABUSE_RULES_CHANGED = "abuse_rules.changed", "Abuse rules changed"
     # Counter-notices
     COUNTER_NOTICE_FILED = "counter_notice.filed", "Counter-notice filed"
     COUNTER_NOTICE_ACCEPTED = "counter_notice.accepted", "Counter-notice accepted"
