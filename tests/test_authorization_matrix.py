@@ -128,6 +128,9 @@ def build_world() -> World:
     appeal = enforcement_services.appeal_file(
         action_id=action.pk, user=seller.user, statement="MARK-APPEAL", documents=[appeal_doc]
     )
+    reseller = services.authorised_seller_declare(
+        user=holder.user, right_id=right.pk, seller=other_seller, authorised_from=date(2026, 1, 1)
+    )
     pending_identity = make_complainant(status="pending", legal_name="Pending Person")
     policy_draft = enforcement_services.policy_new_version(
         policy_id=Policy.objects.get(site=alibaba, is_current=True).pk, actor=setup_staff
@@ -136,7 +139,7 @@ def build_world() -> World:
         holder=holder, seller=seller, listings=listings, claim=claim, items=items, notice=notice, waiting=waiting,
         draft=draft, claim_b=claim_b, evidence=evidence, unshared=unshared, letter=letter, appeal_doc=appeal_doc,
         authorization=authorization, action=action, appeal=appeal, right=right, pending_right=pending_right,
-        pending_identity=pending_identity, policy_draft=policy_draft,
+        pending_identity=pending_identity, policy_draft=policy_draft, reseller=reseller,
         notification=Notification.objects.filter(recipient=holder.user).order_by("pk").first(),
     )  # fmt: skip
     return w
@@ -249,6 +252,20 @@ OTHERS_PAGES = {
     "rights/rights/<int:pk>/": owner("complainant", lambda w: w["right"].pk, post=False),
     "rights/rights/<int:pk>/edit/": owner("complainant", lambda w: w["right"].pk),
     "rights/rights/<int:pk>/documents/": owner("complainant", lambda w: w["right"].pk, get=False),
+    "rights/rights/<int:pk>/resellers/new/": owner(
+        "complainant",
+        lambda w: w["right"].pk,
+        data=lambda w: {
+            "site": w["seller"].site_id,
+            "seller": w["seller"].member_id,
+            "authorised_from": "2026-02-01",
+        },
+    ),
+    "rights/rights/<int:pk>/resellers/<int:entry_pk>/end/": case(
+        kwargs=lambda w: {"pk": w["right"].pk, "entry_pk": w["reseller"].pk},
+        get={"complainant"},
+        post={"complainant"},
+    ),
     "rights/authorizations/<int:pk>/": owner("agent", lambda w: w["authorization"].pk, post=False),
     "rights/documents/<int:pk>/": case(
         kwargs=lambda w: {"pk": w["evidence"].pk}, get={"complainant", *STAFF}, label="claim evidence", audited=True
