@@ -60,7 +60,7 @@ class AuthorisedSellersNotConfirmed(PortalError):
         flagged = sum(line.authorised_seller is not None for line in lines)
         stores = sorted({line.filed_listing.seller.store_name for line in lines if line.authorised_seller})
         super().__init__(
-            f"{flagged} of the listings {'is' if flagged == 1 else 'are'} sold by "
+            f"{flagged} listing{'' if flagged == 1 else 's'} {'is' if flagged == 1 else 'are'} sold by "
             f"{', '.join(stores)}, which you declared authorised to sell under this right. File against "
             f"{'it' if len(stores) == 1 else 'them'} only if the authorisation has ended: tick the statement that "
             "it has (and give the day it ended), or drop those links.",
@@ -234,7 +234,7 @@ def claim_submit(
         data={
             "items": len(checked),
             "conflicts": sum(line.result == "conflict" for line in checked),
-            "authorised_sellers_ended": sorted(authorised),
+            **({"authorised_sellers_ended": sorted(authorised)} if authorised else {}),
         },
     )
     _end_authorisations(sorted(authorised), claim=claim, user=user, ended_on=ended_on)
