@@ -338,7 +338,11 @@ class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
         extra = {}
         if claim is not None:
             decidable = claim.status in (Claim.Status.SUBMITTED, Claim.Status.IN_REVIEW)
-            items = list(claim.items.select_related("listing", "seller", "snapshot", "decided_by").order_by("position"))
+            items = list(
+                claim.items.select_related("listing", "seller", "snapshot", "decided_by", "authorised_seller").order_by(
+                    "position"
+                )
+            )
             conflicts = selectors.claim_conflicts(claim)
             extra = {
                 "claim": claim,
@@ -495,7 +499,9 @@ class CounterNoticeAdmin(QueueAdminMixin, admin.ModelAdmin):
             if decided:
                 return HttpResponseRedirect(reverse("admin:complaints_counternotice_changelist"))
             return HttpResponseRedirect(request.path)
-        return super().change_view(request, object_id, form_url, extra_context)
+        notice = self.get_object(request, object_id)
+        extra = {"authorised_history": selectors.reseller_history(notice)} if notice is not None else {}
+        return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
 
 from . import admin_redress  # noqa: E402,F401  (registers the redress and abuse-control admin)

@@ -72,6 +72,18 @@ class Code(models.TextChoices):
     NOTHING_TO_APPEAL = "nothing_to_appeal", "The decision cannot be appealed (or not any more)"
     APPEAL_OPEN = "appeal_open", "An appeal against the decision is already open"
     OWN_DECISION = "own_decision", "Staff may not decide an appeal against their own decision"
+    # Authorised resellers (the rights holder's allow-list).
+    SELLER_NOT_FOUND = "seller_not_found", "No store on the site matches what was given"
+    SELLER_AMBIGUOUS = "seller_ambiguous", "More than one store on the site matches what was given"
+    AUTHORISED_FROM_REQUIRED = "authorised_from_required", "The authorisation's first day is missing"
+    AUTHORISED_UNTIL_BEFORE_FROM = "authorised_until_before_from", "The authorisation ends before it starts"
+    ALREADY_AUTHORISED = "already_authorised", "An entry for the seller and right already covers those dates"
+    ENDED_ON_INVALID = "ended_on_invalid", "The day the authorisation ended is in the future or before it began"
+    AUTHORISED_SELLER_NOT_CONFIRMED = (
+        "authorised_seller_not_confirmed",
+        "The claim names listings of a seller authorised for the right, and the end of that authorisation was not "
+        "confirmed",
+    )
     # Counter-notices (``deadline_passed`` when a window has closed).
     MIXED_CLAIMS = "mixed_claims", "The listings belong to different claims"
     STATEMENT_REQUIRED = "statement_required", "The counter-notice does not say why the removal was a mistake"

@@ -10,7 +10,13 @@ from listings.models import Site
 from .errors import RuleBroken
 from .jurisdictions import JURISDICTIONS
 from .models import Authorization, ClaimItem, Complainant, CounterNotice, IPRight, RightDocument
-from .rules import RIGHT_FIELD_LABELS, authorization_dates_check, reason_check, right_fields_problems
+from .rules import (
+    RIGHT_FIELD_LABELS,
+    authorised_seller_dates_check,
+    authorization_dates_check,
+    reason_check,
+    right_fields_problems,
+)
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
 
@@ -337,6 +343,18 @@ class ClaimForm(DocumentsFormMixin, forms.Form):
         label="Signature: type your full name", max_length=200, required=False,
         help_text="Your typed name is your signature. We record the time and a hash of your network address.",
     )  # fmt: skip
+    states_authorisation_ended = forms.BooleanField(
+        label="Under penalty of perjury, the authorisation I gave to the sellers marked “authorised by you” above "
+        "has ended: they are no longer authorised to sell goods under this right.",
+        required=False,
+    )
+    authorisation_ended_on = forms.DateField(
+        label="The day the authorisation ended",
+        required=False,
+        widget=DATE_WIDGET,
+        help_text="Today if you leave it empty. Your list of authorised sellers will show the authorisation ended "
+        "on this day.",
+    )
     token = forms.UUIDField(widget=forms.HiddenInput)
 
     STATEMENTS = ("states_good_faith", "states_accuracy", "states_authority_under_perjury", "agrees_to_indemnify")
@@ -491,3 +509,46 @@ class ClaimAppealForm(ComplainantAppealForm):
         field.choices = [(i.pk, f"#{i.position} {i.listing.title} — {i.decision_reason}") for i in items]
         if not self.is_bound:
             self.initial["items"] = [i.pk for i in items]
+
+
+class AuthorisedSellerForm(forms.Form):
+    """Declare a store authorised to sell goods under one right: the store as the marketplace knows it."""
+
+    site = forms.ModelChoiceField(queryset=Site.objects.order_by("name"), label="Marketplace", empty_label=None)
+    seller = forms.CharField(
+        label="The store",
+        max_length=2048,
+        help_text="Its member id on the marketplace, its exact store name, or a link to one of its listings.",
+    )
+    authorised_from = forms.DateField(label="Authorised from", widget=DATE_WIDGET)
+    authorised_until = forms.DateField(
+        label="Authorised until", widget=DATE_WIDGET, required=False, help_text="Leave empty if it has no end date."
+    )
+    note = forms.CharField(
+        label="Note",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=2000,
+        help_text="For example the distribution agreement's reference. Staff read it if the seller is named in a "
+        "claim or a counter-notice.",
+    )
+
+    def clean(self):
+        super().clean()
+        cleaned = self.cleaned_data
+        if cleaned.get("authorised_from"):
+            try:
+                authorised_seller_dates_check(cleaned.get("authorised_from"), cleaned.get("authorised_until"))
+            except RuleBroken as problem:
+                self.add_error(problem.field, problem.message)
+        return cleaned
+
+
+class AuthorisedSellerEndForm(forms.Form):
+    ended_on = forms.DateField(
+        label="The day the authorisation ended", widget=DATE_WIDGET, required=False, help_text="Today if left empty."
+    )
+    reason = forms.CharField(
+        label="Why (for your records and staff)", widget=forms.Textarea(attrs={"rows": 3}), required=False,
+        max_length=2000,
+    )  # fmt: skip

@@ -1,6 +1,8 @@
 """The pre-submit check: every pasted line, classified, with a reason a person can act on.
 
-A fixed number of queries whatever the number of links: one for the listings, one for claims already open on them.
+A fixed number of queries whatever the number of links: one for the listings, one for claims already open on them,
+and (with the claim's right) one for the sellers the complainant declared authorised for it, whatever the size of
+that list.
 """
 
 import csv
@@ -14,7 +16,7 @@ from listings.models import Listing, Site
 from .references import claim_reference
 
 if TYPE_CHECKING:
-    from .models import Complainant
+    from .models import AuthorisedSeller, Complainant, IPRight
 
 MAX_LINE_CHARS = 2048
 
@@ -54,7 +56,19 @@ class LinkLine:
     listing: Listing | None = None
     other_claim_id: int | None = None
     other_claim_reference: str = ""
+    authorised_seller: "AuthorisedSeller | None" = None
     extra: dict = field(default_factory=dict)
+
+    @property
+    def authorisation_message(self) -> str:
+        """The flag on a listing of a seller the complainant declared authorised for the claim's right."""
+        if self.authorised_seller is None:
+            return ""
+        day = self.authorised_seller.authorised_from
+        return (
+            f"Authorised by you since {day.day} {day:%b %Y}. To file against it, confirm below that the "
+            "authorisation has ended."
+        )
 
     @property
     def filed_listing(self) -> Listing:
@@ -101,10 +115,20 @@ def links_from_file(data: bytes) -> str:
 
 
 def check_links(
-    lines: list[tuple[int, str]], *, site: Site, complainant: "Complainant", exclude_claim_id: int | None = None
+    lines: list[tuple[int, str]],
+    *,
+    site: Site,
+    complainant: "Complainant",
+    right: "IPRight | None" = None,
+    exclude_claim_id: int | None = None,
 ) -> list[LinkLine]:
-    """Classify each line for a claim on ``site`` by ``complainant`` (see ``Result``)."""
+    """Classify each line for a claim on ``site`` by ``complainant`` (see ``Result``). With the claim's ``right``,
+    a fileable line whose seller the complainant declared authorised for it today carries that entry
+    (``authorised_seller``): it may be filed only with the sworn confirmation that the authorisation ended."""
+    from django.utils import timezone
+
     from .models import Claim, ClaimItem
+    from .selectors.allowlist import authorised_sellers_in_force
 
     checked: list[LinkLine] = []
     first_line_of: dict[str, int] = {}
@@ -183,4 +207,10 @@ def check_links(
     for line in checked:
         if line.result == Result.OK and line.listing is not None:
             line.message = f"{line.listing.title} — sold by {line.listing.seller.store_name}"
+    fileable = [line for line in checked if line.is_fileable and line.listing is not None]
+    if right is not None and right.pk is not None and fileable:
+        sellers = {line.filed_listing.seller_id for line in fileable}
+        authorised = authorised_sellers_in_force(right, sellers, timezone.localdate())
+        for line in fileable:
+            line.authorised_seller = authorised.get(line.filed_listing.seller_id)
     return checked

@@ -286,6 +286,9 @@ class Claim(TransitionMixin, models.Model):
     states_accuracy = models.BooleanField(default=False)
     states_authority_under_perjury = models.BooleanField(default=False)
     agrees_to_indemnify = models.BooleanField(default=False)
+    # Sworn when the claim names listings of a seller the complainant had declared authorised for the right: the
+    # authorisation has ended (the allow-list entries it names end with the claim; see ``AuthorisedSeller``).
+    states_authorisation_ended = models.BooleanField(default=False)
     signature_name = models.CharField(max_length=200, blank=True)
     signed_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
@@ -408,6 +411,11 @@ class ClaimItem(TransitionMixin, models.Model):
     listing = models.ForeignKey("listings.Listing", on_delete=models.PROTECT, related_name="claim_items")
     seller = models.ForeignKey("listings.Seller", on_delete=models.PROTECT, related_name="claim_items")
     check_result = models.CharField(max_length=10, choices=Check.choices, default=Check.OK)
+    authorised_seller = models.ForeignKey(
+        "AuthorisedSeller", on_delete=models.PROTECT, related_name="claim_items", null=True, blank=True,
+        help_text="The complainant's allow-list entry for this seller that was in force when the claim was filed "
+        "(the complainant swore it had ended).",
+    )  # fmt: skip
     status = models.CharField(max_length=15, choices=Status.choices, default=Status.PENDING)
     decided_at = models.DateTimeField(null=True, blank=True)
     decided_by = models.ForeignKey(
@@ -802,3 +810,57 @@ class ComplainantAppeal(TransitionMixin, models.Model):
 
     def __str__(self) -> str:
         return f"Appeal {self.pk} by {self.complainant_id} ({self.get_subject_display().lower()})"
+
+
+class AuthorisedSeller(models.Model):
+    """A store the rights holder declares authorised to sell goods under one of their rights (an allow-list entry):
+    from a day, optionally until a day. Entries are never deleted: ending one records when, by whom and why, so the
+    history stays for claims and counter-notices that name the seller.
+
+    An entry is in force on day ``d`` when ``authorised_from <= d``, ``d <= authorised_until`` (when set) and
+    ``d < ended_on`` (when ended: ``ended_on`` is the first day it no longer applies)."""
+
+    right = models.ForeignKey(IPRight, on_delete=models.PROTECT, related_name="authorised_sellers")
+    seller = models.ForeignKey("listings.Seller", on_delete=models.PROTECT, related_name="+")
+    authorised_from = models.DateField()
+    authorised_until = models.DateField(null=True, blank=True)
+    note = models.TextField(blank=True)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_on = models.DateField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    ended_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    end_reason = models.TextField(blank=True)
+    ended_by_claim = models.ForeignKey(
+        Claim, on_delete=models.PROTECT, related_name="+", null=True, blank=True,
+        help_text="The claim whose complainant swore the authorisation had ended.",
+    )  # fmt: skip
+
+    class Meta:
+        ordering = ["-authorised_from", "-id"]
+        indexes = [models.Index(fields=["right", "seller"], name="authorisedseller_right_idx")]
+
+    def __str__(self) -> str:
+        return f"Seller {self.seller_id} authorised for right {self.right_id} from {self.authorised_from:%Y-%m-%d}"
+
+    @property
+    def last_day(self) -> date | None:
+        """The last day the entry applies (None: open-ended)."""
+        from datetime import timedelta
+
+        ends = [d for d in (self.authorised_until, self.ended_on and self.ended_on - timedelta(days=1)) if d]
+        return min(ends) if ends else None
+
+    def is_in_force_on(self, day: date) -> bool:
+        last = self.last_day
+        return self.authorised_from <= day and (last is None or day <= last)
+
+    def state_on(self, day: date) -> str:
+        """ "current", "scheduled" (starts later) or "ended", for pages."""
+        if self.is_in_force_on(day):
+            return "current"
+        if self.authorised_from > day and self.ended_on is None:
+            return "scheduled"
+        return "ended"

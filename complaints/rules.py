@@ -137,3 +137,35 @@ def authorization_dates_check(valid_from: date | None, valid_until: date | None,
         )
     if valid_until < today:
         raise RuleBroken("This authorization has already ended.", code=Code.VALID_UNTIL_PASSED, field="valid_until")
+
+
+def authorised_seller_dates_check(authorised_from: date | None, authorised_until: date | None) -> None:
+    """An authorised reseller's period starts on a day and, when it has an end, ends on or after it."""
+    if authorised_from is None:
+        raise RuleBroken(
+            "Give the first day the seller is authorised.", code=Code.AUTHORISED_FROM_REQUIRED, field="authorised_from"
+        )
+    if authorised_until is not None and authorised_until < authorised_from:
+        raise RuleBroken(
+            "The last day of the authorisation must not come before its first day.",
+            code=Code.AUTHORISED_UNTIL_BEFORE_FROM,
+            field="authorised_until",
+        )
+
+
+def authorisation_ended_on_check(ended_on: date, authorised_from: date, today: date, *, field: str) -> None:
+    """The day an authorisation ended is not in the future, nor before it began (an entry that has not begun yet
+    may be ended today)."""
+    if ended_on > today:
+        raise RuleBroken(
+            "The day the authorisation ended cannot be in the future. To end it later, give it a last day instead.",
+            code=Code.ENDED_ON_INVALID,
+            field=field,
+        )
+    if ended_on < authorised_from and authorised_from <= today:
+        raise RuleBroken(
+            f"The authorisation began on {authorised_from.day} {authorised_from:%b %Y}: the day it ended cannot come "
+            "before that.",
+            code=Code.ENDED_ON_INVALID,
+            field=field,
+        )

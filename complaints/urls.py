@@ -1,6 +1,6 @@
 from django.urls import path
 
-from .views import claims, disputes, redress, vault
+from .views import allowlist, claims, disputes, redress, vault
 
 app_name = "complaints"
 urlpatterns = [
@@ -10,6 +10,10 @@ urlpatterns = [
     path("rights/<int:pk>/", vault.right_detail, name="right-detail"),
     path("rights/<int:pk>/edit/", vault.right_resubmit, name="right-resubmit"),
     path("rights/<int:pk>/documents/", vault.right_add_documents, name="right-add-documents"),
+    path("rights/<int:pk>/resellers/new/", allowlist.authorised_seller_new, name="authorised-seller-new"),
+    path(
+        "rights/<int:pk>/resellers/<int:entry_pk>/end/", allowlist.authorised_seller_end, name="authorised-seller-end"
+    ),
     path("authorizations/new/", vault.authorization_create, name="authorization-create"),
     path("authorizations/letter-template.txt", vault.authorization_letter_template, name="letter-template"),
     path("authorizations/<int:pk>/", vault.authorization_detail, name="authorization-detail"),

@@ -142,6 +142,9 @@ def build_world() -> World:
     sanction = services.complainant_sanction_impose(
         complainant_id=holder.pk, site=alibaba, kind="warning", actor=setup_staff, reason="MARK-SANCTION"
     )
+    reseller = services.authorised_seller_declare(
+        user=holder.user, right_id=right.pk, seller=other_seller, authorised_from=date(2026, 1, 1)
+    )
     pending_identity = make_complainant(status="pending", legal_name="Pending Person")
     policy_draft = enforcement_services.policy_new_version(
         policy_id=Policy.objects.get(site=alibaba, is_current=True).pk, actor=setup_staff
@@ -155,7 +158,7 @@ def build_world() -> World:
         authorization=authorization, action=action, appeal=appeal, right=right, pending_right=pending_right,
         pending_identity=pending_identity, policy_draft=policy_draft, trust=proposed_trust(holder, alibaba), hold=hold,
         rejected_claim=rejected_claim, rejected_item=rejected_item, complainant_appeal=complainant_appeal,
-        sanction=sanction,
+        sanction=sanction, reseller=reseller,
         notification=Notification.objects.filter(recipient=holder.user).order_by("pk").first(),
     )  # fmt: skip
     return w
@@ -278,6 +281,20 @@ OTHERS_PAGES = {
     "rights/rights/<int:pk>/": owner("complainant", lambda w: w["right"].pk, post=False),
     "rights/rights/<int:pk>/edit/": owner("complainant", lambda w: w["right"].pk),
     "rights/rights/<int:pk>/documents/": owner("complainant", lambda w: w["right"].pk, get=False),
+    "rights/rights/<int:pk>/resellers/new/": owner(
+        "complainant",
+        lambda w: w["right"].pk,
+        data=lambda w: {
+            "site": w["seller"].site_id,
+            "seller": w["seller"].member_id,
+            "authorised_from": "2026-02-01",
+        },
+    ),
+    "rights/rights/<int:pk>/resellers/<int:entry_pk>/end/": case(
+        kwargs=lambda w: {"pk": w["right"].pk, "entry_pk": w["reseller"].pk},
+        get={"complainant"},
+        post={"complainant"},
+    ),
     "rights/authorizations/<int:pk>/": owner("agent", lambda w: w["authorization"].pk, post=False),
     "rights/documents/<int:pk>/": case(
         kwargs=lambda w: {"pk": w["evidence"].pk}, get={"complainant", *STAFF}, label="claim evidence", audited=True

@@ -1,6 +1,13 @@
 """Every read in the complaints app with its visibility rules, by subdomain: ``vault``, ``claims``, ``disputes``.
 Import from here: ``from complaints import selectors``."""
 
+from .allowlist import (
+    authorised_seller_get_for_user,
+    authorised_seller_history,
+    authorised_seller_list_for_right,
+    reseller_history,
+    seller_find,
+)
 from .claims import (
     COMPLAINANT_TIMELINE_VERBS,
     SELLER_TIMELINE_VERBS,
@@ -39,6 +46,9 @@ __all__ = [
     "SELLER_TIMELINE_VERBS",
     "CounterNoticeWindow",
     "FilingGate",
+    "authorised_seller_get_for_user",
+    "authorised_seller_history",
+    "authorised_seller_list_for_right",
     "authorization_get_for_user",
     "authorization_list_for_agent",
     "claim_conflicts",
@@ -56,9 +66,11 @@ __all__ = [
     "ip_right_get_for_user",
     "ip_right_list_for_complainant",
     "ip_rights_with_conflict_flag",
+    "reseller_history",
     "review_service_levels",
     "right_conflicts",
     "right_documents",
+    "seller_find",
     "seller_notice_list",
     "site_time",
 ]

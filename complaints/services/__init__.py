@@ -1,7 +1,9 @@
 """Every write in the complaints app. Import from here: ``from complaints import services``."""
 
 from ..errors import AlreadyDecided
+from .allowlist import authorised_seller_declare, authorised_seller_end
 from .claims import (
+    AuthorisedSellersNotConfirmed,
     LinksNotFileable,
     TooManyLinks,
     claim_draft_delete,
@@ -74,10 +76,13 @@ __all__ = [
     "CLAIM_REJECTION_CODES",
     "ITEM_REJECTION_CODES",
     "AlreadyDecided",
+    "AuthorisedSellersNotConfirmed",
     "Held",
     "LinksNotFileable",
     "TooManyLinks",
     "abuse_rules_update",
+    "authorised_seller_declare",
+    "authorised_seller_end",
     "authorization_expire",
     "authorization_register",
     "authorization_reject",

@@ -3,6 +3,7 @@
 import hashlib
 import uuid
 from collections.abc import Sequence
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
@@ -19,10 +20,11 @@ from ipp_portal.transitions import transition, transition_many
 
 from ..errors import Code
 from ..link_check import LinkLine, check_links, split_lines
-from ..models import Claim, ClaimItem, Complainant, IPRight
-from ..rules import reason_check
+from ..models import AuthorisedSeller, Claim, ClaimItem, Complainant, IPRight
+from ..rules import authorisation_ended_on_check, reason_check
 from ..selectors import filing_gate
 from ..selectors.trust import trusted_complainant_on
+from .allowlist import end_entry
 
 if TYPE_CHECKING:
     from ipp_portal.accounts.models import User
@@ -46,6 +48,25 @@ class LinksNotFileable(PortalError):
 
 class TooManyLinks(PortalError):
     code = Code.TOO_MANY_LINKS
+
+
+class AuthorisedSellersNotConfirmed(PortalError):
+    """The claim names listings of sellers the complainant declared authorised for its right, and the complainant
+    has not sworn that the authorisation ended: nothing is filed. ``lines`` is the link check, flags included."""
+
+    code = Code.AUTHORISED_SELLER_NOT_CONFIRMED
+
+    def __init__(self, lines: list[LinkLine]) -> None:
+        self.lines = lines
+        flagged = sum(line.authorised_seller is not None for line in lines)
+        stores = sorted({line.filed_listing.seller.store_name for line in lines if line.authorised_seller})
+        super().__init__(
+            f"{flagged} listing{'' if flagged == 1 else 's'} {'is' if flagged == 1 else 'are'} sold by "
+            f"{', '.join(stores)}, which you declared authorised to sell under this right. File against "
+            f"{'it' if len(stores) == 1 else 'them'} only if the authorisation has ended: tick the statement that "
+            "it has (and give the day it ended), or drop those links.",
+            field="states_authorisation_ended",
+        )
 
 
 def hash_ip(ip: str) -> str:
@@ -109,10 +130,18 @@ def claim_submit(
     order_numbers: str = "",
     statements: dict[str, bool] | None = None,
     claim_id: int | None = None,
+    states_authorisation_ended: bool = False,
+    authorisation_ended_on: date | None = None,
 ) -> Claim:
     """File the claim: one transaction creates the claim and one item per link (bulk inserts), confirms receipt to
     the complainant (DSA Art. 16) and puts it in the staff queue. The same ``token`` submitted twice (a double
-    click, a replayed POST) returns the claim the first submission created."""
+    click, a replayed POST) returns the claim the first submission created.
+
+    A link to a listing of a seller the complainant declared authorised for ``right`` today is filed only with
+    ``states_authorisation_ended`` (sworn: the authorisation has ended); otherwise ``AuthorisedSellersNotConfirmed``
+    (code ``authorised_seller_not_confirmed``) and nothing is filed. With it, the claim records the statement, each
+    such item names the entry, and the entry ends on ``authorisation_ended_on`` (today when not given): the
+    complainant has just sworn it no longer applies, so the list says so too."""
     # One complainant's submissions take turns: a replay of the same form (a double click, a resent POST, 35 at
     # once) waits for the first to commit and then finds its claim, instead of racing it past the token lookup
     # and failing the link check on the first one's items ("already in your open claim"). It also keeps two
@@ -141,9 +170,17 @@ def claim_submit(
             f"A claim takes at most {settings.CLAIM_MAX_LINKS} links; this one has {len(lines)}. "
             "Split them over several claims."
         )
-    checked = check_links(lines, site=site, complainant=complainant, exclude_claim_id=claim_id)
+    checked = check_links(lines, site=site, complainant=complainant, right=right, exclude_claim_id=claim_id)
     if any(not line.is_fileable for line in checked):
         raise LinksNotFileable(checked)
+    authorised = {line.authorised_seller.pk: line.authorised_seller for line in checked if line.authorised_seller}
+    if authorised and not states_authorisation_ended:
+        raise AuthorisedSellersNotConfirmed(checked)
+    ended_on = authorisation_ended_on or timezone.localdate()
+    for entry in authorised.values():
+        authorisation_ended_on_check(
+            ended_on, entry.authorised_from, timezone.localdate(), field="authorisation_ended_on"
+        )
 
     if claim_id is not None:
         claim = _own_claim_for_update(claim_id, user)
@@ -158,6 +195,7 @@ def claim_submit(
     claim.links_text = "\n".join(line.text for line in checked)
     for name in STATEMENTS:
         setattr(claim, name, True)
+    claim.states_authorisation_ended = bool(authorised)
     claim.signature_name, claim.signed_by, claim.signed_at, claim.signer_ip_hash = (
         signature_name.strip(), user, now, hash_ip(ip),
     )  # fmt: skip
@@ -183,6 +221,7 @@ def claim_submit(
                 listing=line.filed_listing,
                 seller_id=line.filed_listing.seller_id,
                 check_result=ClaimItem.Check.CONFLICT if line.result == "conflict" else ClaimItem.Check.OK,
+                authorised_seller=line.authorised_seller,
             )
             for position, line in enumerate(checked, start=1)
         ],
@@ -194,10 +233,28 @@ def claim_submit(
         target=claim,
         before=Claim.Status.DRAFT,
         after=claim.status,
-        data={"items": len(checked), "conflicts": sum(line.result == "conflict" for line in checked)},
+        data={
+            "items": len(checked),
+            "conflicts": sum(line.result == "conflict" for line in checked),
+            **({"authorised_sellers_ended": sorted(authorised)} if authorised else {}),
+        },
     )
+    _end_authorisations(sorted(authorised), claim=claim, user=user, ended_on=ended_on)
     _notify_receipt(claim, items=len(checked), waiting=waiting)
     return claim
+
+
+def _end_authorisations(entry_ids: list[int], *, claim: Claim, user: "User", ended_on: date) -> None:
+    """The entries the complainant swore had ended, ended with the claim (the complainant's row is locked, so no
+    other change to their list runs meanwhile)."""
+    if not entry_ids:
+        return
+    entries = AuthorisedSeller.objects.select_for_update().filter(pk__in=entry_ids, ended_on__isnull=True)
+    for entry in entries.order_by("pk"):
+        end_entry(
+            entry, user=user, ended_on=ended_on, claim=claim,
+            reason=f"Ended when filing {claim.reference}: the complainant swore the authorisation had ended.",
+        )  # fmt: skip
 
 
 def _notify_receipt(claim: Claim, *, items: int, waiting: bool) -> None:

@@ -108,7 +108,9 @@ def _claim_form(request, complainant, *, draft: Claim | None):
         # On submit, claim_submit checks the links inside its transaction (and returns the results on failure):
         # checking here as well would do the work twice.
         if action not in ("submit", "save") and site is not None and (data.get("links") or "").strip():
-            checked = check_links(split_lines(data["links"]), site=site, complainant=complainant)
+            checked = check_links(
+                split_lines(data["links"]), site=site, complainant=complainant, right=data.get("right")
+            )
             if action == "drop_bad":
                 kept = "\n".join(line.text for line in checked if line.is_fileable)
                 dropped = sum(not line.is_fileable for line in checked)
@@ -134,9 +136,14 @@ def _claim_form(request, complainant, *, draft: Claim | None):
                     order_numbers=data.get("order_numbers") or "",
                     statements={name: data[name] for name in ClaimForm.STATEMENTS},
                     claim_id=draft.pk if draft else None,
+                    states_authorisation_ended=data.get("states_authorisation_ended") or False,
+                    authorisation_ended_on=data.get("authorisation_ended_on"),
                 )
             except services.LinksNotFileable as exc:
                 form.add_error("links", exc.message)
+                checked = exc.lines
+            except services.AuthorisedSellersNotConfirmed as exc:
+                form.add_error("states_authorisation_ended", exc.message)
                 checked = exc.lines
             except PortalError as exc:
                 form.add_error(exc.field if exc.field in form.fields else None, exc.message)
@@ -152,6 +159,11 @@ def _claim_form(request, complainant, *, draft: Claim | None):
             "checked": checked,
             "fileable": fileable,
             "unfileable": (len(checked) - fileable) if checked else 0,
+            # The sworn statement that an authorisation ended is asked only when it is needed (or was answered).
+            "asks_authorisation_ended": any(line.authorised_seller for line in checked or ())
+            or bool(form.data.get(form.add_prefix("states_authorisation_ended")))
+            or "states_authorisation_ended" in form.errors
+            or "authorisation_ended_on" in form.errors,
             "reasons": REASONS,
             "sanctions": [s for s in redress.sanctions_for_complainant(complainant)[:20] if s.in_force],
         },

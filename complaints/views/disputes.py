@@ -21,6 +21,7 @@ from ..selectors import (
     counter_notice_window_for,
     seller_notice_list,
 )
+from ..selectors.allowlist import reseller_history
 from ..selectors.disputes import first_window_open
 from ..selectors.holds import SELLER_LINE, held_listing_ids
 
@@ -146,5 +147,8 @@ def counter_notice_answer(request, pk: int):
     return render(
         request,
         "complaints/counter_notice_answer.html",
-        {"notice": notice, "form": form, "verbs": COMPLAINANT_TIMELINE_VERBS},
-    )
+        {
+            "notice": notice, "form": form, "verbs": COMPLAINANT_TIMELINE_VERBS,
+            "authorised_history": reseller_history(notice),
+        },
+    )  # fmt: skip

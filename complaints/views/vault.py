@@ -2,6 +2,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from ipp_portal.documents.models import Document
@@ -109,16 +110,21 @@ def _own_right(request, pk: int) -> IPRight:
         raise Http404 from exc
 
 
+def _right_page(right: IPRight, form) -> dict:
+    return {
+        "right": right,
+        "documents": selectors.right_documents(right),
+        "form": form,
+        "authorised_sellers": selectors.authorised_seller_list_for_right(right, timezone.localdate()),
+    }
+
+
 @login_required
 @require_GET
 def right_detail(request, pk: int):
     right = _own_right(request, pk)
     form = RightDocumentsForm(user=request.user)
-    return render(
-        request,
-        "complaints/right_detail.html",
-        {"right": right, "documents": selectors.right_documents(right), "form": form},
-    )
+    return render(request, "complaints/right_detail.html", _right_page(right, form))
 
 
 @login_required
@@ -135,11 +141,7 @@ def right_add_documents(request, pk: int):
         else:
             messages.success(request, "The documents are attached to this right.")
             return redirect("complaints:right-detail", pk=right.pk)
-    return render(
-        request,
-        "complaints/right_detail.html",
-        {"right": right, "documents": selectors.right_documents(right), "form": form},
-    )
+    return render(request, "complaints/right_detail.html", _right_page(right, form))
 
 
 @login_required

@@ -40,6 +40,8 @@ class Verb(models.TextChoices):
     AUTHORIZATION_REJECTED = "authorization.rejected", "Authorization rejected"
     AUTHORIZATION_REVOKED = "authorization.revoked", "Authorization revoked"
     AUTHORIZATION_EXPIRED = "authorization.expired", "Authorization expired"
+    AUTHORISED_SELLER_DECLARED = "authorised_seller.declared", "Seller declared an authorised reseller"
+    AUTHORISED_SELLER_ENDED = "authorised_seller.ended", "Authorised reseller's authorisation ended"
     # Claims
     CLAIM_DRAFT_SAVED = "claim.draft_saved", "Draft saved"
     CLAIM_DRAFT_DELETED = "claim.draft_deleted", "Draft deleted"
