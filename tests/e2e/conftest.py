@@ -4,11 +4,18 @@ import os
 
 import pytest
 
+from tests.accounts import conftest as accounts_conftest
+
 # Playwright's sync API runs an event loop in this thread; the ORM calls in fixtures are still synchronous.
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 SCREENSHOTS = os.environ.get("E2E_SCREENSHOTS", "")
+
+
+# Every browser test signs in from the same address: start each with no rate-limit counts and no lockouts, as the
+# account tests do, so that the suite's own sign-ins never trip the sign-in limit.
+_fresh_limits = accounts_conftest._fresh_limits
 
 
 @pytest.fixture(scope="session")
