@@ -25,6 +25,7 @@ BENCHMARKS = [
     "claim_submit.py",
     "standing.py",
     "review.py",
+    "review_queue.py",
     "deadlines.py",
     "establish.py",
 ]
