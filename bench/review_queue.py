@@ -272,13 +272,19 @@ def main_query(log_rows: list[dict]) -> dict:
 
 
 def plan_findings(plan: list[str]) -> dict:
+    """What a plan does: the indexes it walks, and whether a full Sort node orders by the per-claim count (that is,
+    every open claim is grouped before the page is cut)."""
     text = "\n".join(plan)
-    sort_line = next((line for line in plan if re.search(r"\bSort\b", line) and "Incremental" not in line), None)
     sort_method = re.search(r"Sort Method: ([^\n]+)", text)
     total = re.search(r"Execution Time: ([\d.]+) ms", text)
+    full_sort_on_count = False
+    for index, line in enumerate(plan):
+        if re.match(r"\s*(->\s+)?Sort\s+\(cost", line):
+            key = next((k for k in plan[index + 1 : index + 3] if "Sort Key:" in k), "")
+            full_sort_on_count = full_sort_on_count or "count(" in key.lower()
     groups = None
-    for line in plan:  # the aggregate node's rows: the open claims grouped before the sort
-        if "Aggregate" in line:
+    for line in plan:  # the grouping node's rows: the open claims grouped before the sort
+        if re.search(r"(Group|Hash)Aggregate", line):
             m = re.search(r"actual time=[\d.]+\.\.[\d.]+ rows=(\d+)", line)
             if m:
                 groups = int(m.group(1))
@@ -286,7 +292,7 @@ def plan_findings(plan: list[str]) -> dict:
     return {
         "uses_partial_index": "claim_trusted_queue_idx" in text,
         "indexes": sorted(set(re.findall(r"using (\w+)", text))),
-        "sorts_after_grouping": sort_line is not None and groups is not None,
+        "sorts_after_grouping": full_sort_on_count,
         "incremental_sort": "Incremental Sort" in text,
         "rows_grouped": groups,
         "sort_method": sort_method.group(1).strip() if sort_method else None,
