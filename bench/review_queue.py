@@ -264,7 +264,7 @@ def main_query(log_rows: list[dict]) -> dict:
         if "complaints_claim" in sql and "COUNT(" in sql.upper():
             if re.search(r"\bLIMIT\b", sql) and '"item_count"' in sql and page is None:
                 page = r
-            elif sql.lstrip().upper().startswith("SELECT COUNT(") and count is None:
+            elif r["where"].endswith("> count") and count is None:  # the paginator's count (issuer: count)
                 count = r
     if page is None:
         raise RuntimeError("the queue's page query was not found in the request's queries")
