@@ -3,7 +3,8 @@ documents beside the data, and decisions that go through services (admin never w
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q
+from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
@@ -278,8 +279,13 @@ class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
     change_list_template = "admin/complaints/claim_queue.html"
 
     def get_queryset(self, request):
-        # Annotate before ordering: the queue is ordered by age, then by size.
-        queryset = self.model._default_manager.get_queryset().annotate(item_count=Count("items"))
+        # Annotate before ordering: the queue is ordered by age, then by size. The size is a subquery per claim, not
+        # a join grouped over every open claim's items: PostgreSQL then walks claim_trusted_queue_idx and counts the
+        # items of the page's claims only (and the reason filter's DISTINCT no longer drags the join along).
+        sizes = ClaimItem.objects.filter(claim=OuterRef("pk")).order_by().values("claim").annotate(n=Count("pk"))
+        queryset = self.model._default_manager.get_queryset().annotate(
+            item_count=Coalesce(Subquery(sizes.values("n"), output_field=IntegerField()), 0)
+        )
         return queryset.order_by(*self.get_ordering(request))
 
     def get_ordering(self, request):
