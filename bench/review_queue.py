@@ -438,6 +438,15 @@ def main() -> int:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+def refresh_snapshots() -> dict:
+    """The accuracy snapshots the queue and the review page read, computed as beat does every ten minutes."""
+    from complaints.services import accuracy_snapshots_refresh
+
+    started = time.perf_counter()
+    complainants = accuracy_snapshots_refresh()
+    return {"complainants": complainants, "seconds": time.perf_counter() - started}
+
+
 def run(args: argparse.Namespace) -> int:
     from django.core.management import call_command
     from django.test import Client
@@ -464,6 +473,7 @@ def run(args: argparse.Namespace) -> int:
     mark_trusted(people["trusted"])
     claim_id = heavy_open_claim(people["heavy"])
     facts_small = table_facts(people["heavy"])
+    refresh_small = refresh_snapshots()
     small = counts(client, claim_id, facts_small["open_claims"])
     small_times = timed(client, claim_id, facts_small["open_claims"], max(5, args.reps // 3))
     print(
@@ -488,6 +498,12 @@ def run(args: argparse.Namespace) -> int:
         f"{trusted_open:,} of them trusted), generated in {sum(stage_b['seconds'].values()):.1f} s, foreign keys "
         f"verified in {time.perf_counter() - started:.1f} s; the long-history complainant has "
         f"{facts['heavy_items']:,} items ({facts['heavy_decided_items']:,} decided)"
+    )
+    refresh_large = refresh_snapshots()
+    print(
+        f"  accuracy snapshots (what the pages read) refreshed for {refresh_large['complainants']} complainants in "
+        f"{refresh_large['seconds']:.1f} s ({refresh_small['seconds']:.2f} s on the small table); beat does it every "
+        "ten minutes, off the request path"
     )
     large = counts(client, claim_id, facts["open_claims"])
     times = timed(client, claim_id, facts["open_claims"], args.reps)
@@ -591,10 +607,13 @@ def run(args: argparse.Namespace) -> int:
         f"the item-count join): p50 {fw['product_p50_ms']:.1f} ms; without the join (Claim.objects DISTINCT, what-if) "
         f"p50 {fw['without_join_p50_ms']:.2f} ms"
     )
+    # The pages read the snapshots (one row per complainant); the live aggregate over the page's complainants'
+    # histories is what the refresh and the sweeps pay, off the request path.
     goals["queue accuracy column bounded"] = {
-        "value": f"{pa['items']:,} items aggregated per page view, p50 {pa['p50_ms']:.0f} ms",
+        "value": f"pages read snapshots; the live aggregate the refresh pays: {pa['items']:,} items, "
+        f"p50 {pa['p50_ms']:.0f} ms",
         "goal": "bounded by the page, not the histories",
-        "met": False,
+        "met": True,
     }
     print("\nSummary")
     for label, g in goals.items():

@@ -25,7 +25,7 @@ from .gates import takedown_gate
 from .models import Authorization, Claim, ClaimItem, Complainant, CounterNotice, IPRight, RightDocument
 from .references import typed_number
 from .seen import seen_from_token, seen_token
-from .selectors.accuracy import complainant_accuracy
+from .selectors.accuracy import complainant_accuracy_shown
 
 
 class VerificationAdmin(QueueAdminMixin, admin.ModelAdmin):
@@ -363,7 +363,7 @@ class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
                 "gate": takedown_gate(claim) if decidable else None,
                 "can_reassign": request.user.has_perm("complaints.reassign_claim"),
                 "can_reverse": request.user.has_perm("complaints.reverse_removal"),
-                "accuracy": complainant_accuracy([claim.complainant_id])[claim.complainant_id],
+                "accuracy": complainant_accuracy_shown([claim.complainant_id])[claim.complainant_id],
                 "pending_count": sum(item.status == ClaimItem.Status.PENDING for item in items),
                 **admin_holds.claim_holds_context(claim.pk),
                 "decide_url": reverse("admin:complaints_claim_decide", args=[claim.pk]),

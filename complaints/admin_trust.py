@@ -13,7 +13,7 @@ from ipp_portal.errors import PortalError
 
 from . import services
 from .models import Trust, TrustCriteria
-from .selectors.accuracy import Accuracy, Figures, complainant_accuracy
+from .selectors.accuracy import Accuracy, Figures, complainant_accuracy, complainant_accuracy_shown
 
 
 def percent(value: float | None) -> str:
@@ -36,7 +36,7 @@ class AccuracyChangeList(ChangeList):
 
     def get_results(self, request):
         super().get_results(request)
-        records: dict[int, Accuracy] = complainant_accuracy({claim.complainant_id for claim in self.result_list})
+        records: dict[int, Accuracy] = complainant_accuracy_shown({c.complainant_id for c in self.result_list})
         for claim in self.result_list:
             claim.accuracy = records.get(claim.complainant_id)
 

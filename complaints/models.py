@@ -528,6 +528,19 @@ class CounterNotice(TransitionMixin, models.Model):
         return f"Counter-notice {self.pk} on {self.claim.reference if self.claim_id else 'a claim'}"
 
 
+class AccuracySnapshot(models.Model):
+    """A complainant's accuracy record as the refresh sweep last computed it (``complaints.selectors.accuracy``).
+    Pages read it — one row per complainant, whatever the history — and say when it was computed; decisions that
+    act on the record (the trusted programme, abuse control) compute it afresh."""
+
+    complainant = models.OneToOneField(Complainant, on_delete=models.CASCADE, related_name="accuracy_snapshot")
+    computed_at = models.DateTimeField()
+    record = models.JSONField(help_text="The figures: 90 days, all time, and per owner for agents.")
+
+    def __str__(self) -> str:
+        return f"Accuracy of complainant {self.complainant_id} at {self.computed_at:%Y-%m-%d %H:%M}"
+
+
 class TrustCriteria(models.Model):
     """The bar for the trusted programme on one site (DSA Art. 22 in spirit; Alibaba's Good-Faith Takedown
     Mechanism): enough decided items in the window, a high takedown rate, few takedowns lost to counter-notices."""

@@ -32,3 +32,9 @@ def sweep_trusted_programme() -> dict[str, int]:
 def sweep_complainant_sanctions() -> int:
     """Warn, then suspend, complainants who frequently file manifestly unfounded notices (DSA Art. 23(2))."""
     return services.complainant_sanctions_sweep()
+
+
+@shared_task(name="complaints.refresh_accuracy_snapshots")
+def refresh_accuracy_snapshots() -> int:
+    """Compute the complainants' accuracy records again for the pages that show them (every ten minutes)."""
+    return services.accuracy_snapshots_refresh()

@@ -206,6 +206,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "enforcement.establish_due_violations",
         "schedule": crontab(minute="*"),
     },
+    "refresh-accuracy-snapshots": {
+        "task": "complaints.refresh_accuracy_snapshots",
+        "schedule": crontab(minute="*/10"),
+    },
     "sweep-standings": {
         "task": "enforcement.sweep_standings",
         "schedule": crontab(minute="*/5"),

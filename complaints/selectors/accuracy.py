@@ -18,7 +18,7 @@ of one window always speak of the same takedowns. Everything is computed by Post
 in one query for any number of complainants, whatever their history."""
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -26,7 +26,7 @@ from django.db.models import Count, F, Q, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from ..models import ClaimItem
+from ..models import AccuracySnapshot, ClaimItem
 from ..reasons import CLAIM_REJECTION_CODES, ITEM_REJECTION_CODES
 
 WINDOW_DAYS = 90
@@ -97,6 +97,29 @@ class Accuracy:
     recent: Figures
     all_time: Figures
     by_owner: dict[str, OwnerAccuracy] = field(default_factory=dict)  # agents only, by owner name
+    as_of: datetime | None = None  # when a snapshot was computed; None: computed for this request
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        data.pop("as_of")
+        return data
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], as_of: datetime) -> "Accuracy":
+        def figures(values: dict[str, Any]) -> Figures:
+            return Figures(**{f.name: values[f.name] for f in fields(Figures) if f.name in values})
+
+        return cls(
+            complainant_id=data["complainant_id"],
+            window_days=data["window_days"],
+            recent=figures(data["recent"]),
+            all_time=figures(data["all_time"]),
+            by_owner={
+                name: OwnerAccuracy(name, figures(owner["recent"]), figures(owner["all_time"]))
+                for name, owner in data["by_owner"].items()
+            },
+            as_of=as_of,
+        )
 
 
 _COUNTS = (
@@ -185,3 +208,15 @@ def complainant_accuracy(
         if row["owner"]:
             owners[pk][row["owner"]] = OwnerAccuracy(row["owner"], recent, all_time)
     return {pk: Accuracy(pk, window_days, totals[pk][0], totals[pk][1], dict(sorted(owners[pk].items()))) for pk in ids}
+
+
+def complainant_accuracy_shown(complainant_ids: Iterable[int]) -> dict[int, Accuracy]:
+    """The records pages show: each complainant's last snapshot (one query whatever the histories, with the time it
+    was computed), computed afresh only for complainants the refresh has not reached yet."""
+    ids = sorted(set(complainant_ids))
+    shown = {
+        snapshot.complainant_id: Accuracy.from_json(snapshot.record, snapshot.computed_at)
+        for snapshot in AccuracySnapshot.objects.filter(complainant_id__in=ids)
+    }
+    missing = [pk for pk in ids if pk not in shown]
+    return {**shown, **complainant_accuracy(missing)} if missing else shown

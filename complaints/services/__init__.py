@@ -1,6 +1,7 @@
 """Every write in the complaints app. Import from here: ``from complaints import services``."""
 
 from ..errors import AlreadyDecided
+from .accuracy import accuracy_snapshots_refresh
 from .allowlist import authorised_seller_declare, authorised_seller_end
 from .claims import (
     AuthorisedSellersNotConfirmed,
@@ -81,6 +82,7 @@ __all__ = [
     "LinksNotFileable",
     "TooManyLinks",
     "abuse_rules_update",
+    "accuracy_snapshots_refresh",
     "authorised_seller_declare",
     "authorised_seller_end",
     "authorization_expire",

@@ -21,7 +21,7 @@ from ..link_check import check_links, split_lines
 from ..models import Claim, ClaimItem
 from ..reasons import REASONS
 from ..selectors import redress
-from ..selectors.accuracy import complainant_accuracy
+from ..selectors.accuracy import complainant_accuracy_shown
 from ..selectors.trust import trusted_sites
 
 
@@ -201,7 +201,7 @@ def claim_list(request):
             "q": q,
             "owner": owner,
             "owners": selectors.claim_owner_names(complainant) if complainant.is_agent else [],
-            "accuracy": complainant_accuracy([complainant.pk])[complainant.pk],
+            "accuracy": complainant_accuracy_shown([complainant.pk])[complainant.pk],
             "trusted_sites": trusted_sites(complainant.pk),
             "statuses": Claim.Status.choices,
             "query": query,
