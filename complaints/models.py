@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from ipp_portal.appeals import AppealRecord
 from ipp_portal.transitions import TransitionMixin
 
 from .jurisdictions import COUNTRY_CHOICES, JURISDICTION_CHOICES
@@ -772,7 +773,7 @@ class ComplainantSanction(TransitionMixin, models.Model):
         return self.is_in_force_at(timezone.now())
 
 
-class ComplainantAppeal(TransitionMixin, models.Model):
+class ComplainantAppeal(AppealRecord):
     """A complainant's internal complaint (DSA Art. 20) against a rejection of claim items, a whole claim's
     rejection, or a sanction; decided by a person other than the one who made the decision."""
 
@@ -795,19 +796,9 @@ class ComplainantAppeal(TransitionMixin, models.Model):
     sanction = models.ForeignKey(
         ComplainantSanction, on_delete=models.PROTECT, related_name="appeals", null=True, blank=True
     )
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    statement = models.TextField()
-    documents = models.ManyToManyField("documents.Document", related_name="+", blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(AppealRecord.Meta):
         verbose_name = "complainant appeal"
         constraints = [
             models.UniqueConstraint(

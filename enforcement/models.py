@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from ipp_portal.appeals import AppealRecord
 from ipp_portal.transitions import TransitionMixin
 
 
@@ -282,7 +283,7 @@ class Action(TransitionMixin, models.Model):
         return f"{days} day{'s' if days != 1 else ''}, until {timezone.localtime(self.ends_at):%d %b %Y %H:%M} UTC"
 
 
-class Appeal(TransitionMixin, models.Model):
+class Appeal(AppealRecord):
     """A seller's internal complaint against an action (DSA Art. 20), decided by a person."""
 
     class Status(models.TextChoices):
@@ -293,19 +294,9 @@ class Appeal(TransitionMixin, models.Model):
     TRANSITIONS = {Status.OPEN: {Status.UPHELD, Status.OVERTURNED}, Status.UPHELD: set(), Status.OVERTURNED: set()}
 
     action = models.ForeignKey(Action, on_delete=models.PROTECT, related_name="appeals")
-    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    statement = models.TextField()
-    documents = models.ManyToManyField("documents.Document", related_name="+", blank=True)
     status = models.CharField(max_length=12, choices=Status.choices, default=Status.OPEN)
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
-    )
-    decided_at = models.DateTimeField(null=True, blank=True)
-    decision_reason = models.TextField(blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
 
-    class Meta:
-        ordering = ["created_at", "id"]
+    class Meta(AppealRecord.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["action"], condition=models.Q(status="open"), name="appeal_one_open_per_action"
