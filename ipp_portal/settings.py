@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "axes",
+    "rest_framework",
+    "drf_spectacular",
     "ipp_portal.accounts",
     "ipp_portal.audit",
     "ipp_portal.notifications",
@@ -53,6 +55,7 @@ INSTALLED_APPS = [
     "listings",
     "enforcement",
     "complaints",
+    "complaints.api",
 ]
 
 MIDDLEWARE = [
@@ -70,6 +73,32 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "ipp_portal.urls"
+
+# The public API (/api/v1/): JSON only, bearer tokens only (no session, so no CSRF exemption to reason about),
+# every view closed unless it says otherwise, and one error shape (``complaints.api.errors.exception_handler``).
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": ["complaints.api.authentication.ApiTokenAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "complaints.api.permissions.HasScope"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "complaints.api.errors.exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "IPP Portal API",
+    "DESCRIPTION": "Rights, claims and notices of the IP-protection programme. Authenticate with "
+    "`Authorization: Bearer <token>`; tokens are made on the account pages.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "ENUM_NAME_OVERRIDES": {
+        "RightStatusEnum": "complaints.models.IPRight.Status",
+        "ClaimStatusEnum": "complaints.models.Claim.Status",
+        "ClaimItemStatusEnum": "complaints.models.ClaimItem.Status",
+    },
+}
 WSGI_APPLICATION = "ipp_portal.wsgi.application"
 
 TEMPLATES = [

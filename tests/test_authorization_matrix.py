@@ -21,6 +21,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from complaints import services
+from complaints.api.services import api_token_create
 from complaints.seen import seen_token
 from enforcement import services as enforcement_services
 from enforcement.models import Policy
@@ -47,8 +48,8 @@ STAFF = frozenset({"reviewer", "supervisor", "auditor"})
 EVERYONE = frozenset(ROLES)
 SIGNED_IN = EVERYONE - {"anonymous"}
 NOBODY: frozenset[str] = frozenset()
-# Tables a request may touch whoever sends it: sessions, sign-in attempt records.
-VOLATILE_TABLES = ("django_session", "axes_")
+# Tables a request may touch whoever sends it: sessions, sign-in attempt records, an API token's last use.
+VOLATILE_TABLES = ("django_session", "axes_", "api_apitoken")
 
 
 def pdf_with(marker: str) -> bytes:
@@ -160,6 +161,10 @@ def build_world() -> World:
         rejected_claim=rejected_claim, rejected_item=rejected_item, complainant_appeal=complainant_appeal,
         sanction=sanction, reseller=reseller,
         notification=Notification.objects.filter(recipient=holder.user).order_by("pk").first(),
+        api_token=api_token_create(user=holder.user, name="Monitoring", scopes=["read"])[0],
+        # A read token for every signed-in role: the API's entries are requested with it as well as with a session.
+        secrets={role: api_token_create(user=user, name="Matrix", scopes=["read"])[1]
+                 for role, user in users.items() if user is not None},
     )  # fmt: skip
     return w
 
@@ -192,6 +197,7 @@ class Case:
     label: str = ""
     methods: tuple[str, ...] = ("GET", "POST")
     audited: bool = False  # seeing it writes an audit row (document downloads): not a change by the viewer
+    bearer: bool = False  # sent with the role's API token instead of a session
 
     @property
     def may_change(self) -> frozenset:
@@ -258,8 +264,23 @@ OWN_PAGES = {
     "rights/counter-notices/": case(get=SIGNED_IN),
     "rights/claims/": case(get=SIGNED_IN),
     "rights/claims/new/": case(get=SIGNED_IN, post=SIGNED_IN),
+    "accounts/api-tokens/": case(get=SIGNED_IN, post=SIGNED_IN),
+}
+# The API takes a bearer token, never the session: a signed-in browser is refused (401) like anyone else. With
+# the role's read token, lists answer everyone signed in (each their own, the markers check what shows) and a
+# detail only its owner. Revoked tokens and the seller's view: tests/api/test_endpoints.py.
+API_PAGES = {
+    "api/v1/schema/": case(get=EVERYONE),
+    "api/v1/rights/": case() + case(bearer=True, label="token", get=SIGNED_IN),
+    "api/v1/rights/<int:pk>/": case(kwargs=lambda w: {"pk": w["right"].pk})
+    + case(bearer=True, label="token", kwargs=lambda w: {"pk": w["right"].pk}, get={"complainant"}),
+    "api/v1/claims/": case() + case(bearer=True, label="token", get=SIGNED_IN),
+    "api/v1/claims/<int:pk>/": case(kwargs=lambda w: {"pk": w["claim"].pk})
+    + case(bearer=True, label="token", kwargs=lambda w: {"pk": w["claim"].pk}, get={"complainant"}),
+    "api/v1/seller/notices/": case() + case(bearer=True, label="token", get=SIGNED_IN),
 }
 OTHERS_PAGES = {
+    "accounts/api-tokens/<int:pk>/revoke/": owner("complainant", lambda w: w["api_token"].pk),
     "inbox/<int:pk>/": owner("complainant", lambda w: w["notification"].pk, post=False),
     "inbox/<int:pk>/open/": owner("complainant", lambda w: w["notification"].pk, get=False),
     "seller/standing/actions/<int:pk>/": owner("seller", lambda w: w["action"].pk, post=False),
@@ -585,7 +606,7 @@ class Findings:
 
 
 def all_cases(w: World) -> dict[str, list[Case]]:
-    return {**PUBLIC_PAGES, **OWN_PAGES, **OTHERS_PAGES, **staff_pages(w), **model_admin_pages(w)}
+    return {**PUBLIC_PAGES, **OWN_PAGES, **OTHERS_PAGES, **API_PAGES, **staff_pages(w), **model_admin_pages(w)}
 
 
 def test_every_url_pattern_has_an_entry():
@@ -607,7 +628,9 @@ def test_authorization_matrix(role):
             url = url_for(route, entry.kwargs(w))
             for method in entry.methods:
                 client = Client(raise_request_exception=False, REMOTE_ADDR="198.51.100.20")
-                if user is not None:
+                if entry.bearer and user is not None:
+                    client.defaults["HTTP_AUTHORIZATION"] = f"Bearer {w['secrets'][role]}"
+                elif user is not None:
                     client.force_login(user)
                 before = fingerprint()
                 if method == "GET":

@@ -9,6 +9,9 @@ class Verb(models.TextChoices):
     USER_SIGNED_UP = "user.signed_up", "Signed up"
     USER_VERIFICATION_RESENT = "user.verification_resent", "Confirmation link sent again"
     USER_EMAIL_VERIFIED = "user.email_verified", "Email address confirmed"
+    # API tokens
+    API_TOKEN_CREATED = "api_token.created", "API token created"
+    API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
     # Documents
     DOCUMENT_UPLOADED = "document.uploaded", "Document uploaded"
     DOCUMENT_DOWNLOADED = "document.downloaded", "Document downloaded"

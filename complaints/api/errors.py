@@ -1,0 +1,70 @@
+"""One error shape for the whole API: ``{"code": ..., "message": ..., "fields": {field: [messages]}}``.
+
+Domain errors keep their ``PortalError`` code; DRF's own errors get DRF's stable codes. The status says what
+happened: 400 the input, 401 no or a bad token, 403 not permitted, 404 not found (or not yours), 409 not possible
+from the current state, 429 later.
+"""
+
+from typing import Any
+
+from django.core.exceptions import ObjectDoesNotExist
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+
+from ipp_portal.errors import InvalidTransition, NotPermitted, PortalError
+
+
+def _messages(detail: Any) -> list[str]:
+    if isinstance(detail, list):
+        return [str(m) for d in detail for m in _messages(d)]
+    if isinstance(detail, dict):
+        return [str(m) for d in detail.values() for m in _messages(d)]
+    return [str(detail)]
+
+
+def _first_code(codes: Any) -> str:
+    if isinstance(codes, list | tuple):
+        return _first_code(codes[0]) if codes else "invalid"
+    if isinstance(codes, dict):
+        return _first_code(next(iter(codes.values()))) if codes else "invalid"
+    return str(codes)
+
+
+def body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
+    return {"code": code, "message": message, "fields": fields or {}}
+
+
+def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, PortalError):
+        code = (
+            status.HTTP_409_CONFLICT
+            if isinstance(exc, InvalidTransition)
+            else status.HTTP_403_FORBIDDEN
+            if isinstance(exc, NotPermitted)
+            else status.HTTP_400_BAD_REQUEST
+        )
+        fields = {exc.field: [exc.message]} if exc.field else {}
+        return Response(body(str(exc.code), exc.message, fields), status=code)
+    if isinstance(exc, Http404 | ObjectDoesNotExist):
+        exc = exceptions.NotFound()
+    if not isinstance(exc, exceptions.APIException):
+        return None  # a bug: Django's 500 handling (logged, reported), never a leaked traceback
+    headers = {}
+    if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
+        headers["Retry-After"] = str(int(exc.wait) + 1)
+    auth_header = getattr(exc, "auth_header", None)
+    if auth_header:
+        headers["WWW-Authenticate"] = auth_header
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        if isinstance(detail, dict):
+            fields = {str(name): _messages(messages) for name, messages in detail.items()}
+            return Response(
+                body(_first_code(exc.get_codes()), "The request has invalid fields.", fields),
+                status=exc.status_code,
+                headers=headers,
+            )
+        return Response(body(_first_code(exc.get_codes()), " ".join(_messages(detail))), status=exc.status_code)
+    code = exc.get_codes() if isinstance(exc.detail, str) else exc.default_code
+    return Response(body(str(code), " ".join(_messages(exc.detail))), status=exc.status_code, headers=headers)

@@ -1,0 +1,83 @@
+"""The API's first endpoints: thin reads over the complaints selectors, only ever the token user's own objects
+(anyone else's is a 404, as on the pages)."""
+
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics
+from rest_framework.pagination import CursorPagination
+from rest_framework.response import Response
+
+from complaints.selectors import claims as claim_selectors
+from complaints.selectors import disputes
+from complaints.selectors.vault import complainant_get_for_user
+
+from . import selectors, serializers
+
+
+class NewestFirst(CursorPagination):
+    ordering: tuple[str, ...] = ("-created_at", "-id")
+    page_size = 50
+    max_page_size = 200
+    page_size_query_param = "page_size"
+
+
+class NewestItemsFirst(NewestFirst):
+    ordering = ("-id",)
+
+
+class RightList(generics.ListAPIView):
+    """Your rights, and as an agent the rights your verified authorizations cover."""
+
+    serializer_class = serializers.RightOut
+    pagination_class = NewestFirst
+
+    def get_queryset(self):
+        return selectors.ip_right_list_for_user(self.request.user)
+
+
+class RightDetail(generics.RetrieveAPIView):
+    serializer_class = serializers.RightOut
+
+    def get_queryset(self):
+        return selectors.ip_right_list_for_user(self.request.user)
+
+
+@extend_schema(parameters=[OpenApiParameter("status", str, enum=[c for c, _ in serializers.Claim.Status.choices])])
+class ClaimList(generics.ListAPIView):
+    """Your claims, newest first, optionally of one status."""
+
+    serializer_class = serializers.ClaimOut
+    pagination_class = NewestFirst
+
+    def get_queryset(self):
+        query = serializers.ClaimListQuery(data=self.request.query_params)
+        query.is_valid(raise_exception=True)
+        complainant = complainant_get_for_user(self.request.user)
+        if complainant is None:
+            return serializers.Claim.objects.none()
+        return claim_selectors.claim_list_for_complainant(complainant, status=query.validated_data.get("status"))
+
+    def list(self, request, *args, **kwargs):
+        page = self.paginate_queryset(self.get_queryset())
+        claims = claim_selectors.claims_with_item_counts(page or [])
+        return self.get_paginated_response(self.get_serializer(claims, many=True).data)
+
+
+class ClaimDetail(generics.GenericAPIView):
+    """One of your claims with its listings, each with its status and the reason for its decision."""
+
+    serializer_class = serializers.ClaimDetailOut
+
+    def get(self, request, pk: int):
+        claim = claim_selectors.claim_get_for_user(request.user, pk)
+        claim.listed_items = list(claim_selectors.claim_items(claim))  # type: ignore[attr-defined]
+        return Response(self.get_serializer(claim).data)
+
+
+class SellerNoticeList(generics.ListAPIView):
+    """The listings of your stores named in claims that have gone out, newest first."""
+
+    serializer_class = serializers.SellerNoticeOut
+    pagination_class = NewestItemsFirst
+
+    def get_queryset(self):
+        return disputes.claim_item_list_for_seller(self.request.user).select_related("claim__right", "listing")
