@@ -115,14 +115,6 @@ class Totals:
         if window and (self._strike_start is None or when - self._strike_start >= timedelta(days=window)):
             self.strikes, self._strike_start = self.strikes + 1, when
 
-    def add_serious_many(self, rows: list[tuple[datetime, int]]) -> None:
-        """Add many serious violations without a right at once (counting strikes once, not after each)."""
-        for when, points in rows:
-            self.serious_points += points
-            self.serious_times.append(when)
-        self.serious_times.sort()
-        self.strikes = self._count_strikes()
-
     def _remove(self, when: datetime, rank: int, points: int, key: str) -> None:
         if rank == SEVERITY_RANK["serious"]:
             self.serious_points -= points
@@ -303,11 +295,6 @@ class Replay:
             if prefixes[index].get(measure) < threshold:
                 return index + 1
         return bisect_left(self._suffix_min(measure), threshold)
-
-
-def measures_by_decision(rows: list[Row], rules: Rules, at: datetime) -> list[Measures]:
-    """The measures after each decision of the active ledger, in decision order."""
-    return Replay(rows, rules, at).prefixes
 
 
 def outcomes(
