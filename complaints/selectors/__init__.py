@@ -25,6 +25,7 @@ from .disputes import (
     claim_item_list_for_seller,
     counter_notice_window_for,
     seller_notice_list,
+    seller_notice_page,
     site_time,
 )
 from .vault import (
@@ -72,5 +73,6 @@ __all__ = [
     "right_documents",
     "seller_find",
     "seller_notice_list",
+    "seller_notice_page",
     "site_time",
 ]

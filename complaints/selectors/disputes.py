@@ -4,7 +4,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
-from django.db.models import QuerySet
+from django.core.paginator import Paginator
+from django.db.models import Case, F, Max, Min, QuerySet, When
 from django.utils import timezone
 from django.utils.formats import date_format
 
@@ -20,20 +21,55 @@ if TYPE_CHECKING:
     from listings.models import Site
 
 
-def seller_notice_list(user: "User", now: datetime, *, limit: int = 500) -> list[dict[str, Any]]:
-    """The seller's notices page: every claim against their stores that has gone out, its items with the window
-    for a counter-notice, and the seller's part of its history. A fixed number of queries however many claims:
-    one for the items, one for the sites' policies, one for all the timelines."""
+SELLER_NOTICES_PER_PAGE = 50
+
+
+def seller_notice_claims(user: "User", now: datetime) -> "QuerySet[Any]":
+    """The claims against the seller's stores as rows of ``claim_id``, the ones with the nearest open deadline for
+    a counter-notice first (what the seller must act on), then the newest. One grouped query over the seller's
+    items, whatever page is shown."""
+    removed = ClaimItem.Status.REMOVED
+    open_deadline = Case(
+        When(status=removed, counter_notice_due_at__gt=now, then=F("counter_notice_due_at")),
+        When(status=removed, further_counter_notice_due_at__gt=now, then=F("further_counter_notice_due_at")),
+        default=None,
+    )
+    return (
+        claim_item_list_for_seller(user)
+        .values("claim_id")
+        .annotate(next_deadline=Min(open_deadline), sent_at=Max("claim__submitted_at"))
+        .order_by(F("next_deadline").asc(nulls_last=True), F("sent_at").desc(), F("claim_id").desc())
+    )
+
+
+def seller_notice_page(user: "User", now: datetime, page_number: Any, *, per_page: int = SELLER_NOTICES_PER_PAGE):
+    """One page of the seller's notices page (``per_page`` claims) and its claims with their items, in the page's
+    order. A fixed number of queries whatever the page and however many claims the seller has."""
+    page = Paginator(seller_notice_claims(user, now), per_page).get_page(page_number)
+    order = [row["claim_id"] for row in page.object_list]
+    groups = seller_notice_list(user, now, claim_ids=order)
+    position = {claim_id: n for n, claim_id in enumerate(order)}
+    groups.sort(key=lambda group: position[group["claim"].pk])
+    return page, groups
+
+
+def seller_notice_list(user: "User", now: datetime, *, claim_ids: list[int]) -> list[dict[str, Any]]:
+    """The seller's notices for the claims ``claim_ids``: each claim with its items against the seller's stores,
+    the window for a counter-notice, and the seller's part of its history. A fixed number of queries however many
+    claims: one for the items, one for the sites' policies, one for all the timelines."""
     from django.contrib.contenttypes.models import ContentType
 
     from enforcement.models import Policy
     from ipp_portal.audit.models import AuditEvent
 
+    if not claim_ids:
+        return []
     # The page's rows are the items with what the page adds to each (the window, the deadline): plain attributes.
     items: list[Any] = list(
         claim_item_list_for_seller(user)
+        .filter(claim_id__in=claim_ids)
         .select_related("claim__complainant", "claim__right", "claim__authorization", "listing", "seller__site")
-        .order_by("-claim__submitted_at", "claim_id", "position")[:limit]
+        .order_by("claim_id", "position")
     )
     policies = {
         policy.site_id: policy

@@ -19,7 +19,7 @@ from ..selectors import (
     COMPLAINANT_TIMELINE_VERBS,
     claim_item_list_for_seller,
     counter_notice_window_for,
-    seller_notice_list,
+    seller_notice_page,
 )
 from ..selectors.allowlist import reseller_history
 from ..selectors.disputes import first_window_open
@@ -31,12 +31,12 @@ from ..selectors.holds import SELLER_LINE, held_listing_ids
 def seller_notices(request):
     """Every claim item against the seller's stores, with who complained and the next deadline."""
     now = timezone.now()
-    claims = seller_notice_list(request.user, now)
+    page, claims = seller_notice_page(request.user, now, request.GET.get("page"))
     held = held_listing_ids(item.listing_id for group in claims for item in group["items"])
     return render(
         request,
         "complaints/seller_notices.html",
-        {"claims": claims, "now": now, "held": held, "held_line": SELLER_LINE},
+        {"claims": claims, "page": page, "now": now, "held": held, "held_line": SELLER_LINE},
     )
 
 

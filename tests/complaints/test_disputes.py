@@ -332,3 +332,44 @@ def test_the_sellers_notices_page_runs_the_same_queries_for_2_and_for_12_claims(
         counts.append(len(queries))
 
     assert counts[0] == counts[1]
+
+
+def test_the_sellers_notices_page_shows_50_claims_a_page_with_the_same_queries_at_10_and_at_120_claims(client):
+    """A busy seller's page is paginated (no silent cap: every claim is on some page) and costs the same queries
+    on a page of 10 claims as on the first of three pages of 120."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for size in (10, 120):
+        client.force_login(_notices_with_claims(size))
+        with CaptureQueriesContext(connection) as queries:
+            first = client.get("/seller/notices/")
+        counts.append(len(queries))
+        shown = first.content.decode().count('class="card"')
+        assert shown == min(size, 50)
+        pages = [client.get(f"/seller/notices/?page={n}").content.decode() for n in (2, 3)]
+        if size == 120:
+            assert [page.count('class="card"') for page in pages] == [50, 20]
+            assert "Page 3 of 3" in pages[1]
+
+    assert counts[0] == counts[1]
+
+
+def test_the_sellers_notices_put_the_claim_with_the_nearest_open_deadline_first(client):
+    user = UserFactory()
+    soon, later, closed = (make_claim(listings=[ListingFactory(seller=SellerFactory(user=user))]) for _ in range(3))
+    for claim in (soon, later, closed):
+        take_down(claim)
+    now = timezone.now()
+    ClaimItem.objects.filter(claim=soon).update(counter_notice_due_at=now + timedelta(days=1))
+    ClaimItem.objects.filter(claim=later).update(counter_notice_due_at=now + timedelta(days=5))
+    ClaimItem.objects.filter(claim=closed).update(
+        counter_notice_due_at=now - timedelta(days=1), further_counter_notice_due_at=now - timedelta(hours=1)
+    )
+    client.force_login(user)
+
+    page = client.get("/seller/notices/").content.decode()
+
+    order = [page.index(claim.reference) for claim in (soon, later, closed)]
+    assert order == sorted(order)
