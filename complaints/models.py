@@ -317,6 +317,8 @@ class Claim(TransitionMixin, models.Model):
         permissions = [("reassign_claim", "Can take over a claim another reviewer has taken")]
         indexes = [
             models.Index(fields=["complainant", "status"], name="claim_complainant_status_idx"),
+            # The complainant's dashboard: their claims, newest first, a page at a time.
+            models.Index(fields=["complainant", "-created_at", "-id"], name="claim_complainant_newest_idx"),
             models.Index(fields=["status", "submitted_at"], name="claim_queue_idx"),
             # The review queue: trusted first, then oldest (the queue shows submitted and in-review claims).
             models.Index(
