@@ -336,7 +336,7 @@ class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
         redirect = self.queue_redirect(request)
         if redirect is not None:
             return redirect
-        extra = {"levels": selectors.review_service_levels(), "sla_url": reverse("admin:complaints_claim_sla")}
+        extra = {"levels": selectors.review_service_levels_cached(), "sla_url": reverse("admin:complaints_claim_sla")}
         return super().changelist_view(request, {**(extra_context or {}), **extra})
 
     def change_view(self, request, object_id, form_url="", extra_context=None):

@@ -450,6 +450,10 @@ class ClaimItem(TransitionMixin, models.Model):
             models.Index(fields=["listing", "status"], name="claimitem_listing_status_idx"),
             models.Index(fields=["claim", "status"], name="claimitem_claim_status_idx"),
             models.Index(fields=["external_id"], name="claimitem_external_id_idx"),
+            # The review service levels: listings decided in the last 7 days.
+            models.Index(
+                fields=["decided_at"], name="claimitem_decided_idx", condition=models.Q(decided_at__isnull=False)
+            ),
         ]
 
     def __str__(self) -> str:

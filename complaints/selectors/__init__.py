@@ -19,6 +19,7 @@ from .claims import (
     claim_timeline,
     claims_with_item_counts,
     review_service_levels,
+    review_service_levels_cached,
 )
 from .disputes import (
     CounterNoticeWindow,
@@ -69,6 +70,7 @@ __all__ = [
     "ip_rights_with_conflict_flag",
     "reseller_history",
     "review_service_levels",
+    "review_service_levels_cached",
     "right_conflicts",
     "right_documents",
     "seller_find",

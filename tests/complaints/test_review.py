@@ -281,3 +281,45 @@ def test_claim_items_admin_search_by_listing_id_claim_number_or_store(admin_clie
     assert f"{claim.reference}#2" in by_claim
     assert f"{claim.reference}#1" in by_store
     assert f"{claim.reference}#2" not in by_store
+
+
+@pytest.mark.django_db
+def test_the_queue_header_computes_service_levels_once_a_minute_and_in_one_statement(
+    admin_client, reviewer, django_assert_num_queries
+):
+    from django.core.cache import cache
+
+    from complaints.selectors import review_service_levels, review_service_levels_cached
+
+    cache.clear()
+    make_claim(listings=[ListingFactory(), ListingFactory()])
+    with django_assert_num_queries(1):
+        fresh = review_service_levels()
+    first = review_service_levels_cached()
+    make_claim(listings=[ListingFactory()])
+    with django_assert_num_queries(0):
+        again = review_service_levels_cached()
+
+    assert (fresh["queue_claims"], fresh["queue_items"]) == (1, 2)
+    assert again == first  # a minute's grace: the second claim shows on the next computation
+    assert review_service_levels()["queue_claims"] == 2
+    cache.clear()
+
+
+@pytest.mark.django_db
+def test_a_cache_that_is_down_does_not_fail_the_queue(admin_client, settings):
+    from tests.faults import closed_port
+
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "OPTIONS": {"socket_connect_timeout": 0.2, "socket_timeout": 0.2},
+        }
+    }  # Django's setting_changed handler swaps the cache handlers for these
+    make_claim(listings=[ListingFactory()])
+
+    page = admin_client.get("/admin/complaints/claim/?status__in=submitted,in_review")
+
+    assert page.status_code == 200
+    assert "1 claim (1 listing) waiting" in page.content.decode()
