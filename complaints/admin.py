@@ -3,7 +3,7 @@ documents beside the data, and decisions that go through services (admin never w
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, IntegerField, OuterRef, Q, Subquery
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
@@ -23,6 +23,7 @@ from .admin_trust import AccuracyChangeList, accuracy_summary, trusted_mark
 from .forms import DecisionForm
 from .gates import takedown_gate
 from .models import Authorization, Claim, ClaimItem, Complainant, CounterNotice, IPRight, RightDocument
+from .reasons import CHOICES as REASON_CHOICES
 from .references import typed_number
 from .seen import seen_from_token, seen_token
 from .selectors.accuracy import complainant_accuracy_shown
@@ -224,7 +225,24 @@ class ConflictFilter(admin.SimpleListFilter):
 
     def queryset(self, request, queryset):
         if self.value() == "yes":
-            return queryset.filter(items__check_result=ClaimItem.Check.CONFLICT).distinct()
+            # EXISTS, not a join with DISTINCT: the queue keeps its index order and its per-page item counts.
+            conflicts = ClaimItem.objects.filter(claim=OuterRef("pk"), check_result=ClaimItem.Check.CONFLICT)
+            return queryset.filter(Exists(conflicts))
+        return queryset
+
+
+class ReasonFilter(admin.SimpleListFilter):
+    """The reason codes the policy knows, by their labels: a fixed list, not a DISTINCT over every claim."""
+
+    title = "reason"
+    parameter_name = "reason_code"
+
+    def lookups(self, request, model_admin):
+        return REASON_CHOICES
+
+    def queryset(self, request, queryset):
+        if self.value():
+            return queryset.filter(reason_code=self.value())
         return queryset
 
 
@@ -270,7 +288,7 @@ class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
         "status",
         "taken_by",
     ]
-    list_filter = ["status", "site", "right__kind", "reason_code", AgeBandFilter, AssignedToMeFilter, ConflictFilter]
+    list_filter = ["status", "site", "right__kind", ReasonFilter, AgeBandFilter, AssignedToMeFilter, ConflictFilter]
     search_fields = ["=id", "complainant__legal_name", "items__url", "items__seller__store_name"]
     list_select_related = ["complainant", "site", "right", "assigned_to"]
     show_full_result_count = False

@@ -74,6 +74,15 @@ def _fresh_content_type_cache():
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache (the test settings' is in process memory): what one test cached, such
+    as the review queue's service levels, must not expire in the middle of another and change its query count."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
+@pytest.fixture(autouse=True)
 def _seeded_reference_data(request):
     """Transactional tests (live server, real worker, threads) start from a flushed database: put back what the
     data migrations seed (the two sites, their penalty policies, the staff roles and the trusted-programme criteria),

@@ -36,6 +36,8 @@ def count(client, path: str) -> int:
     ("kind", "path"),
     [
         ("claims", "/admin/complaints/claim/?status__in=submitted,in_review"),
+        ("claims", "/admin/complaints/claim/?status__in=submitted,in_review&reason_code=tm_counterfeit&conflict=yes"),
+        ("claims", "/admin/complaints/claim/?status__in=submitted,in_review&age=lt12&assigned=nobody"),
         ("items", "/admin/complaints/claimitem/"),
         ("listings", "/admin/listings/listing/"),
         ("violations", "/admin/enforcement/violation/"),

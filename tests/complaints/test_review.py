@@ -323,3 +323,26 @@ def test_a_cache_that_is_down_does_not_fail_the_queue(admin_client, settings):
 
     assert page.status_code == 200
     assert "1 claim (1 listing) waiting" in page.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_queue_filters_by_reason_label_and_by_conflict_without_a_distinct(admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    listing = ListingFactory()
+    first = make_claim(listings=[listing])
+    conflicted = make_claim(listings=[listing, ListingFactory()])  # the same listing: a conflict on its item
+    other_reason = make_claim(reason_code="tm_unauthorized_use")
+
+    with CaptureQueriesContext(connection) as queries:
+        page = admin_client.get("/admin/complaints/claim/?status__in=submitted,in_review&conflict=yes")
+    by_reason = admin_client.get("/admin/complaints/claim/?status__in=submitted,in_review&reason_code=tm_counterfeit")
+
+    html = page.content.decode()
+    assert conflicted.reference in html
+    assert first.reference not in html
+    assert not any("DISTINCT" in q["sql"] for q in queries.captured_queries)
+    assert "Counterfeit" in html  # the filter lists labels, not codes
+    assert first.reference in by_reason.content.decode()
+    assert other_reason.reference not in by_reason.content.decode()
