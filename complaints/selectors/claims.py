@@ -242,7 +242,8 @@ def review_service_levels(now: datetime | None = None) -> dict[str, Any]:
         scalar(decided, n=Count("id")),
         scalar(decided, n=Count("id", filter=Q(took__lte=timedelta(hours=24)))),
     ]
-    sql, params = [], []
+    sql: list[str] = []
+    params: list[Any] = []
     for part in parts:
         text, part_params = part.query.sql_with_params()
         sql.append(f"({text})")
