@@ -324,18 +324,18 @@ OTHERS_PAGES = {
     + case(kwargs=lambda w: {"pk": w["letter"].pk}, get={"agent", *STAFF}, label="authorization letter", audited=True)
     + case(kwargs=lambda w: {"pk": w["appeal_doc"].pk}, get={"seller", *STAFF}, label="appeal document", audited=True),
     "rights/counter-notices/<int:pk>/": owner(
-        "complainant", lambda w: w["notice"].pk, data=lambda w: {"decision": "accept"}
+        "complainant", lambda w: w["notice"].pk, data=lambda w: {"decision": "accept", "confirmed": "yes"}
     ),
     "rights/claims/<int:pk>/": owner("complainant", claim_pk, post=False),
     "rights/claims/<int:pk>/edit/": owner("complainant", lambda w: w["draft"].pk),
     "rights/claims/<int:pk>/receipt/": owner("complainant", claim_pk, post=False),
     "rights/claims/<int:pk>/items.csv": owner("complainant", claim_pk, post=False),
-    "rights/claims/<int:pk>/withdraw/": owner("complainant", claim_pk, get=False),
+    "rights/claims/<int:pk>/withdraw/": owner("complainant", claim_pk, get=False, data=lambda w: {"confirmed": "yes"}),
     "rights/claims/<int:pk>/items/withdraw/": owner(
         "complainant", claim_pk, get=False, data=lambda w: {"item": w["items"][1].pk}
     ),
     "rights/claims/<int:pk>/items/retract/": owner(
-        "complainant", claim_pk, get=False, data=lambda w: {"item": w["items"][0].pk}
+        "complainant", claim_pk, get=False, data=lambda w: {"item": w["items"][0].pk, "confirmed": "yes"}
     ),
     "rights/claims/<int:pk>/answer/": owner("complainant", claim_pk, get=False, data=lambda w: {"answer": "x"}),
     "rights/claims/<int:pk>/delete/": owner("complainant", lambda w: w["draft"].pk, get=False),

@@ -148,6 +148,13 @@ def claim_get_for_user(user: "User", claim_id: int) -> "Claim":
     )
 
 
+def claim_item_get_for_user(user: "User", *, claim_id: int, item_id: int) -> "ClaimItem":
+    """One item of one of the user's claims, with its listing; anyone else's (or a mismatched pair) is not found."""
+    from ..models import ClaimItem
+
+    return ClaimItem.objects.select_related("listing").get(pk=item_id, claim_id=claim_id, claim__complainant__user=user)
+
+
 def claim_items(claim: "Claim") -> "QuerySet[ClaimItem]":
     return (
         claim.items.select_related("listing", "seller")

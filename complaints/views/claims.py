@@ -23,6 +23,7 @@ from ..reasons import REASONS
 from ..selectors import redress
 from ..selectors.accuracy import complainant_accuracy_shown
 from ..selectors.trust import trusted_sites
+from .confirm import confirm_first
 
 
 def _complainant(request):
@@ -253,6 +254,21 @@ def _csv_safe(value: str) -> str:
 @login_required
 @require_POST
 def claim_withdraw(request, pk: int):
+    claim = _own_claim(request, pk)
+    ask = confirm_first(
+        request,
+        title=f"Withdraw {claim.reference}?",
+        consequences=[
+            "The listings not yet decided are dropped from the claim and stay on sale.",
+            "Decisions already made are not undone: a removed listing stays removed unless you retract it.",
+            "A withdrawn claim cannot be filed again; you would file a new one.",
+        ],
+        confirm_label="Withdraw the whole claim",
+        cancel_url=reverse("complaints:claim-detail", args=[pk]),
+        keep=(),
+    )
+    if ask is not None:
+        return ask
     try:
         services.claim_withdraw(claim_id=pk, user=request.user)
     except Claim.DoesNotExist as exc:
@@ -327,8 +343,30 @@ def claim_item_retract(request, pk: int):
     """The rights holder retracts a takedown (an error, a settlement): the listing comes back."""
     try:
         item_pk = int(request.POST.get("item", ""))
+    except ValueError as exc:
+        raise Http404 from exc
+    try:
+        shown = selectors.claim_item_get_for_user(request.user, claim_id=pk, item_id=item_pk)
+    except ClaimItem.DoesNotExist as exc:
+        raise Http404 from exc
+    ask = confirm_first(
+        request,
+        title=f"Retract the takedown of {shown.listing.title}?",
+        consequences=[
+            f"Listing {shown.external_id} ({shown.listing.title}) goes back on sale.",
+            "The seller's violation for it is withdrawn and the seller is told.",
+            "You cannot claim this listing again in this claim; a retraction counts in your accuracy figures.",
+        ],
+        confirm_label="Retract the takedown",
+        cancel_url=reverse("complaints:claim-detail", args=[pk]),
+        keep=("item", "reason"),
+        reason_field=("reason", "Why (the seller reads it)"),
+    )
+    if ask is not None:
+        return ask
+    try:
         item = services.claim_item_retract(item_id=item_pk, user=request.user, reason=request.POST.get("reason", ""))
-    except (ValueError, ClaimItem.DoesNotExist) as exc:
+    except ClaimItem.DoesNotExist as exc:
         raise Http404 from exc
     except PortalError as exc:
         messages.error(request, exc.message)

@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -24,6 +25,7 @@ from ..selectors import (
 from ..selectors.allowlist import reseller_history
 from ..selectors.disputes import first_window_open
 from ..selectors.holds import SELLER_LINE, held_listing_ids
+from .confirm import confirm_first
 
 
 @login_required
@@ -128,6 +130,22 @@ def counter_notice_answer(request, pk: int):
     )
     if notice is None:
         raise Http404
+    if request.method == "POST" and request.POST.get("decision") == "accept":
+        listings = ", ".join(item.listing.title for item in notice.items.all())
+        ask = confirm_first(
+            request,
+            title=f"Accept the counter-notice from {notice.seller.store_name}?",
+            consequences=[
+                f"The listings go back on sale now: {listings}.",
+                "The seller's violations for them are withdrawn, and the seller is told.",
+                "Accepting ends this dispute: you cannot reject it afterwards.",
+            ],
+            confirm_label="Accept and reinstate the listings",
+            cancel_url=reverse("complaints:counter-notice-answer", args=[notice.pk]),
+            keep=("decision",),
+        )
+        if ask is not None:
+            return ask
     form = CounterNoticeAnswerForm(request.POST or None, request.FILES or None, user=request.user)
     if request.method == "POST" and form.is_valid():
         try:

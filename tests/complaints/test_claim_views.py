@@ -269,8 +269,12 @@ def test_claim_page_timeline_csv_and_withdraw(client, holder):
 
     page = client.get(f"/rights/claims/{claim.pk}/").content.decode()
     csv_text = b"".join(client.get(f"/rights/claims/{claim.pk}/items.csv")).decode("utf-8-sig")
-    client.post(f"/rights/claims/{claim.pk}/withdraw/")
+    asked = client.post(f"/rights/claims/{claim.pk}/withdraw/")
+    status_when_asked = Claim.objects.get().status
+    client.post(f"/rights/claims/{claim.pk}/withdraw/", {"confirmed": "yes"})
 
+    assert "Withdraw the whole claim" in asked.content.decode()
+    assert status_when_asked == Claim.Status.SUBMITTED
     assert "Submitted" in page
     assert listing.url in csv_text
     assert "'=HYPERLINK(evil)" in csv_text
@@ -285,7 +289,7 @@ def test_another_complainants_claim_is_not_found(client, holder):
 
     for path in ("", "receipt/", "items.csv", "edit/"):
         assert client.get(f"/rights/claims/{claim.pk}/{path}").status_code == 404
-    assert client.post(f"/rights/claims/{claim.pk}/withdraw/").status_code == 404
+    assert client.post(f"/rights/claims/{claim.pk}/withdraw/", {"confirmed": "yes"}).status_code == 404
     assert Claim.objects.get().status == Claim.Status.SUBMITTED
 
 

@@ -264,12 +264,37 @@ def test_rights_holder_retracts_from_the_claim_page(client, removed):
     client.force_login(holder.user)
 
     page = client.get(f"/rights/claims/{claim.pk}/").content.decode()
-    client.post(f"/rights/claims/{claim.pk}/items/retract/", {"item": items[0].pk})
+    asked = client.post(f"/rights/claims/{claim.pk}/items/retract/", {"item": items[0].pk}).content.decode()
+    status_when_asked = ClaimItem.objects.get(pk=items[0].pk).status
+    client.post(
+        f"/rights/claims/{claim.pk}/items/retract/", {"item": items[0].pk, "reason": "Settled.", "confirmed": "yes"}
+    )
 
     assert "Retract the takedown" in page
+    assert "goes back on sale" in asked
+    assert f'name="item" value="{items[0].pk}"' in asked
+    assert status_when_asked == "removed"
     assert ClaimItem.objects.get(pk=items[0].pk).status == "reinstated"
+    assert "Settled." in ClaimItem.objects.get(pk=items[0].pk).decision_reason
     client.force_login(UserFactory())
-    assert client.post(f"/rights/claims/{claim.pk}/items/retract/", {"item": items[1].pk}).status_code == 404
+    for confirmed in ("", "yes"):
+        answer = client.post(f"/rights/claims/{claim.pk}/items/retract/", {"item": items[1].pk, "confirmed": confirmed})
+        assert answer.status_code == 404
+
+
+def test_accepting_a_counter_notice_asks_first_and_says_what_will_happen(client, removed):
+    seller, holder, _claim, items = removed
+    notice = file_counter_notice(seller, items[:1])
+    client.force_login(holder.user)
+
+    asked = client.post(f"/rights/counter-notices/{notice.pk}/", {"decision": "accept"}).content.decode()
+    status_when_asked = CounterNotice.objects.get(pk=notice.pk).status
+    client.post(f"/rights/counter-notices/{notice.pk}/", {"decision": "accept", "confirmed": "yes"})
+
+    assert "Accept and reinstate the listings" in asked
+    assert items[0].listing.title in asked
+    assert status_when_asked == "awaiting_answer"
+    assert CounterNotice.objects.get(pk=notice.pk).status == "accepted"
 
 
 def test_seller_does_not_see_a_claim_that_has_not_gone_out(client):

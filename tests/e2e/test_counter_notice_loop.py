@@ -58,6 +58,13 @@ def test_counter_notice_accepted_puts_the_listing_back(live_server, page, shot):
     expect(page.get_by_text("authorised distributor")).to_be_visible()
     shot("51-answer-page")
     page.get_by_role("button", name="Accept: reinstate the listings").click()
+    expect(page.get_by_role("heading", name="What will happen")).to_be_visible()  # asked first, nothing done yet
+    expect(page.get_by_text("The listings go back on sale now")).to_contain_text("Earbuds compatible with ACME")
+    shot("51b-accept-confirmation")
+    page.set_viewport_size({"width": 390, "height": 844})
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.get_by_role("button", name="Accept and reinstate the listings").click()
     expect(page.get_by_text("Accepted: the listings are reinstated")).to_be_visible()
 
     sign_in(page, live_server.url, seller.user.email)
