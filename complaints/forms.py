@@ -35,6 +35,18 @@ class DisputedItemsField(forms.ModelMultipleChoiceField):
         return f"#{obj.position} {obj.listing.title} ({obj.external_id})"
 
 
+def drop_blank_radio_choices(form: forms.BaseForm) -> None:
+    """A radio group offers only real answers: the model form's "---------" choice means "not chosen yet", which
+    an unticked group already says (a required group left unticked is an error at the field)."""
+    for field in form.fields.values():
+        # CheckboxSelectMultiple is a RadioSelect too, and its querysets are set later: plain radio groups only.
+        radio = isinstance(field.widget, forms.RadioSelect) and not isinstance(
+            field.widget, forms.CheckboxSelectMultiple
+        )
+        if radio and isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
+            field.choices = [choice for choice in field.choices if choice[0] != ""]
+
+
 class ComplainantForm(DocumentsFormMixin, forms.ModelForm):
     documents_label = "Proof of identity"
     documents_help = (
@@ -69,6 +81,7 @@ class ComplainantForm(DocumentsFormMixin, forms.ModelForm):
 
     def __init__(self, *args, locked_identity: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
+        drop_blank_radio_choices(self)
         self.locked_identity = locked_identity
         if locked_identity:
             for name in ("kind", "role", "legal_name", "country"):
@@ -169,6 +182,7 @@ class IPRightForm(DocumentsFormMixin, forms.ModelForm):
 
     def __init__(self, *args, is_new: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
+        drop_blank_radio_choices(self)
         self.is_new = is_new
 
     def clean(self):
@@ -441,9 +455,8 @@ class CounterNoticeForm(DocumentsFormMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}), max_length=10_000, label="Why the removal was a mistake",
         help_text="The rights holder reads this, and staff if they reject it.",
     )  # fmt: skip
-    share_documents = forms.BooleanField(
-        required=False, initial=True, label="Let the rights holder see the documents I upload"
-    )
+    # Nothing starts ticked: which listings to dispute, and whether to show one's documents, are the seller's choice.
+    share_documents = forms.BooleanField(required=False, label="Let the rights holder see the documents I upload")
     states_good_faith_mistake = forms.BooleanField(
         label="Under penalty of perjury, I have a good-faith belief that the listings were removed as a result of a "
         "mistake or misidentification.",

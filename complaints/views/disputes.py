@@ -53,7 +53,7 @@ def counter_notice_new(request, claim_id: int):
     eligible = mine.filter(pk__in=eligible_ids).order_by("position")
     form = CounterNoticeForm(
         request.POST or None, request.FILES or None, user=request.user, eligible=eligible,
-        initial={"token": uuid.uuid4(), "items": eligible_ids},
+        initial={"token": uuid.uuid4()},
     )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -1,5 +1,7 @@
 // Progressive enhancement for every portal page; each page works the same without it.
-// - A form being sent disables its submit buttons and says so, so that nobody clicks twice or wonders.
+// - A form being sent disables its submit buttons and says so, so that nobody clicks twice or wonders. A button
+//   that fetches something without leaving the page (a download) carries data-no-wait and is left alone; if the
+//   page is somehow still here after WAIT_MS, the buttons come back.
 // - Deadlines counted down in the markup (<span data-countdown="ISO time">) tick.
 // Labels come from data attributes on <body> (translated in the template); numbers and units from Intl in the
 // page's language. Loaded as a file: the Content-Security-Policy refuses inline scripts.
@@ -7,12 +9,14 @@
 
 (() => {
   const body = document.body;
+  const WAIT_MS = 20000;
   const lang = document.documentElement.lang || "en";
 
   // --- Forms: one submission at a time --------------------------------------------------------------------------
   document.addEventListener("submit", (event) => {
     const form = event.target;
     if (!(form instanceof HTMLFormElement) || event.defaultPrevented || form.dataset.noWait !== undefined) return;
+    if (event.submitter && event.submitter.dataset.noWait !== undefined) return;
     const buttons = form.querySelectorAll("button[type=submit], button:not([type]), input[type=submit]");
     // After the event: the browser has then taken the clicked button's name and value into the form's data (a
     // button disabled during the event would be left out of it).
@@ -27,15 +31,20 @@
       }
       form.setAttribute("aria-busy", "true");
     }, 0);
+    window.setTimeout(() => release(form), WAIT_MS);
   });
+  function release(scope) {
+    for (const node of scope.querySelectorAll("[aria-busy=true]")) {
+      node.removeAttribute("aria-busy");
+      if (node.tagName === "FORM") continue;
+      node.disabled = false;
+      if (node.dataset.label !== undefined) node.textContent = node.dataset.label;
+    }
+    scope.removeAttribute?.("aria-busy");
+  }
   // Back from the next page (the browser's page cache keeps the disabled state): usable again.
   window.addEventListener("pageshow", (event) => {
-    if (!event.persisted) return;
-    for (const button of document.querySelectorAll("[aria-busy=true]")) {
-      button.disabled = false;
-      button.removeAttribute("aria-busy");
-      if (button.dataset.label !== undefined) button.textContent = button.dataset.label;
-    }
+    if (event.persisted) release(document);
   });
 
   // --- Countdowns -------------------------------------------------------------------------------------------------

@@ -201,6 +201,7 @@ def test_seller_notices_page_and_counter_notice_form(client, removed):
     assert claim.complainant.contact_email in page
     assert "Counter-notice by" in page
     assert "Listings you dispute" in form
+    assert " checked" not in form  # no listing, statement or sharing starts ticked
     assert response.status_code == 302
     assert ClaimItem.objects.get(pk=items[0].pk).status == "disputed"
     client.force_login(UserFactory())

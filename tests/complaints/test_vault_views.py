@@ -345,3 +345,20 @@ def test_admin_review_page_cannot_change_what_the_complainant_submitted(admin_cl
     for field in ("legal_name", "identity_documents", "status", "contact_email"):
         assert f'name="{field}"' not in html
     assert 'name="_save"' not in html
+
+
+def test_radio_groups_are_fieldsets_with_a_legend_and_no_blank_choice(client):
+    client.force_login(UserFactory())
+
+    page = client.get("/rights/profile/").content.decode()
+    refused = client.post("/rights/profile/", {**PROFILE, "kind": "", "upload": [pdf()]}).content.decode()
+
+    assert "<legend>You are</legend>" in page
+    assert "<legend>You file as</legend>" in page
+    groups = page.split("<legend>You are")[1].split('for="id_legal_name"')[0]
+    assert "---------" not in groups
+    assert 'value=""' not in re.sub(
+        r'<input type="hidden"[^>]*>', "", page.split("<legend>You are")[1].split("</fieldset>")[0]
+    )
+    assert "This field is required." in refused.split("<legend>You are")[1].split("</fieldset>")[0]
+    assert not Complainant.objects.exists()

@@ -30,6 +30,9 @@ def counter_notify(page, url, seller):
     page.get_by_role("link", name="Notices").click()
     expect(page.get_by_text("Counter-notice by")).to_be_visible()
     page.get_by_role("link", name="Send a counter-notice").click()
+    boxes = page.get_by_role("group", name="Listings you dispute").get_by_role("checkbox")
+    expect(boxes.first).not_to_be_checked()  # nothing starts ticked: the seller chooses
+    boxes.first.check()
     page.get_by_label("I am an authorised reseller or distributor").check()
     page.get_by_label("Why the removal was a mistake").fill("We are ACME's authorised distributor; contract attached.")
     page.get_by_label(re.compile("good-faith belief that the listings were removed")).check()
