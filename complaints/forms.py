@@ -44,7 +44,8 @@ def drop_blank_radio_choices(form: forms.BaseForm) -> None:
             field.widget, forms.CheckboxSelectMultiple
         )
         if radio and isinstance(field, forms.ChoiceField) and not isinstance(field, forms.ModelChoiceField):
-            field.choices = [choice for choice in field.choices if choice[0] != ""]
+            choices: list[tuple[Any, Any]] = list(field.choices)  # type: ignore[arg-type]
+            field.choices = [choice for choice in choices if choice[0] != ""]
 
 
 class ComplainantForm(DocumentsFormMixin, forms.ModelForm):
