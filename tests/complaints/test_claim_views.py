@@ -346,3 +346,37 @@ def test_dashboard_search_takes_a_reference_its_number_or_a_listing_id(client, h
     for query, page in found.items():
         assert claim.reference in page, query
         assert other.reference not in page, query
+
+
+def test_a_300_item_claim_is_read_a_page_at_a_time_by_status_and_by_seller(client):
+    complainant = make_complainant()
+    client.force_login(complainant.user)
+    site = Site.objects.get(code="alibaba")
+    claim = Claim.objects.create(complainant=complainant, right=make_right(complainant), site=site, status="submitted")
+    listings = ListingFactory.create_batch(120)
+    for position, listing in enumerate(listings, start=1):
+        ClaimItem.objects.create(
+            claim=claim, position=position, url=listing.url, submitted_url=listing.url, site=site,
+            external_id=listing.external_id, listing=listing, seller=listing.seller,
+            status="removed" if position <= 30 else "pending",
+        )  # fmt: skip
+    claim_url = f"/rights/claims/{claim.pk}/"
+
+    def rows(html: str) -> int:
+        return html.split("<tbody>")[1].split("</tbody>")[0].count("<tr>")
+
+    first = client.get(claim_url).content.decode()
+    third = client.get(f"{claim_url}?page=3").content.decode()
+    removed = client.get(f"{claim_url}?status=removed").content.decode()
+    one_seller = client.get(f"{claim_url}?seller={listings[5].seller_id}").content.decode()
+    nonsense = client.get(f"{claim_url}?status=<script>&seller=99999999999999&page=x")
+
+    assert (rows(first), rows(third), rows(removed), rows(one_seller)) == (50, 20, 30, 1)
+    assert "Page 1 of 3" in first
+    assert 'href="?status=removed#listings"' in first  # the count per status links to the filter
+    assert ">30</span>" in first
+    assert ">90</span>" in first
+    assert listings[5].title in one_seller
+    assert listings[6].title not in one_seller
+    assert nonsense.status_code == 200
+    assert rows(nonsense.content.decode()) == 50
