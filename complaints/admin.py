@@ -367,11 +367,14 @@ class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
                     "position"
                 )
             )
-            conflicts = selectors.claim_conflicts(claim)
+            conflicts, conflict_total = selectors.claim_conflicts(claim)
             extra = {
                 "claim": claim,
                 "items": items,
                 "conflicts": conflicts,
+                "conflict_total": conflict_total,
+                "conflicts_shown": sum(len(others) for others in conflicts.values()),
+                "conflicts_url": reverse("admin:complaints_claimitem_changelist") + f"?conflicts_with={claim.pk}",
                 "complainant": claim.complainant,
                 "right_documents": selectors.right_documents(claim.right) if claim.right_id else [],
                 "item_codes": services.ITEM_REJECTION_CODES,
@@ -456,13 +459,38 @@ class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:complaints_claim_change", args=[pk]))
 
 
+class ConflictsWithFilter(admin.SimpleListFilter):
+    """Other rights holders' open items on the listings of one claim: the review page's full list of conflicts."""
+
+    title = "conflicts with claim"
+    parameter_name = "conflicts_with"
+
+    def lookups(self, request, model_admin):
+        value = self.value()
+        if value and value.isdigit() and len(value) < 12:
+            return [(value, Claim(pk=int(value)).reference)]
+        return []
+
+    def has_output(self) -> bool:
+        return bool(self.value())
+
+    def queryset(self, request, queryset):
+        value = self.value()
+        if not value:
+            return queryset
+        claim = Claim.objects.filter(pk=int(value)).first() if value.isdigit() and len(value) < 12 else None
+        if claim is None:
+            return queryset.none()
+        return queryset.filter(pk__in=selectors.claim_conflict_items(claim).values("pk"))
+
+
 @admin.register(ClaimItem)
 class ClaimItemAdmin(ReadOnlyAdmin):
     """Every listing named in any claim: searchable by URL, listing id, seller or claim; read-only (decisions are
     made on the claim's review page)."""
 
     list_display = ["__str__", "external_id", "site", "seller", "status", "check_result", "decided_at"]
-    list_filter = ["status", "site", "check_result"]
+    list_filter = ["status", "site", "check_result", ConflictsWithFilter]
     search_fields = ["external_id", "seller__store_name"]
 
     def get_search_results(self, request, queryset, search_term):

@@ -11,6 +11,7 @@ from .allowlist import (
 from .claims import (
     COMPLAINANT_TIMELINE_VERBS,
     SELLER_TIMELINE_VERBS,
+    claim_conflict_items,
     claim_conflicts,
     claim_get_for_user,
     claim_item_get_for_user,
@@ -56,6 +57,7 @@ __all__ = [
     "authorised_seller_list_for_right",
     "authorization_get_for_user",
     "authorization_list_for_agent",
+    "claim_conflict_items",
     "claim_conflicts",
     "claim_get_for_user",
     "claim_item_get_for_user",

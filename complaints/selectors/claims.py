@@ -227,23 +227,33 @@ def timeline_row(event: "AuditEvent", verbs: Mapping[str, str]) -> dict[str, Any
     }
 
 
-def claim_conflicts(claim: "Claim") -> dict[int, list["ClaimItem"]]:
-    """{listing id: other complainants' open items on it} for the listings of this claim (staff only)."""
+CONFLICTS_SHOWN = 50
+
+
+def claim_conflict_items(claim: "Claim") -> "QuerySet[ClaimItem]":
+    """Other complainants' open items on the listings of this claim (staff only), by listing then claim."""
     from ..models import Claim, ClaimItem
 
-    others = (
+    return (
         ClaimItem.objects.filter(
             listing_id__in=claim.items.values("listing_id"),
             claim__status__in=Claim.OPEN_STATUSES,
             status__in=ClaimItem.OPEN_STATUSES,
         )
         .exclude(claim__complainant_id=claim.complainant_id)
-        .select_related("claim__complainant", "claim__right")
+        .order_by("listing_id", "claim_id", "id")
     )
+
+
+def claim_conflicts(claim: "Claim", *, limit: int = CONFLICTS_SHOWN) -> tuple[dict[int, list["ClaimItem"]], int]:
+    """({listing id: other complainants' open items on it}, how many there are in all), at most ``limit`` of them:
+    a claim whose 300 listings are all claimed by others does not make a review page of megabytes."""
+    others = list(claim_conflict_items(claim).select_related("claim__complainant", "claim__right")[: limit + 1])
+    total = len(others) if len(others) <= limit else claim_conflict_items(claim).count()
     result: dict[int, list[ClaimItem]] = {}
-    for item in others:
+    for item in others[:limit]:
         result.setdefault(item.listing_id, []).append(item)
-    return result
+    return result, total
 
 
 SERVICE_LEVELS_CACHE_KEY = "complaints:review-service-levels"

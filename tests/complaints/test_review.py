@@ -346,3 +346,18 @@ def test_the_queue_filters_by_reason_label_and_by_conflict_without_a_distinct(ad
     assert "Counterfeit" in html  # the filter lists labels, not codes
     assert first.reference in by_reason.content.decode()
     assert other_reason.reference not in by_reason.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_review_page_caps_conflicts_and_links_to_the_full_list(admin_client):
+    listings = ListingFactory.create_batch(60)
+    first = make_claim(listings=listings)
+    second = make_claim(listings=listings)  # another rights holder names the same 60 listings
+
+    page = admin_client.get(f"/admin/complaints/claim/{second.pk}/change/").content.decode()
+    full = admin_client.get(f"/admin/complaints/claimitem/?conflicts_with={second.pk}").content.decode()
+
+    assert page.count(f">{first.reference}</a>") == 50
+    assert "Showing 50 of 60 conflicting listings" in page
+    assert f"?conflicts_with={second.pk}" in page
+    assert full.count('class="field-external_id"') == 60  # the other rights holder's 60 items, not this claim's
