@@ -275,7 +275,7 @@ WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=3.0)
 # A due delivery handed to the broker this long ago and still pending is handed over again (the broker lost it).
 WEBHOOK_REDISPATCH_AFTER = timedelta(minutes=env.int("WEBHOOK_REDISPATCH_AFTER_MINUTES", default=5))
 # After a rotation the old secret also signs for this long, so receivers can switch without a gap.
-WEBHOOK_SECRET_OVERLAP = timedelta(hours=env.int("WEBHOOK_SECRET_OVERLAP_HOURS", default=24))
+WEBHOOK_ROTATION_OVERLAP = timedelta(hours=env.int("WEBHOOK_ROTATION_OVERLAP_HOURS", default=24))
 # An endpoint is disabled (and its owner told) after this many failed attempts in a row spanning at least this long.
 WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
 WEBHOOK_DISABLE_AFTER = timedelta(hours=env.int("WEBHOOK_DISABLE_AFTER_HOURS", default=24))

@@ -808,3 +808,24 @@ def test_the_api_keeps_endpoints_to_their_owner_and_scopes(bearer):
     endpoint.refresh_from_db()
     assert endpoint.secret == secret
     assert WebhookEndpoint.objects.count() == 1
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_deliveries_of_one_row_send_it_once(receiver):
+    """The sweep, a redelivery and a duplicated task taking the same delivery at once: one request is sent."""
+    from tests.threads import run_together
+
+    holder = make_complainant()
+    endpoint, _ = endpoint_for(holder.user, receiver.url(), ["claim.decided"])
+    event = WebhookEvent.objects.create(owner=holder.user, type="claim.decided", payload={"data": {}})
+    delivery = WebhookDelivery.objects.create(event=event, endpoint=endpoint)
+
+    errors = run_together(*[lambda: services.webhook_deliver(delivery.pk)] * 4)
+
+    delivery.refresh_from_db()
+    assert errors == []
+    assert receiver.event_ids() == [str(event.event_id)]
+    assert delivery.status == "delivered"
+    assert delivery.attempts == 1
+    assert WebhookAttempt.objects.filter(delivery=delivery).count() == 1

@@ -181,13 +181,13 @@ def _lock_own(user: "User", endpoint_id: int) -> WebhookEndpoint:
 
 @transaction.atomic
 def webhook_endpoint_rotate_secret(*, user: "User", endpoint_id: int) -> tuple[WebhookEndpoint, str]:
-    """A new secret signs from now on; the one it replaces also signs for WEBHOOK_SECRET_OVERLAP (24 h), so the
+    """A new secret signs from now on; the one it replaces also signs for WEBHOOK_ROTATION_OVERLAP (24 h), so the
     receiver can switch without refusing a delivery. A rotation during an overlap ends the older overlap: at most
     two secrets sign."""
     endpoint = _lock_own(user, endpoint_id)
     secret = new_secret()
     endpoint.previous_secret = endpoint.secret
-    endpoint.previous_secret_expires_at = timezone.now() + settings.WEBHOOK_SECRET_OVERLAP
+    endpoint.previous_secret_expires_at = timezone.now() + settings.WEBHOOK_ROTATION_OVERLAP
     endpoint.secret = secret
     endpoint.save(update_fields=["secret", "previous_secret", "previous_secret_expires_at"])
     record(actor=user, verb=Verb.WEBHOOK_ENDPOINT_SECRET_ROTATED, target=endpoint,
@@ -450,10 +450,12 @@ def _record_attempt(
     delivery: WebhookDelivery, *, status_code: int | None, error: str, duration_ms: int, redelivery: bool
 ) -> None:
     now = timezone.now()
+    endpoint = WebhookEndpoint.objects.select_for_update().filter(pk=delivery.endpoint_id).first()
+    if endpoint is None:  # deleted while the request was under way: its deliveries and log went with it
+        return
     WebhookAttempt.objects.create(
         delivery=delivery, at=now, status_code=status_code, duration_ms=duration_ms, error=error, redelivery=redelivery
     )
-    endpoint = WebhookEndpoint.objects.select_for_update().get(pk=delivery.endpoint_id)
     delivery.last_status_code = status_code
     delivery.last_error = error
     fields = ["last_status_code", "last_error", "status", "delivered_at"]
