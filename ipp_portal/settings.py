@@ -257,6 +257,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "complaints.sweep_vault_expiry",
         "schedule": crontab(minute="7"),  # hourly: expiry is by date, so any hour of the day catches it
     },
+    "sweep-webhook-deliveries": {
+        "task": "api.sweep_webhook_deliveries",
+        "schedule": crontab(minute="*"),  # retries are due by the minute (backoff starts at one)
+    },
     "sweep-trusted-programme": {
         "task": "complaints.sweep_trusted_programme",
         "schedule": crontab(minute="23", hour="3"),  # daily: a 90-day record moves slowly
@@ -265,6 +269,22 @@ CELERY_BEAT_SCHEDULE = {
 # A pending outbox row older than this is dispatched again by the sweep (the broker may have lost it).
 NOTIFICATION_REDISPATCH_AFTER = timedelta(minutes=env.int("NOTIFICATION_REDISPATCH_AFTER_MINUTES", default=3))
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=8)
+
+# --- Webhooks (complaints/api/webhooks) -------------------------------------------------------------------------
+# Attempts per delivery (1 min, 2 min, 4 min … between them: ten span about 8.5 hours).
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=10)
+# A receiver that accepts the connection and never answers must not hold a worker: connect + read ≤ 5 s.
+WEBHOOK_CONNECT_TIMEOUT = env.float("WEBHOOK_CONNECT_TIMEOUT", default=2.0)
+WEBHOOK_READ_TIMEOUT = env.float("WEBHOOK_READ_TIMEOUT", default=3.0)
+# A due delivery handed to the broker this long ago and still pending is handed over again (the broker lost it).
+WEBHOOK_REDISPATCH_AFTER = timedelta(minutes=env.int("WEBHOOK_REDISPATCH_AFTER_MINUTES", default=5))
+# After a rotation the old secret also signs for this long, so receivers can switch without a gap.
+WEBHOOK_ROTATION_OVERLAP = timedelta(hours=env.int("WEBHOOK_ROTATION_OVERLAP_HOURS", default=24))
+# An endpoint is disabled (and its owner told) after this many failed attempts in a row spanning at least this long.
+WEBHOOK_DISABLE_AFTER_FAILURES = env.int("WEBHOOK_DISABLE_AFTER_FAILURES", default=20)
+WEBHOOK_DISABLE_AFTER = timedelta(hours=env.int("WEBHOOK_DISABLE_AFTER_HOURS", default=24))
+# Plain http to 127.0.0.1 or localhost (otherwise only with DEBUG): the tests' receiving server.
+WEBHOOKS_ALLOW_HTTP_LOCAL = env.bool("WEBHOOKS_ALLOW_HTTP_LOCAL", default=False)
 
 # --- Email ----------------------------------------------------------------------------------------------------
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")

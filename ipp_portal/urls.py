@@ -14,6 +14,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("ping", views.ping, name="ping"),
     path("accounts/api-tokens/", include("complaints.api.urls_pages")),
+    path("accounts/webhooks/", include("complaints.api.webhooks.urls_pages")),
     path("accounts/", include("ipp_portal.accounts.urls")),
     path("api/v1/", include("complaints.api.urls")),
     path("inbox/", include("ipp_portal.notifications.urls")),

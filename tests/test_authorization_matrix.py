@@ -22,6 +22,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 
 from complaints import services
 from complaints.api.services import api_token_create
+from complaints.api.webhooks.services import webhook_endpoint_create
 from complaints.seen import seen_token
 from enforcement import services as enforcement_services
 from enforcement.models import Policy
@@ -162,11 +163,22 @@ def build_world() -> World:
         sanction=sanction, reseller=reseller,
         notification=Notification.objects.filter(recipient=holder.user).order_by("pk").first(),
         api_token=api_token_create(user=holder.user, name="Monitoring", scopes=["read"])[0],
+        webhook=(webhook := webhook_endpoint_create(user=holder.user, url="https://hooks.example.com/ipp",
+                                                    events=["right.expiring"])[0]),
+        webhook_delivery=failed_delivery(webhook),
         # A read token for every signed-in role: the API's entries are requested with it as well as with a session.
         secrets={role: api_token_create(user=user, name="Matrix", scopes=["read"])[1]
                  for role, user in users.items() if user is not None},
     )  # fmt: skip
     return w
+
+
+def failed_delivery(endpoint):
+    """A delivery whose attempts ran out, as the worker leaves one (without contacting any server)."""
+    from complaints.api.models import WebhookDelivery, WebhookEvent
+
+    event = WebhookEvent.objects.create(owner=endpoint.owner, type="right.expiring", payload={"data": {}})
+    return WebhookDelivery.objects.create(event=event, endpoint=endpoint, status="failed", attempts=10)
 
 
 def proposed_trust(holder, site):
@@ -265,6 +277,7 @@ OWN_PAGES = {
     "rights/claims/": case(get=SIGNED_IN),
     "rights/claims/new/": case(get=SIGNED_IN, post=SIGNED_IN),
     "accounts/api-tokens/": case(get=SIGNED_IN, post=SIGNED_IN),
+    "accounts/webhooks/": case(get=SIGNED_IN, post=SIGNED_IN),
 }
 # The API takes a bearer token, never the session: a signed-in browser is refused (401) like anyone else. With
 # the role's read token, lists answer everyone signed in (each their own, the markers check what shows) and a
@@ -278,9 +291,24 @@ API_PAGES = {
     "api/v1/claims/<int:pk>/": case(kwargs=lambda w: {"pk": w["claim"].pk})
     + case(bearer=True, label="token", kwargs=lambda w: {"pk": w["claim"].pk}, get={"complainant"}),
     "api/v1/seller/notices/": case() + case(bearer=True, label="token", get=SIGNED_IN),
+    # Webhooks: reading with the read token (each their own list; a detail only its owner); adding, rotating and
+    # deleting need the file scope, so the matrix's read tokens change nothing (tests/api/test_webhooks.py).
+    "api/v1/webhooks/": case() + case(bearer=True, label="token", get=SIGNED_IN),
+    "api/v1/webhooks/<int:pk>/": case(kwargs=lambda w: {"pk": w["webhook"].pk})
+    + case(bearer=True, label="token", kwargs=lambda w: {"pk": w["webhook"].pk}, get={"complainant"}),
+    "api/v1/webhooks/<int:pk>/rotate-secret/": case(kwargs=lambda w: {"pk": w["webhook"].pk})
+    + case(bearer=True, label="token", kwargs=lambda w: {"pk": w["webhook"].pk}),
 }
 OTHERS_PAGES = {
     "accounts/api-tokens/<int:pk>/revoke/": owner("complainant", lambda w: w["api_token"].pk),
+    "accounts/webhooks/<int:pk>/": owner("complainant", lambda w: w["webhook"].pk, post=False),
+    "accounts/webhooks/<int:pk>/rotate-secret/": owner("complainant", lambda w: w["webhook"].pk),
+    "accounts/webhooks/<int:pk>/delete/": owner("complainant", lambda w: w["webhook"].pk),
+    "accounts/webhooks/<int:pk>/disable/": owner("complainant", lambda w: w["webhook"].pk, get=False),
+    "accounts/webhooks/<int:pk>/enable/": owner("complainant", lambda w: w["webhook"].pk, get=False),
+    "accounts/webhooks/<int:pk>/deliveries/<int:delivery_pk>/redeliver/": case(
+        kwargs=lambda w: {"pk": w["webhook"].pk, "delivery_pk": w["webhook_delivery"].pk}, post={"complainant"}
+    ),
     "inbox/<int:pk>/": owner("complainant", lambda w: w["notification"].pk, post=False),
     "inbox/<int:pk>/open/": owner("complainant", lambda w: w["notification"].pk, get=False),
     "seller/standing/actions/<int:pk>/": owner("seller", lambda w: w["action"].pk, post=False),

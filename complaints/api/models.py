@@ -33,3 +33,15 @@ class ApiToken(models.Model):
 
     def scope_labels(self) -> list[str]:
         return [self.Scope(scope).label for scope in self.scopes if scope in self.Scope.values]
+
+
+# The webhooks' models live with the rest of the webhooks; Django finds models in this module.
+from .webhooks.models import (  # noqa: E402
+    EventType,
+    WebhookAttempt,
+    WebhookDelivery,
+    WebhookEndpoint,
+    WebhookEvent,
+)
+
+__all__ = ["ApiToken", "EventType", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "WebhookEvent"]

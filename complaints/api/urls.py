@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView
 
 from . import views
+from .webhooks import views as webhooks
 
 app_name = "api"
 urlpatterns = [
@@ -11,4 +12,7 @@ urlpatterns = [
     path("claims/", views.ClaimList.as_view(), name="claim-list"),
     path("claims/<int:pk>/", views.ClaimDetail.as_view(), name="claim-detail"),
     path("seller/notices/", views.SellerNoticeList.as_view(), name="seller-notice-list"),
+    path("webhooks/", webhooks.WebhookList.as_view(), name="webhook-list"),
+    path("webhooks/<int:pk>/", webhooks.WebhookDetail.as_view(), name="webhook-detail"),
+    path("webhooks/<int:pk>/rotate-secret/", webhooks.WebhookRotateSecret.as_view(), name="webhook-rotate-secret"),
 ]

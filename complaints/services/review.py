@@ -223,8 +223,8 @@ def _take_down(
     )  # fmt: skip
     for seller_items in by_seller:
         _notify_seller_of_takedown(claim, seller_items, due_at)
-    _notify_complainant(claim, items)
     _settle(claim, fields, actor=reviewer)
+    _notify_complainant(claim, items)  # after _settle: its webhook says if the claim is decided
     return items
 
 
@@ -311,9 +311,9 @@ def _reject_items(
     fields = _mark_reviewed(claim, reviewer, now)
     text = ITEM_REJECTION_CODES[code] + (f": {note.strip()}" if note.strip() else "")
     _reject(items, reviewer=reviewer, now=now, code=code, text=text, note=note)
-    _notify_complainant(claim, items)
     _notify_sellers_of_rejection(claim, items)
     _settle(claim, fields, actor=reviewer)
+    _notify_complainant(claim, items)  # after _settle: its webhook says if the claim is decided
     return items
 
 
@@ -349,9 +349,9 @@ def claim_reject(
         now = timezone.now()
         fields = _mark_reviewed(claim, reviewer, now)
         _reject(items, reviewer=reviewer, now=now, code=code, text=text, note=note)
-        _notify_complainant(claim, items)
         _notify_sellers_of_rejection(claim, items)
         _settle(claim, fields, actor=reviewer)
+        _notify_complainant(claim, items)  # after settling, as above
     # The claim-level decision, with the state the claim really reached (nothing moves when nothing was pending).
     record(actor=reviewer, verb=Verb.CLAIM_REJECTED, target=claim, before=before, after=claim.status,
            data={"code": code, "note": note.strip(), "items": len(pending)})  # fmt: skip

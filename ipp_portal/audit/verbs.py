@@ -12,6 +12,13 @@ class Verb(models.TextChoices):
     # API tokens
     API_TOKEN_CREATED = "api_token.created", "API token created"
     API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
+    # Webhooks
+    WEBHOOK_ENDPOINT_CREATED = "webhook_endpoint.created", "Webhook endpoint added"
+    WEBHOOK_ENDPOINT_SECRET_ROTATED = "webhook_endpoint.secret_rotated", "Webhook signing secret rotated"
+    WEBHOOK_ENDPOINT_DISABLED = "webhook_endpoint.disabled", "Webhook endpoint disabled"
+    WEBHOOK_ENDPOINT_ENABLED = "webhook_endpoint.enabled", "Webhook endpoint enabled"
+    WEBHOOK_ENDPOINT_DELETED = "webhook_endpoint.deleted", "Webhook endpoint deleted"
+    WEBHOOK_REDELIVERY_REQUESTED = "webhook_delivery.redelivery_requested", "Webhook redelivery requested"
     # Documents
     DOCUMENT_UPLOADED = "document.uploaded", "Document uploaded"
     DOCUMENT_DOWNLOADED = "document.downloaded", "Document downloaded"

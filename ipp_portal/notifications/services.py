@@ -16,7 +16,7 @@ import json
 import logging
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from email.utils import parseaddr
@@ -43,6 +43,18 @@ logger = logging.getLogger(__name__)
 
 class DeliveryFailed(Exception):
     """A transient failure; the task retries with backoff."""
+
+
+# Callables that higher apps register in their ``AppConfig.ready`` to learn of every notice queued, with the new
+# rows, inside the transaction that queued them (the API's webhooks write their own outbox rows there, so a webhook
+# exists exactly when its notice does). A listener must not fail for a notice it does not care about: an exception
+# rolls back the change being reported.
+LISTENERS: list[Callable[[list[Notification]], None]] = []
+
+
+def _tell_listeners(rows: list[Notification]) -> None:
+    for listener in LISTENERS:
+        listener(rows)
 
 
 def _render(template: str, context: dict[str, Any]) -> tuple[str, str, str]:
@@ -91,6 +103,7 @@ def queue(
             return Notification.objects.get(dedupe_key=dedupe_key)
     else:
         notification = Notification.objects.create(**fields)
+    _tell_listeners([notification])
     transaction.on_commit(partial(dispatch, notification.pk), robust=True)
     return notification
 
@@ -125,6 +138,7 @@ def queue_many(notices: list[dict[str, Any]]) -> list[Notification]:
             )
         )
     created = Notification.objects.bulk_create(rows)
+    _tell_listeners(created)
     transaction.on_commit(partial(dispatch_many, [row.pk for row in created]), robust=True)
     return created
 
