@@ -12,6 +12,7 @@ class Verb(models.TextChoices):
     # API tokens
     API_TOKEN_CREATED = "api_token.created", "API token created"
     API_TOKEN_REVOKED = "api_token.revoked", "API token revoked"
+    API_LIMITS_CHANGED = "api_limits.changed", "A complainant's API limits changed"
     # Documents
     DOCUMENT_UPLOADED = "document.uploaded", "Document uploaded"
     DOCUMENT_DOWNLOADED = "document.downloaded", "Document downloaded"
