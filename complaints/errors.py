@@ -67,6 +67,9 @@ class Code(models.TextChoices):
     NO_LINKS = "no_links", "No listing link was given"
     TOO_MANY_LINKS = "too_many_links", "More links than a claim takes"
     LINKS_NOT_FILEABLE = "links_not_fileable", "Some lines cannot be filed"
+    EXPLANATION_REQUIRED = "explanation_required", "The claim does not explain what infringes"
+    EXPLANATION_TOO_LONG = "explanation_too_long", "The explanation is longer than a claim takes"
+    NOT_YOUR_DOCUMENT = "not_your_document", "A document named is not one the filer uploaded"
     EMPTY_ANSWER = "empty_answer", "The answer to staff has neither text nor documents"
     # Appeals and sanctions (DSA Art. 20, 23(2)).
     NOTHING_TO_APPEAL = "nothing_to_appeal", "The decision cannot be appealed (or not any more)"

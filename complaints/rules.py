@@ -55,6 +55,26 @@ def reason_check(code: str, right_kind: str) -> None:
         )
 
 
+EXPLANATION_MAX_CHARS = 10_000
+
+
+def explanation_check(explanation: str) -> None:
+    """A filed claim says what infringes and how the evidence shows it: the seller reads it in the notice (DSA
+    Art. 16(2)(a), a sufficiently substantiated explanation)."""
+    if not explanation.strip():
+        raise RuleBroken(
+            "Explain what infringes, and how your evidence shows it.",
+            code=Code.EXPLANATION_REQUIRED,
+            field="explanation",
+        )
+    if len(explanation) > EXPLANATION_MAX_CHARS:
+        raise RuleBroken(
+            f"The explanation takes at most {EXPLANATION_MAX_CHARS:,} characters; this one has {len(explanation):,}.",
+            code=Code.EXPLANATION_TOO_LONG,
+            field="explanation",
+        )
+
+
 def right_fields_problems(
     fields: Mapping[str, Any], *, document_roles: Iterable[str] | None, today: date, is_new: bool = True
 ) -> list[RuleBroken]:

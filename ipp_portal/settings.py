@@ -87,8 +87,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "complaints.api.permissions.HasScope"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "complaints.api.errors.exception_handler",
-    "DEFAULT_THROTTLE_CLASSES": ["complaints.api.throttles.PerToken"],
-    "DEFAULT_THROTTLE_RATES": {"token": env.str("API_RATE_PER_TOKEN", default="600/min")},
+    "DEFAULT_THROTTLE_CLASSES": ["complaints.api.throttles.PerToken", "complaints.api.throttles.PerComplainant"],
+    "DEFAULT_THROTTLE_RATES": {
+        "token": env.str("API_RATE_PER_TOKEN", default="600/min"),
+        # Every token of one complainant together; a complainant's own row of ApiLimits (admin) overrides it.
+        "complainant": env.str("API_RATE_PER_COMPLAINANT", default="1200/min"),
+    },
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 SPECTACULAR_SETTINGS = {
@@ -345,6 +349,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 6 * 1024 * 1024
 
 # --- Claims ---------------------------------------------------------------------------------------------------
 CLAIM_MAX_LINKS = env.int("CLAIM_MAX_LINKS", default=300)
+# Listing links one complainant may file through the API per UTC day (all its tokens together); a complainant's own
+# row of ApiLimits (admin) overrides it.
+API_LINKS_PER_DAY = env.int("API_LINKS_PER_DAY", default=5000)
 
 # --- Internationalisation -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

@@ -298,6 +298,17 @@ API_PAGES = {
     + case(bearer=True, label="token", kwargs=lambda w: {"pk": w["webhook"].pk}, get={"complainant"}),
     "api/v1/webhooks/<int:pk>/rotate-secret/": case(kwargs=lambda w: {"pk": w["webhook"].pk})
     + case(bearer=True, label="token", kwargs=lambda w: {"pk": w["webhook"].pk}),
+    # Filing takes a token with the file scope: the matrix's read tokens (and sessions) are refused by everyone,
+    # for the owner's own objects too. Own, other, agent, seller, revoked and scope: tests/api/test_filing.py.
+    "api/v1/link-check/": case() + case(bearer=True, label="token"),
+    "api/v1/claims/<int:pk>/submit/": case(kwargs=lambda w: {"pk": w["draft"].pk})
+    + case(bearer=True, label="token", kwargs=lambda w: {"pk": w["draft"].pk}),
+    "api/v1/claims/<int:pk>/withdraw/": case(kwargs=lambda w: {"pk": w["claim"].pk})
+    + case(bearer=True, label="token", kwargs=lambda w: {"pk": w["claim"].pk}),
+    "api/v1/items/<int:pk>/withdraw/": case(kwargs=lambda w: {"pk": w["items"][1].pk})
+    + case(bearer=True, label="token", kwargs=lambda w: {"pk": w["items"][1].pk}),
+    "api/v1/items/<int:pk>/retract/": case(kwargs=lambda w: {"pk": w["items"][0].pk})
+    + case(bearer=True, label="token", kwargs=lambda w: {"pk": w["items"][0].pk}),
 }
 OTHERS_PAGES = {
     "accounts/api-tokens/<int:pk>/revoke/": owner("complainant", lambda w: w["api_token"].pk),
@@ -408,11 +419,12 @@ def staff_pages(w: World) -> dict[str, list[Case]]:
         "admin/r/<path:content_type_id>/<path:object_id>/": case(
             kwargs=lambda w: {"content_type_id": "1", "object_id": "1"}, get=NOBODY
         ),
-        "admin/^(?P<app_label>auth|axes|accounts|audit|notifications|documents|listings|enforcement|complaints)/$": [
+        ADMIN_APP_INDEX: [
             Case(kwargs=lambda w, app=app: {"app_label": app}, get=role_members, label=app)
             for app in ("complaints", "enforcement", "listings", "documents", "audit", "notifications")
         ]
-        + [Case(kwargs=lambda w, app=app: {"app_label": app}, get=NOBODY, label=app) for app in ("auth", "axes")],
+        # API limits are a superuser's (or a granted permission's): no staff role holds them.
+        + [Case(kwargs=lambda w, app=app: {"app_label": app}, get=NOBODY, label=app) for app in NO_ROLE_APPS],
         "admin/accounts/user/<id>/password/": case(
             kwargs=lambda w: {"id": w["users"]["complainant"].pk},
             get=perm_roles(w, "accounts.change_user"),
@@ -519,6 +531,12 @@ MODEL_TARGETS = {
     ("enforcement", "policy"): lambda w: w["policy_draft"],
     ("listings", "seller"): lambda w: w["seller"],
 }
+
+
+ADMIN_APP_INDEX = (
+    "admin/^(?P<app_label>auth|axes|accounts|audit|notifications|documents|listings|enforcement|complaints|api)/$"
+)
+NO_ROLE_APPS = ("auth", "axes", "api")
 
 
 def model_admin_pages(w: World) -> dict[str, list[Case]]:

@@ -1,4 +1,6 @@
-"""One error shape for the whole API: ``{"code": ..., "message": ..., "fields": {field: [messages]}}``.
+"""One error shape for the whole API: ``{"code": ..., "message": ..., "fields": {field: [messages]}}``, and, when a
+claim's links were checked and some cannot be filed, ``"lines"``: every line's result (as ``/link-check/`` answers
+it), so a client drops the bad lines and submits again.
 
 Domain errors keep their ``PortalError`` code; DRF's own errors get DRF's stable codes. The status says what
 happened: 400 the input, 401 no or a bad token, 403 not permitted, 404 not found (or not yours), 409 not possible
@@ -31,8 +33,13 @@ def _first_code(codes: Any) -> str:
     return str(codes)
 
 
-def body(code: str, message: str, fields: dict[str, list[str]] | None = None) -> dict[str, Any]:
-    return {"code": code, "message": message, "fields": fields or {}}
+def body(
+    code: str, message: str, fields: dict[str, list[str]] | None = None, lines: list[Any] | None = None
+) -> dict[str, Any]:
+    answer: dict[str, Any] = {"code": code, "message": message, "fields": fields or {}}
+    if lines is not None:
+        answer["lines"] = lines
+    return answer
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -42,10 +49,17 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             if isinstance(exc, InvalidTransition)
             else status.HTTP_403_FORBIDDEN
             if isinstance(exc, NotPermitted)
-            else status.HTTP_400_BAD_REQUEST
+            else getattr(exc, "http_status", status.HTTP_400_BAD_REQUEST)  # e.g. 429 for the daily link quota
         )
         fields = {exc.field: [exc.message]} if exc.field else {}
-        return Response(body(str(exc.code), exc.message, fields), status=code)
+        lines = getattr(exc, "lines", None)
+        if lines is not None:
+            from .serializers_filing import LinkLineOut
+
+            lines = LinkLineOut(lines, many=True).data
+        retry_after = getattr(exc, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if retry_after is not None else None
+        return Response(body(str(exc.code), exc.message, fields, lines), status=code, headers=headers)
     if isinstance(exc, Http404 | ObjectDoesNotExist):
         exc = exceptions.NotFound()
     if not isinstance(exc, exceptions.APIException):

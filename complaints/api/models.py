@@ -35,6 +35,45 @@ class ApiToken(models.Model):
         return [self.Scope(scope).label for scope in self.scopes if scope in self.Scope.values]
 
 
+class ApiLimits(models.Model):
+    """One complainant's own API limits, set by staff with the permission (a large vendor may need more, an abusive
+    one less). Without a row, or with a field left empty, the settings' defaults apply (``API_LINKS_PER_DAY``,
+    ``API_RATE_PER_COMPLAINANT``). Every token of the complainant shares them."""
+
+    complainant = models.OneToOneField("complaints.Complainant", on_delete=models.CASCADE, related_name="api_limits")
+    links_per_day = models.PositiveIntegerField(
+        null=True, blank=True, help_text="Listing links filed through the API per UTC day. Empty: API_LINKS_PER_DAY."
+    )
+    requests_per_minute = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        help_text="API requests per minute, all tokens together. Empty: API_RATE_PER_COMPLAINANT.",
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = "API limits"
+        verbose_name_plural = "API limits"
+
+    def __str__(self) -> str:
+        return f"API limits of {self.complainant}"
+
+
+class ApiLinkCount(models.Model):
+    """The links a complainant filed through the API on one UTC day: the daily quota's counter. Its row is written
+    in the transaction that files the claim, under the complainant's lock, so two submissions cannot both pass."""
+
+    complainant = models.ForeignKey("complaints.Complainant", on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    links = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["complainant", "day"], name="api_link_count_one_per_day")]
+
+    def __str__(self) -> str:
+        return f"{self.complainant_id} {self.day}: {self.links}"
+
+
 # The webhooks' models live with the rest of the webhooks; Django finds models in this module.
 from .webhooks.models import (  # noqa: E402
     EventType,
@@ -44,4 +83,13 @@ from .webhooks.models import (  # noqa: E402
     WebhookEvent,
 )
 
-__all__ = ["ApiToken", "EventType", "WebhookAttempt", "WebhookDelivery", "WebhookEndpoint", "WebhookEvent"]
+__all__ = [
+    "ApiLimits",
+    "ApiLinkCount",
+    "ApiToken",
+    "EventType",
+    "WebhookAttempt",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
+]

@@ -43,11 +43,34 @@ class ClaimOut(serializers.ModelSerializer):
                   "items_pending", "items_removed", "items_rejected", "items_withdrawn"]  # fmt: skip
 
 
+class DecisionOut(serializers.ModelSerializer):
+    """A decided listing of the claim: what was decided, when, and why (DSA Art. 16(5): the notifier is told)."""
+
+    item = serializers.IntegerField(source="id")
+    reason = serializers.CharField(source="decision_reason")
+
+    class Meta:
+        model = ClaimItem
+        fields = ["item", "external_id", "status", "reason", "decided_at"]
+
+
+class TimelineEventOut(serializers.Serializer):
+    """One event of the claim page's timeline (``claim_timeline``): only what the complainant may see."""
+
+    at = serializers.DateTimeField()
+    verb = serializers.CharField(help_text="The audit verb, e.g. claim.submitted, claim_item.removed.")
+    what = serializers.CharField()
+    item = serializers.CharField(help_text="The listing the event is about (empty: the whole claim).")
+    note = serializers.CharField()
+
+
 class ClaimDetailOut(ClaimOut):
     items = ClaimItemOut(many=True, source="listed_items")
+    decisions = DecisionOut(many=True, source="decided_items")
+    timeline = TimelineEventOut(many=True)
 
     class Meta(ClaimOut.Meta):
-        fields = [*ClaimOut.Meta.fields, "explanation", "info_request", "items"]
+        fields = [*ClaimOut.Meta.fields, "explanation", "info_request", "items", "decisions", "timeline"]
 
 
 class ClaimListQuery(serializers.Serializer):

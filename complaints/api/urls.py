@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from . import views
+from . import filing, views
 from .webhooks import views as webhooks
 
 app_name = "api"
@@ -9,8 +9,13 @@ urlpatterns = [
     path("schema/", SpectacularJSONAPIView.as_view(), name="schema"),
     path("rights/", views.RightList.as_view(), name="right-list"),
     path("rights/<int:pk>/", views.RightDetail.as_view(), name="right-detail"),
-    path("claims/", views.ClaimList.as_view(), name="claim-list"),
+    path("claims/", filing.ClaimCollection.as_view(), name="claim-list"),
     path("claims/<int:pk>/", views.ClaimDetail.as_view(), name="claim-detail"),
+    path("claims/<int:pk>/submit/", filing.ClaimSubmit.as_view(), name="claim-submit"),
+    path("claims/<int:pk>/withdraw/", filing.ClaimWithdraw.as_view(), name="claim-withdraw"),
+    path("items/<int:pk>/withdraw/", filing.ItemWithdraw.as_view(), name="item-withdraw"),
+    path("items/<int:pk>/retract/", filing.ItemRetract.as_view(), name="item-retract"),
+    path("link-check/", filing.LinkCheck.as_view(), name="link-check"),
     path("seller/notices/", views.SellerNoticeList.as_view(), name="seller-notice-list"),
     path("webhooks/", webhooks.WebhookList.as_view(), name="webhook-list"),
     path("webhooks/<int:pk>/", webhooks.WebhookDetail.as_view(), name="webhook-detail"),

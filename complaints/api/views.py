@@ -62,15 +62,25 @@ class ClaimList(generics.ListAPIView):
         return self.get_paginated_response(self.get_serializer(claims, many=True).data)
 
 
+def claim_detail_of(user, pk: int) -> serializers.Claim:
+    """The user's claim (anyone else's: DoesNotExist, a 404) with what ``ClaimDetailOut`` shows: its listings, the
+    decided ones, and the claim page's timeline."""
+    claim = claim_selectors.claim_get_for_user(user, pk)
+    items = list(claim_selectors.claim_items(claim))
+    claim.listed_items = items  # type: ignore[attr-defined]
+    claim.decided_items = [item for item in items if item.decided_at is not None]  # type: ignore[attr-defined]
+    claim.timeline = claim_selectors.claim_timeline(claim)  # type: ignore[attr-defined]
+    return claim
+
+
 class ClaimDetail(generics.GenericAPIView):
-    """One of your claims with its listings, each with its status and the reason for its decision."""
+    """One of your claims with its listings, each with its status and the reason for its decision, the decisions,
+    and its timeline."""
 
     serializer_class = serializers.ClaimDetailOut
 
     def get(self, request, pk: int):
-        claim = claim_selectors.claim_get_for_user(request.user, pk)
-        claim.listed_items = list(claim_selectors.claim_items(claim))  # type: ignore[attr-defined]
-        return Response(self.get_serializer(claim).data)
+        return Response(self.get_serializer(claim_detail_of(request.user, pk)).data)
 
 
 class SellerNoticeList(generics.ListAPIView):

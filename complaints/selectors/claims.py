@@ -221,6 +221,7 @@ def claim_timeline(claim: "Claim", *, seller: "Seller | None" = None) -> list[di
 def timeline_row(event: "AuditEvent", verbs: Mapping[str, str]) -> dict[str, Any]:
     return {
         "at": event.created_at,
+        "verb": event.verb,
         "what": verbs[event.verb],
         "item": event.target_label if event.verb.startswith("claim_item.") else "",
         "note": (event.data or {}).get("message", ""),

@@ -21,7 +21,7 @@ from ipp_portal.transitions import transition, transition_many
 from ..errors import Code
 from ..link_check import LinkLine, check_links, split_lines
 from ..models import AuthorisedSeller, Claim, ClaimItem, Complainant, IPRight
-from ..rules import authorisation_ended_on_check, reason_check
+from ..rules import authorisation_ended_on_check, explanation_check, reason_check
 from ..selectors import filing_gate
 from ..selectors.trust import trusted_complainant_on
 from .allowlist import end_entry
@@ -42,7 +42,8 @@ class LinksNotFileable(PortalError):
         self.lines = lines
         bad = [line for line in lines if not line.is_fileable]
         super().__init__(
-            f"{len(bad)} of the {len(lines)} lines cannot be filed. Drop them (or correct them) and submit again."
+            f"{len(bad)} of the {len(lines)} lines cannot be filed. Drop them (or correct them) and submit again.",
+            field="links",
         )
 
 
@@ -74,6 +75,24 @@ def hash_ip(ip: str) -> str:
     return hashlib.sha256(f"{settings.SECRET_KEY}:{ip}".encode()).hexdigest()
 
 
+def links_count_check(lines: Sequence[tuple[int, str]]) -> None:
+    """A claim names at most ``CLAIM_MAX_LINKS`` listings (Alibaba IPP's own limit); the check of links before
+    filing takes the same number."""
+    if len(lines) > settings.CLAIM_MAX_LINKS:
+        raise TooManyLinks(
+            f"A claim takes at most {settings.CLAIM_MAX_LINKS} links; this one has {len(lines)}. "
+            "Split them over several claims.",
+            field="links",
+        )
+
+
+def evidence_check(evidence: Sequence["Document"], user: "User") -> None:
+    """A claim's evidence is documents its filer uploaded: never another account's file (the form only offers the
+    user's own; an API client names documents by id, so the service checks)."""
+    if any(document.uploaded_by_id != user.pk for document in evidence):
+        raise PortalError("Attach only documents you uploaded.", code=Code.NOT_YOUR_DOCUMENT, field="evidence")
+
+
 def _own_claim_for_update(claim_id: int, user: "User") -> Claim:
     claim = Claim.objects.select_for_update(of=("self",)).select_related("complainant").filter(pk=claim_id).first()
     if claim is None or claim.complainant.user_id != user.pk:
@@ -86,6 +105,7 @@ def claim_save_draft(
     *, complainant: Complainant, claim_id: int | None = None, evidence: Sequence["Document"] = (), **fields: Any
 ) -> Claim:
     """Save whatever has been entered so far; nothing is checked or sent until the claim is submitted."""
+    evidence_check(evidence, complainant.user)
     if claim_id is None:
         claim = Claim(complainant=complainant)
     else:
@@ -161,15 +181,13 @@ def claim_submit(
     if not gate.allowed and not waiting:
         raise NotPermitted(gate.reason, code=gate.code)
     reason_check(reason_code, right.kind)
+    explanation_check(explanation)
+    evidence_check(evidence, user)
 
     lines = split_lines(links_text)
     if not lines:
-        raise PortalError("Paste at least one listing link.", code=Code.NO_LINKS)
-    if len(lines) > settings.CLAIM_MAX_LINKS:
-        raise TooManyLinks(
-            f"A claim takes at most {settings.CLAIM_MAX_LINKS} links; this one has {len(lines)}. "
-            "Split them over several claims."
-        )
+        raise PortalError("Paste at least one listing link.", code=Code.NO_LINKS, field="links")
+    links_count_check(lines)
     checked = check_links(lines, site=site, complainant=complainant, right=right, exclude_claim_id=claim_id)
     if any(not line.is_fileable for line in checked):
         raise LinksNotFileable(checked)

@@ -19,6 +19,7 @@ class Verb(models.TextChoices):
     WEBHOOK_ENDPOINT_ENABLED = "webhook_endpoint.enabled", "Webhook endpoint enabled"
     WEBHOOK_ENDPOINT_DELETED = "webhook_endpoint.deleted", "Webhook endpoint deleted"
     WEBHOOK_REDELIVERY_REQUESTED = "webhook_delivery.redelivery_requested", "Webhook redelivery requested"
+    API_LIMITS_CHANGED = "api_limits.changed", "A complainant's API limits changed"
     # Documents
     DOCUMENT_UPLOADED = "document.uploaded", "Document uploaded"
     DOCUMENT_DOWNLOADED = "document.downloaded", "Document downloaded"
