@@ -23,7 +23,10 @@ from .claims import (
 from .disputes import (
     CounterNoticeWindow,
     claim_item_list_for_seller,
+    counter_notice_get_for_complainant,
+    counter_notice_list_for_complainant,
     counter_notice_window_for,
+    seller_notice_get,
     seller_notice_list,
     site_time,
 )
@@ -60,6 +63,8 @@ __all__ = [
     "claim_timeline",
     "claims_with_item_counts",
     "complainant_get_for_user",
+    "counter_notice_get_for_complainant",
+    "counter_notice_list_for_complainant",
     "counter_notice_window_for",
     "document_get_for_user",
     "filing_gate",
@@ -71,6 +76,7 @@ __all__ = [
     "right_conflicts",
     "right_documents",
     "seller_find",
+    "seller_notice_get",
     "seller_notice_list",
     "site_time",
 ]
