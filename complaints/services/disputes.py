@@ -233,7 +233,9 @@ def counter_notice_reject(
 ) -> CounterNotice:
     """The rights holder rejects the counter-notice with reasons (and evidence): staff decide."""
     if not answer.strip():
-        raise PortalError("Give your reasons: staff and the seller read them.", code=Code.REASON_REQUIRED)
+        raise PortalError(
+            "Give your reasons: staff and the seller read them.", code=Code.REASON_REQUIRED, field="answer"
+        )
     notice = _lock_notice_for_complainant(notice_id, user)
     if notice.status != CounterNotice.Status.AWAITING_ANSWER:
         raise InvalidTransition(f"This counter-notice is {notice.get_status_display().lower()}.")
