@@ -6,7 +6,7 @@ from datetime import datetime, timedelta
 import pytest
 
 from complaints import services
-from complaints.models import ClaimItem, CounterNotice
+from complaints.models import Authorization, ClaimItem, CounterNotice
 from enforcement.models import Violation
 from ipp_portal.audit.models import AuditEvent
 from ipp_portal.audit.verbs import Verb
@@ -351,3 +351,21 @@ def test_an_agent_sees_nothing_of_claims_it_did_not_file(world):
     for response in answers:
         assert_error(response, 404, "not_found")
     assert state() == before
+
+
+@pytest.mark.parametrize("answer", ["accept", "reject"])
+def test_an_agent_whose_authorization_ended_can_no_longer_answer_for_the_owner(world, answer):
+    agent, notice = world["agent"], world["agent_notice"]
+    services.authorization_revoke(
+        authorization_id=Authorization.objects.get(agent=agent).pk, reviewer=make_staff("Reviewer"),
+        reason="The owner ended the mandate.",
+    )  # fmt: skip
+    client = token_client(agent.user, ["read", "answer"])
+    before = state()
+
+    response = client.post(f"/api/v1/counter-notices/{notice.pk}/{answer}/", {"reason": "Fakes."}, format="json")
+
+    assert_error(response, 403, "no_authorization")
+    assert state() == before
+    # The agent still reads what it filed and what came of it (it is the complainant of record).
+    assert client.get(f"/api/v1/counter-notices/{notice.pk}/").status_code == 200
