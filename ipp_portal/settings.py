@@ -107,6 +107,7 @@ SPECTACULAR_SETTINGS = {
         "RightStatusEnum": "complaints.models.IPRight.Status",
         "ClaimStatusEnum": "complaints.models.Claim.Status",
         "ClaimItemStatusEnum": "complaints.models.ClaimItem.Status",
+        "CounterNoticeStatusEnum": "complaints.models.CounterNotice.Status",
     },
 }
 WSGI_APPLICATION = "ipp_portal.wsgi.application"

@@ -309,6 +309,24 @@ API_PAGES = {
     + case(bearer=True, label="token", kwargs=lambda w: {"pk": w["items"][1].pk}),
     "api/v1/items/<int:pk>/retract/": case(kwargs=lambda w: {"pk": w["items"][0].pk})
     + case(bearer=True, label="token", kwargs=lambda w: {"pk": w["items"][0].pk}),
+    "api/v1/seller/notices/<int:pk>/": case(kwargs=lambda w: {"pk": w["items"][0].pk})
+    + case(bearer=True, label="token", kwargs=lambda w: {"pk": w["items"][0].pk}, get={"seller"}),
+    "api/v1/seller/standing/": case() + case(bearer=True, label="token", get=SIGNED_IN),
+    "api/v1/counter-notices/": case() + case(bearer=True, label="token", get=SIGNED_IN),
+    "api/v1/counter-notices/<int:pk>/": case(kwargs=lambda w: {"pk": w["notice"].pk})
+    + case(bearer=True, label="token", kwargs=lambda w: {"pk": w["notice"].pk}, get={"complainant"}),
+    # Answering needs the answer scope and uploading the file scope: the matrix's read tokens are refused (403)
+    # whoever holds them. The answering owner and everyone else with full tokens: tests/api/test_answers.py and
+    # tests/api/test_documents.py.
+    "api/v1/counter-notices/<int:pk>/accept/": case(kwargs=lambda w: {"pk": w["notice"].pk})
+    + case(bearer=True, label="read token", kwargs=lambda w: {"pk": w["notice"].pk}),
+    "api/v1/counter-notices/<int:pk>/reject/": case(
+        kwargs=lambda w: {"pk": w["notice"].pk}, data=lambda w: {"reason": "x"}
+    )
+    + case(bearer=True, label="read token", kwargs=lambda w: {"pk": w["notice"].pk}, data=lambda w: {"reason": "x"}),
+    "api/v1/documents/": case() + case(bearer=True, label="read token"),
+    "api/v1/documents/<int:pk>/": case(kwargs=lambda w: {"pk": w["evidence"].pk})
+    + case(bearer=True, label="read token", kwargs=lambda w: {"pk": w["evidence"].pk}),
 }
 OTHERS_PAGES = {
     "accounts/api-tokens/<int:pk>/revoke/": owner("complainant", lambda w: w["api_token"].pk),

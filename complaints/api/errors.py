@@ -4,7 +4,7 @@ it), so a client drops the bad lines and submits again.
 
 Domain errors keep their ``PortalError`` code; DRF's own errors get DRF's stable codes. The status says what
 happened: 400 the input, 401 no or a bad token, 403 not permitted, 404 not found (or not yours), 409 not possible
-from the current state, 429 later.
+from the current state (including a deadline that has passed), 429 later.
 """
 
 from typing import Any
@@ -14,7 +14,7 @@ from django.http import Http404
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
-from ipp_portal.errors import InvalidTransition, NotPermitted, PortalError
+from ipp_portal.errors import DeadlinePassed, InvalidTransition, NotPermitted, PortalError
 
 
 def _messages(detail: Any) -> list[str]:
@@ -46,7 +46,8 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, PortalError):
         code = (
             status.HTTP_409_CONFLICT
-            if isinstance(exc, InvalidTransition)
+            # A deadline that passed is the current state too: the same request was possible before it.
+            if isinstance(exc, InvalidTransition | DeadlinePassed)
             else status.HTTP_403_FORBIDDEN
             if isinstance(exc, NotPermitted)
             else getattr(exc, "http_status", status.HTTP_400_BAD_REQUEST)  # e.g. 429 for the daily link quota

@@ -1,7 +1,7 @@
 from django.urls import path
 from drf_spectacular.views import SpectacularJSONAPIView
 
-from . import filing, views
+from . import answers, filing, views
 from .webhooks import views as webhooks
 
 app_name = "api"
@@ -20,4 +20,12 @@ urlpatterns = [
     path("webhooks/", webhooks.WebhookList.as_view(), name="webhook-list"),
     path("webhooks/<int:pk>/", webhooks.WebhookDetail.as_view(), name="webhook-detail"),
     path("webhooks/<int:pk>/rotate-secret/", webhooks.WebhookRotateSecret.as_view(), name="webhook-rotate-secret"),
+    path("seller/notices/<int:pk>/", answers.SellerNoticeDetail.as_view(), name="seller-notice-detail"),
+    path("seller/standing/", answers.SellerStanding.as_view(), name="seller-standing"),
+    path("counter-notices/", answers.CounterNoticeList.as_view(), name="counter-notice-list"),
+    path("counter-notices/<int:pk>/", answers.CounterNoticeDetail.as_view(), name="counter-notice-detail"),
+    path("counter-notices/<int:pk>/accept/", answers.CounterNoticeAccept.as_view(), name="counter-notice-accept"),
+    path("counter-notices/<int:pk>/reject/", answers.CounterNoticeReject.as_view(), name="counter-notice-reject"),
+    path("documents/", answers.DocumentUpload.as_view(), name="document-upload"),
+    path("documents/<int:pk>/", answers.DocumentDetail.as_view(), name="document-detail"),
 ]

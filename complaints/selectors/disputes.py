@@ -12,7 +12,7 @@ from django.utils.formats import date_format
 from enforcement.selectors import policy_current
 
 from ..errors import Code
-from ..models import ClaimItem
+from ..models import ClaimItem, CounterNotice
 from .claims import SELLER_TIMELINE_VERBS, timeline_row
 
 if TYPE_CHECKING:
@@ -86,10 +86,7 @@ def seller_notice_list(user: "User", now: datetime, *, claim_ids: list[int]) -> 
             events.setdefault(event.target_id, []).append(event)
     claims: dict[int, dict] = {}
     for item in items:
-        window = counter_notice_window_for(item, now, policy=policies.get(item.seller.site_id))
-        item.can_counter, item.counter_why = window.allowed, window.message
-        item.can_concede = first_window_open(item, now)
-        item.deadline = item.counter_notice_due_at if item.can_concede else item.further_counter_notice_due_at
+        _with_window(item, now, policies.get(item.seller.site_id))
         group = claims.setdefault(
             item.claim_id, {"claim": item.claim, "items": [], "can_counter": False, "can_concede": False, "events": []}
         )
@@ -103,12 +100,52 @@ def seller_notice_list(user: "User", now: datetime, *, claim_ids: list[int]) -> 
     return list(claims.values())
 
 
+def _with_window(item: Any, now: datetime, policy: "Policy | None" = None) -> None:
+    """What the notices page adds to an item: may the seller counter-notify (and if not, why), may they concede,
+    and the next deadline."""
+    window = counter_notice_window_for(item, now, policy=policy)
+    item.can_counter, item.counter_why = window.allowed, window.message
+    item.can_concede = first_window_open(item, now)
+    item.deadline = item.counter_notice_due_at if item.can_concede else item.further_counter_notice_due_at
+
+
+def seller_notice_get(user: "User", item_id: int, now: datetime) -> ClaimItem:
+    """One row of the seller's notices page: an item against the user's stores from a claim that has gone out, with
+    who complained and the window for a counter-notice; anyone else's raises DoesNotExist."""
+    item: Any = (
+        claim_item_list_for_seller(user)
+        .select_related("claim__complainant", "claim__right", "claim__authorization", "listing", "seller__site")
+        .get(pk=item_id)
+    )
+    _with_window(item, now)
+    return item
+
+
 def claim_item_list_for_seller(user: "User") -> "QuerySet[ClaimItem]":
     """The claim items against the user's stores, only from claims that have gone out (a claim waiting for its
     right to be verified has not been sent: its complainant and contents are nobody else's business yet)."""
     from ..models import ClaimItem
 
     return ClaimItem.objects.filter(seller__user=user, claim__submitted_at__isnull=False)
+
+
+def counter_notice_list_for_complainant(user: "User", *, status: str | None = None) -> "QuerySet[CounterNotice]":
+    """The counter-notices sellers sent against the user's claims (an agent's: the claims the agent filed), with
+    what their pages show of each: the claim, the store, the listings."""
+    from django.db.models import Prefetch
+
+    notices = CounterNotice.objects.filter(claim__complainant__user=user)
+    if status:
+        notices = notices.filter(status=status)
+    return notices.select_related("claim", "seller").prefetch_related(
+        Prefetch("items", queryset=ClaimItem.objects.select_related("listing", "claim").order_by("position"))
+    )
+
+
+def counter_notice_get_for_complainant(user: "User", notice_id: int) -> CounterNotice:
+    """One counter-notice against the user's claims with the documents the seller shared (never the others);
+    anyone else's raises DoesNotExist (a 404: ids are sequential, no existence leak)."""
+    return counter_notice_list_for_complainant(user).prefetch_related("shared_documents").get(pk=notice_id)
 
 
 def site_time(moment: datetime, site: "Site") -> str:

@@ -33,7 +33,7 @@ def _complainant_for_update(user: "User") -> Complainant:
     return complainant
 
 
-def _agent_covers(complainant: Complainant, right: IPRight, site_id: int, today: date) -> bool:
+def agent_covers(complainant: Complainant, right: IPRight | int, site_id: int, today: date) -> bool:
     """An agent acts for a right only under a verified authorization in force that names the right and the site."""
     return Authorization.objects.filter(
         agent=complainant, status=Authorization.Status.VERIFIED, valid_from__lte=today, valid_until__gte=today,
@@ -131,7 +131,7 @@ def authorised_seller_end(
     if entry is None:
         raise AuthorisedSeller.DoesNotExist
     today = timezone.localdate()
-    if complainant.is_agent and not _agent_covers(complainant, entry.right, entry.seller.site_id, today):
+    if complainant.is_agent and not agent_covers(complainant, entry.right, entry.seller.site_id, today):
         raise NotPermitted(
             f"You act as an agent, and no verified authorization in force covers {entry.right} on this seller's "
             "marketplace: only the owner, or an agent they authorise, may change this list.",

@@ -16,7 +16,7 @@ from enforcement.selectors import policy_current
 from enforcement.services import violation_withdraw, violations_establish, violations_hold
 from ipp_portal.audit.services import record, record_many
 from ipp_portal.audit.verbs import Verb
-from ipp_portal.errors import DeadlinePassed, InvalidTransition, PortalError
+from ipp_portal.errors import DeadlinePassed, InvalidTransition, NotPermitted, PortalError
 from ipp_portal.notifications.services import queue, queue_many
 from ipp_portal.permissions import require_perm
 from ipp_portal.transactions import retry_on_conflict
@@ -29,6 +29,7 @@ from ..models import Claim, ClaimItem, CounterNotice
 from ..selectors import counter_notice_window_for, site_time
 from ..selectors.disputes import chances_used, first_window_open
 from ..selectors.holds import held_listing_ids
+from .allowlist import agent_covers
 from .claims import hash_ip
 from .holds import refuse_held
 from .review import lock_claim_items
@@ -194,6 +195,20 @@ def _lock_notice_for_complainant(notice_id: int, user: "User") -> CounterNotice:
     )
     if notice is None or notice.claim.complainant.user_id != user.pk:
         raise CounterNotice.DoesNotExist
+    claim = notice.claim
+    # An agent answers for the owner, so only while a verified authorization in force still covers the claim's right
+    # and site (policy §5: authorization of a party that is not the right holder); the rule the allow-list follows.
+    # Without one the notice waits for the deadline, and staff decide.
+    if claim.complainant.is_agent and (
+        claim.right_id is None
+        or not agent_covers(claim.complainant, claim.right_id, claim.filed_site.pk, timezone.localdate())
+    ):
+        raise NotPermitted(
+            "You act as an agent, and no verified authorization in force covers this claim's right on its "
+            "marketplace any more: only the owner, or an agent they authorise, may answer. Staff decide after the "
+            "deadline.",
+            code=Code.NO_AUTHORIZATION,
+        )
     return notice
 
 
@@ -233,7 +248,9 @@ def counter_notice_reject(
 ) -> CounterNotice:
     """The rights holder rejects the counter-notice with reasons (and evidence): staff decide."""
     if not answer.strip():
-        raise PortalError("Give your reasons: staff and the seller read them.", code=Code.REASON_REQUIRED)
+        raise PortalError(
+            "Give your reasons: staff and the seller read them.", code=Code.REASON_REQUIRED, field="answer"
+        )
     notice = _lock_notice_for_complainant(notice_id, user)
     if notice.status != CounterNotice.Status.AWAITING_ANSWER:
         raise InvalidTransition(f"This counter-notice is {notice.get_status_display().lower()}.")

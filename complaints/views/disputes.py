@@ -19,6 +19,8 @@ from ..models import ClaimItem, CounterNotice
 from ..selectors import (
     COMPLAINANT_TIMELINE_VERBS,
     claim_item_list_for_seller,
+    counter_notice_get_for_complainant,
+    counter_notice_list_for_complainant,
     counter_notice_window_for,
     seller_notice_page,
 )
@@ -110,26 +112,17 @@ def not_disputed(request, claim_id: int):
 @login_required
 @require_GET
 def complainant_counter_notices(request):
-    notices = (
-        CounterNotice.objects.filter(claim__complainant__user=request.user)
-        .select_related("claim", "seller")
-        .prefetch_related("items")
-        .order_by("status", "answer_due_at")
-    )
+    notices = counter_notice_list_for_complainant(request.user).order_by("status", "answer_due_at")
     return render(request, "complaints/counter_notice_list.html", {"notices": notices})
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def counter_notice_answer(request, pk: int):
-    notice = (
-        CounterNotice.objects.filter(pk=pk, claim__complainant__user=request.user)
-        .select_related("claim", "seller")
-        .prefetch_related("items__listing", "shared_documents")
-        .first()
-    )
-    if notice is None:
-        raise Http404
+    try:
+        notice = counter_notice_get_for_complainant(request.user, pk)
+    except CounterNotice.DoesNotExist:
+        raise Http404 from None
     if request.method == "POST" and request.POST.get("decision") == "accept":
         listings = ", ".join(item.listing.title for item in notice.items.all())
         ask = confirm_first(

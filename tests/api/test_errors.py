@@ -5,7 +5,7 @@ from rest_framework import exceptions
 from rest_framework.test import APIRequestFactory
 
 from complaints.api.errors import exception_handler
-from ipp_portal.errors import InvalidTransition, NotPermitted, PortalError
+from ipp_portal.errors import DeadlinePassed, InvalidTransition, NotPermitted, PortalError
 from tests.factories import make_complainant
 
 pytestmark = pytest.mark.django_db
@@ -17,6 +17,7 @@ pytestmark = pytest.mark.django_db
         (PortalError("Give a name.", code="reason_required", field="name"), 400, "reason_required"),
         (NotPermitted(), 403, "not_permitted"),
         (InvalidTransition(), 409, "invalid_transition"),
+        (DeadlinePassed(), 409, "deadline_passed"),
         (exceptions.NotFound(), 404, "not_found"),
         (exceptions.Throttled(wait=12), 429, "throttled"),
         (exceptions.MethodNotAllowed("POST"), 405, "method_not_allowed"),
