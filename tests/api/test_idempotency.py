@@ -12,6 +12,7 @@ from rest_framework.test import APIClient
 from complaints.api.idempotency import idempotency_keys_sweep
 from complaints.api.models import ApiToken, IdempotencyKey
 from complaints.api.services import api_token_create, api_token_revoke
+from complaints.api.tasks import sweep_idempotency_keys
 from tests.api.urls_idempotency import CONTROL
 from tests.factories import SellerFactory, make_complainant
 from tests.threads import run_together
@@ -304,3 +305,15 @@ def test_the_same_key_at_once_runs_once_and_the_other_is_told_to_wait():
     later = post(clients[1], {"name": "echo one"}, key="together")
     assert later["Idempotent-Replayed"] == "true"
     assert json.loads(later.content) == next(r for r in answers if r.status_code == 201).json()
+
+
+def test_the_hourly_sweep_is_scheduled_and_forgets_only_expired_keys(holder, settings):
+    client = client_with(holder)
+    post(client, {"name": "echo old"}, key="old")
+    post(client, {"name": "echo new"}, key="new")
+    IdempotencyKey.objects.filter(key="old").update(created_at=timezone.now() - timedelta(hours=25))
+
+    assert sweep_idempotency_keys.apply().get() == 1
+
+    assert list(IdempotencyKey.objects.values_list("key", flat=True)) == ["new"]
+    assert any(e["task"] == "api.sweep_idempotency_keys" for e in settings.CELERY_BEAT_SCHEDULE.values())
