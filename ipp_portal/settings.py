@@ -48,6 +48,7 @@ INSTALLED_APPS = [
     "axes",
     "rest_framework",
     "drf_spectacular",
+    "drf_spectacular_sidecar",  # the reference page's Swagger UI, served from our own static files (no CDN)
     "ipp_portal.accounts",
     "ipp_portal.audit",
     "ipp_portal.notifications",
@@ -73,6 +74,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    # Inside the others, so a replayed answer gets the same security headers as the first one.
+    "complaints.api.idempotency.IdempotencyMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a refused sign-in (lockout or address limit) into a 429
 ]
 
@@ -103,6 +106,16 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
     "SERVE_AUTHENTICATION": [],
+    # The reference page (/api/v1/docs/) loads Swagger UI from our own static files: no CDN, and nothing the
+    # Content-Security-Policy would have to allow from elsewhere.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        # The Error component, the error answers of every operation and Idempotency-Key on every write.
+        "complaints.api.schema.document_errors_and_idempotency",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "RightStatusEnum": "complaints.models.IPRight.Status",
         "ClaimStatusEnum": "complaints.models.Claim.Status",
@@ -265,6 +278,10 @@ CELERY_BEAT_SCHEDULE = {
     "sweep-webhook-deliveries": {
         "task": "api.sweep_webhook_deliveries",
         "schedule": crontab(minute="*"),  # retries are due by the minute (backoff starts at one)
+    },
+    "sweep-idempotency-keys": {
+        "task": "api.sweep_idempotency_keys",
+        "schedule": crontab(minute="41"),  # hourly: keys live 24 hours, an hour more changes nothing
     },
     "sweep-trusted-programme": {
         "task": "complaints.sweep_trusted_programme",

@@ -284,6 +284,7 @@ OWN_PAGES = {
 # detail only its owner. Revoked tokens and the seller's view: tests/api/test_endpoints.py.
 API_PAGES = {
     "api/v1/schema/": case(get=EVERYONE),
+    "api/v1/docs/": case(get=EVERYONE),
     "api/v1/rights/": case() + case(bearer=True, label="token", get=SIGNED_IN),
     "api/v1/rights/<int:pk>/": case(kwargs=lambda w: {"pk": w["right"].pk})
     + case(bearer=True, label="token", kwargs=lambda w: {"pk": w["right"].pk}, get={"complainant"}),

@@ -24,6 +24,7 @@ from ipp_portal.errors import InvalidTransition, NotPermitted
 from . import serializers_filing as io
 from .limits import api_claim_submit
 from .models import ApiToken
+from .schema import ErrorSerializer
 from .serializers import ClaimDetailOut
 from .views import ClaimList, claim_detail_of
 
@@ -51,7 +52,7 @@ def _errors(*extra: int, lines: bool = False) -> dict[int, Any]:
     }
     wanted = {400, 401, 403, 429, *extra}
     return {
-        code: OpenApiResponse(io.LinkErrorOut if lines and code == 400 else io.ErrorOut, description=text)
+        code: OpenApiResponse(io.LinkErrorOut if lines and code == 400 else ErrorSerializer, description=text)
         for code, text in described.items()
         if code in wanted
     }

@@ -35,6 +35,35 @@ class ApiToken(models.Model):
         return [self.Scope(scope).label for scope in self.scopes if scope in self.Scope.values]
 
 
+class IdempotencyKey(models.Model):
+    """One ``Idempotency-Key`` a user sent with a write, and the answer it got: a retry with the same key gets the
+    same answer instead of doing the write twice (a filed claim filed again would notify the seller twice).
+
+    Keys belong to the user, not to one token: a vendor rotating tokens between a request and its retry is the
+    same client retrying the same operation. The row is claimed (``status`` empty: in progress) and committed
+    before the request runs, so a second request with the key that arrives meanwhile finds it and is refused."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The token that sent the first request (kept when it is revoked, for the record).
+    token = models.ForeignKey(ApiToken, on_delete=models.CASCADE, related_name="idempotency_keys")
+    key = models.CharField(max_length=255)
+    method = models.CharField(max_length=10)
+    path = models.CharField(max_length=2000)
+    request_sha256 = models.CharField(max_length=64)
+    # Empty while the first request runs; then the answer it got, replayed byte for byte.
+    status = models.PositiveSmallIntegerField(null=True, blank=True)
+    response_body = models.BinaryField(default=b"")
+    content_type = models.CharField(max_length=200, blank=True)
+    location = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["user", "key"], name="api_idempotency_key_unique_per_user")]
+
+    def __str__(self) -> str:
+        return f"{self.method} {self.path} ({self.key})"
+
+
 class ApiLimits(models.Model):
     """One complainant's own API limits, set by staff with the permission (a large vendor may need more, an abusive
     one less). Without a row, or with a field left empty, the settings' defaults apply (``API_LINKS_PER_DAY``,
@@ -88,6 +117,7 @@ __all__ = [
     "ApiLinkCount",
     "ApiToken",
     "EventType",
+    "IdempotencyKey",
     "WebhookAttempt",
     "WebhookDelivery",
     "WebhookEndpoint",

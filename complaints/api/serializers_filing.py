@@ -14,18 +14,11 @@ from complaints.models import IPRight
 from ipp_portal.documents.models import Document
 from listings.models import Listing, Site
 
+from .schema import ErrorSerializer
 from .serializers import ClaimItemOut
 
 # Characters that end a line (``str.splitlines``): a link is one line, so it may contain none of them.
 LINE_BREAKS = "\n\r\x0b\x0c\x1c\x1d\x1e\x85\u2028\u2029"
-
-
-class ErrorOut(serializers.Serializer):
-    """The one error shape (``complaints.api.errors``)."""
-
-    code = serializers.CharField(help_text="Stable, machine-readable: match on it.")
-    message = serializers.CharField(help_text="What went wrong and what to do, for a person.")
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
 class ListingBriefOut(serializers.ModelSerializer):
@@ -64,7 +57,7 @@ class LinkLineOut(serializers.Serializer):
         return line.authorised_seller is not None
 
 
-class LinkErrorOut(ErrorOut):
+class LinkErrorOut(ErrorSerializer):
     """The error of a claim whose links were checked: every line's result, to drop the bad ones and resubmit."""
 
     lines = LinkLineOut(many=True, required=False)

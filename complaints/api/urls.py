@@ -7,6 +7,7 @@ from .webhooks import views as webhooks
 app_name = "api"
 urlpatterns = [
     path("schema/", SpectacularJSONAPIView.as_view(), name="schema"),
+    path("docs/", views.ApiDocs.as_view(), name="docs"),
     path("rights/", views.RightList.as_view(), name="right-list"),
     path("rights/<int:pk>/", views.RightDetail.as_view(), name="right-detail"),
     path("claims/", filing.ClaimCollection.as_view(), name="claim-list"),

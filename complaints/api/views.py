@@ -2,6 +2,7 @@
 (anyone else's is a 404, as on the pages)."""
 
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from drf_spectacular.views import SpectacularSwaggerView
 from rest_framework import generics
 from rest_framework.pagination import CursorPagination
 from rest_framework.response import Response
@@ -24,6 +25,7 @@ class NewestItemsFirst(NewestFirst):
     ordering = ("-id",)
 
 
+@extend_schema(summary="List your rights")
 class RightList(generics.ListAPIView):
     """Your rights, and as an agent the rights your verified authorizations cover."""
 
@@ -34,14 +36,20 @@ class RightList(generics.ListAPIView):
         return selectors.ip_right_list_for_user(self.request.user)
 
 
+@extend_schema(summary="Get one of your rights")
 class RightDetail(generics.RetrieveAPIView):
+    """One right of your vault (or covered by your verified authorization), with whether you may file for it."""
+
     serializer_class = serializers.RightOut
 
     def get_queryset(self):
         return selectors.ip_right_list_for_user(self.request.user)
 
 
-@extend_schema(parameters=[OpenApiParameter("status", str, enum=[c for c, _ in serializers.Claim.Status.choices])])
+@extend_schema(
+    summary="List your claims",
+    parameters=[OpenApiParameter("status", str, enum=[c for c, _ in serializers.Claim.Status.choices])],
+)
 class ClaimList(generics.ListAPIView):
     """Your claims, newest first, optionally of one status."""
 
@@ -73,6 +81,7 @@ def claim_detail_of(user, pk: int) -> serializers.Claim:
     return claim
 
 
+@extend_schema(summary="Get one of your claims")
 class ClaimDetail(generics.GenericAPIView):
     """One of your claims with its listings, each with its status and the reason for its decision, the decisions,
     and its timeline."""
@@ -83,6 +92,7 @@ class ClaimDetail(generics.GenericAPIView):
         return Response(self.get_serializer(claim_detail_of(request.user, pk)).data)
 
 
+@extend_schema(summary="List the notices about your listings")
 class SellerNoticeList(generics.ListAPIView):
     """The listings of your stores named in claims that have gone out, newest first."""
 
@@ -91,3 +101,12 @@ class SellerNoticeList(generics.ListAPIView):
 
     def get_queryset(self):
         return disputes.claim_item_list_for_seller(self.request.user).select_related("claim__right", "listing")
+
+
+class ApiDocs(SpectacularSwaggerView):
+    """The API reference (Swagger UI), public like the schema it shows. Swagger UI comes from our own static files
+    (drf-spectacular-sidecar) and is started by a static script, so the page runs under the site's strict
+    Content-Security-Policy: no CDN, no inline script or style."""
+
+    template_name = "api/docs.html"
+    url_name = "api:schema"

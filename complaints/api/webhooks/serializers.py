@@ -28,14 +28,6 @@ class WebhookEndpointWithSecretOut(WebhookEndpointOut):
         fields = [*WebhookEndpointOut.Meta.fields, "secret"]
 
 
-class WebhookErrorOut(serializers.Serializer):
-    """The API's one error shape (``complaints.api.errors``)."""
-
-    code = serializers.CharField()
-    message = serializers.CharField()
-    fields = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
-
-
 _ERROR_TEXT = {
     400: (
         "Invalid input",
@@ -60,9 +52,11 @@ _ERROR_TEXT = {
 def error_responses(*codes: int) -> dict:
     from drf_spectacular.utils import OpenApiExample, OpenApiResponse
 
+    from ..schema import ErrorSerializer
+
     return {
         code: OpenApiResponse(
-            WebhookErrorOut,
+            ErrorSerializer,
             description=_ERROR_TEXT[code][0],
             examples=[OpenApiExample(f"Error {code}", value=_ERROR_TEXT[code][1], status_codes=[str(code)])],
         )
