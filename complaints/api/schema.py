@@ -88,7 +88,8 @@ def error_statuses(path: str, method: str, operation: dict) -> list[str]:
 def document_errors_and_idempotency(result: dict, generator, request, public) -> dict:
     """The postprocessing hook: the ``Error`` component, the error answers of every operation, and the
     Idempotency-Key header (and Idempotent-Replayed answer header) of every write."""
-    result.setdefault("components", {}).setdefault("schemas", {}).setdefault("Error", ERROR_SCHEMA)
+    # The shared definition wins over the one generated from ErrorSerializer (same fields, its own order).
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = ERROR_SCHEMA
     for path, operations in result.get("paths", {}).items():
         for method, operation in operations.items():
             if method not in ("get", "head", *UNSAFE):
@@ -96,6 +97,10 @@ def document_errors_and_idempotency(result: dict, generator, request, public) ->
             responses = operation.setdefault("responses", {})
             for status in error_statuses(path, method, operation):
                 responses.setdefault(status, error_response(status))
+            for status, response in responses.items():
+                if status[0] in "45" and not response.get("content"):
+                    # An error documented by its description alone answers in the one shape too.
+                    response["content"] = error_response(status)["content"]
             if method in UNSAFE:
                 parameters = operation.setdefault("parameters", [])
                 if not any(p.get("in") == "header" and p.get("name") == "Idempotency-Key" for p in parameters):
