@@ -37,6 +37,14 @@ def with_values(block: str, **values: str) -> str:
     return block
 
 
+def bash(script: str, cwd: Path) -> subprocess.CompletedProcess:
+    """The script run as a reader would paste it: bash, stopping at the first failing command."""
+    shell = shutil.which("bash") or "/bin/bash"
+    return subprocess.run(  # noqa: S603 - the README's own text, run in a scratch folder
+        [shell, "-euo", "pipefail", "-c", script], cwd=cwd, capture_output=True, text=True, timeout=120
+    )
+
+
 def test_the_readme_takes_a_vendor_from_token_to_a_signed_webhook_of_the_decision(live_server, settings, tmp_path):
     settings.WEBHOOKS_ALLOW_HTTP_LOCAL = True  # the receiver below is on 127.0.0.1 over plain http
     holder = make_complainant(legal_name="Acme Brands Ltd.")
@@ -51,9 +59,7 @@ def test_the_readme_takes_a_vendor_from_token_to_a_signed_webhook_of_the_decisio
         readme_block(), IPP_URL=live_server.url, IPP_TOKEN=secret, IPP_WEBHOOK_URL=receiver.url("/ipp")
     )
 
-    run = subprocess.run(
-        ["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, capture_output=True, text=True, timeout=120
-    )
+    run = bash(script, tmp_path)
 
     assert run.returncode == 0, run.stderr
     fileable, webhook_secret, status = run.stdout.split()
@@ -87,10 +93,7 @@ def test_the_readme_filing_step_sent_again_returns_the_same_claim(live_server, t
     # Step 4's request alone, sent again with the same claim.json (a retry after a lost answer, say).
     setup, post = block.split("# 1.")[0], block.split("# 4.")[1].split("\nJSON\n", 1)[1].split("# 5.")[0]
 
-    first, again = (
-        subprocess.run(["bash", "-euo", "pipefail", "-c", script], cwd=tmp_path, capture_output=True, text=True)
-        for script in (filing, setup + post + 'echo "$CLAIM"\n')
-    )
+    first, again = (bash(script, tmp_path) for script in (filing, setup + post + 'echo "$CLAIM"\n'))
 
     assert first.returncode == 0, first.stderr
     assert again.returncode == 0, again.stderr
