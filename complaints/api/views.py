@@ -73,8 +73,9 @@ class ClaimList(generics.ListAPIView):
 def claim_detail_of(user, pk: int) -> serializers.Claim:
     """The user's claim (anyone else's: DoesNotExist, a 404) with what ``ClaimDetailOut`` shows: its listings, the
     decided ones, and the claim page's timeline."""
-    claim = claim_selectors.claim_get_for_user(user, pk)
+    claim = claim_selectors.claim_get_for_user(user, pk, counts=False)
     items = list(claim_selectors.claim_items(claim))
+    claim_selectors.claim_item_counts(claim, items)
     claim.listed_items = items  # type: ignore[attr-defined]
     claim.decided_items = [item for item in items if item.decided_at is not None]  # type: ignore[attr-defined]
     claim.timeline = claim_selectors.claim_timeline(claim)  # type: ignore[attr-defined]

@@ -136,16 +136,24 @@ def claim_owner_names(complainant: "Complainant") -> list[str]:
     )
 
 
-def claim_get_for_user(user: "User", claim_id: int) -> "Claim":
-    """The user's own claim (as its complainant); anyone else's raises DoesNotExist (404)."""
+def claim_get_for_user(user: "User", claim_id: int, *, counts: bool = True) -> "Claim":
+    """The user's own claim (as its complainant); anyone else's raises DoesNotExist (404). With ``counts``, its
+    items counted by status (``item_total``, ``item_pending``, …); a caller that loads every item anyway counts
+    them itself (``claim_item_counts``)."""
     from ..models import Claim
 
-    return (
-        Claim.objects.select_related("right", "site", "authorization", "complainant")
-        .prefetch_related("evidence")
-        .annotate(**_item_counts())
-        .get(pk=claim_id, complainant__user=user)
-    )
+    claims = Claim.objects.select_related("right", "site", "authorization", "complainant").prefetch_related("evidence")
+    if counts:
+        claims = claims.annotate(**_item_counts())
+    return claims.get(pk=claim_id, complainant__user=user)
+
+
+def claim_item_counts(claim: "Claim", items: "Iterable[ClaimItem]") -> None:
+    """Set the counts ``claim_get_for_user`` annotates from items already loaded (no second pass over the table)."""
+    statuses = [item.status for item in items]
+    claim.item_total = len(statuses)  # type: ignore[attr-defined]
+    for status in ("pending", "removed", "rejected", "withdrawn"):
+        setattr(claim, f"item_{status}", statuses.count(status))
 
 
 def claim_item_get_for_user(user: "User", *, claim_id: int, item_id: int) -> "ClaimItem":
