@@ -306,6 +306,21 @@ class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
         )
         return queryset.order_by(*self.get_ordering(request))
 
+    def get_search_results(self, request, queryset, search_term):
+        """A reference as displayed (IPP-2026-000123), a claim number or a listing id; otherwise a complainant's
+        name, a listing URL or a store name. EXISTS over the items, not a join: no DISTINCT over the queue."""
+        term = search_term.strip()
+        if not term:
+            return queryset, False
+        number = typed_number(term)
+        if number:
+            by_listing = ClaimItem.objects.filter(claim=OuterRef("pk"), external_id=number)
+            return queryset.filter(Q(pk=int(number)) | Q(Exists(by_listing))), False
+        items = ClaimItem.objects.filter(claim=OuterRef("pk")).filter(
+            Q(url__icontains=term) | Q(seller__store_name__icontains=term)
+        )
+        return queryset.filter(Q(complainant__legal_name__icontains=term) | Q(Exists(items))), False
+
     def get_ordering(self, request):
         # Trusted complainants' claims first, then oldest (served by claim_trusted_queue_idx).
         return ["-is_trusted", "submitted_at", "-item_count", "id"]

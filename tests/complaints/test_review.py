@@ -361,3 +361,24 @@ def test_the_review_page_caps_conflicts_and_links_to_the_full_list(admin_client)
     assert "Showing 50 of 60 conflicting listings" in page
     assert f"?conflicts_with={second.pk}" in page
     assert full.count('class="field-external_id"') == 60  # the other rights holder's 60 items, not this claim's
+
+
+@pytest.mark.django_db
+def test_the_queue_finds_a_claim_by_its_reference_as_displayed(admin_client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    wanted, other = make_claim(), make_claim(listings=[ListingFactory(external_id="1600000000777")])
+    queue = "/admin/complaints/claim/?status__in=submitted,in_review&q="
+
+    with CaptureQueriesContext(connection) as queries:
+        by_reference = admin_client.get(queue + wanted.reference).content.decode()
+    by_listing = admin_client.get(queue + "1600000000777").content.decode()
+    by_name = admin_client.get(queue + other.complainant.legal_name[:6]).content.decode()
+
+    assert wanted.reference in by_reference
+    assert other.reference not in by_reference
+    assert other.reference in by_listing
+    assert wanted.reference not in by_listing
+    assert other.reference in by_name
+    assert not any("DISTINCT" in q["sql"] for q in queries.captured_queries)
