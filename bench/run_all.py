@@ -16,18 +16,21 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 
 # Quick ones first, so a slow database benchmark does not delay the figures a developer usually wants.
-# review.py, review_queue.py, deadlines.py and establish.py need PostgreSQL on 127.0.0.1 (see their docstrings).
+# review.py, review_queue.py, deadlines.py and establish.py need PostgreSQL on 127.0.0.1, webhooks.py also Redis and
+# starts a Celery worker (see their docstrings).
 BENCHMARKS = [
     "parse_urls.py",
     "import_listings.py",
     "http_ceiling.py",
     "upload.py",
     "claim_submit.py",
+    "api.py",
     "standing.py",
     "review.py",
     "review_queue.py",
     "deadlines.py",
     "establish.py",
+    "webhooks.py",
 ]
 
 
