@@ -34,6 +34,7 @@ from django.utils import timezone
 from .models import Notification
 
 if TYPE_CHECKING:
+    from celery import Task
     from django.db.models import Model
 
     from ipp_portal.accounts.models import User
@@ -174,24 +175,29 @@ def dispatch(notification_id: int) -> None:
 
 
 def dispatch_many(notification_ids: list[int], *, probe: bool = False) -> int:
-    """Hand outbox rows to Celery over one broker connection and return how many were handed over. Never raises.
-
-    Runs after the commit of a request, so it must not stall or fail it: the broker gets one connection attempt and
-    one publish try per row within the broker timeouts (settings: CELERY_BROKER_CONNECTION_TIMEOUT and the transport
-    socket timeouts), and the first failure ends the batch. What was not handed over stays pending for the sweep.
-    While dispatch is paused after a failure, nothing is tried unless ``probe`` (the sweep, which runs on a worker
-    and is what finds out the broker is back)."""
+    """Hand outbox rows to Celery (``hand_to_broker``) and return how many were handed over. Never raises."""
     from .tasks import notify_by_email
 
-    if not notification_ids:
+    return hand_to_broker(notify_by_email, notification_ids, probe=probe)
+
+
+def hand_to_broker(task: "Task", ids: list[int], *, probe: bool = False) -> int:
+    """Queue ``task(id)`` for each id over one broker connection and return how many were handed over. Never raises.
+
+    Runs after the commit of a request, so it must not stall or fail it: the broker gets one connection attempt and
+    one publish try per id within the broker timeouts (settings: CELERY_BROKER_CONNECTION_TIMEOUT and the transport
+    socket timeouts), and the first failure ends the batch. What was not handed over stays pending for a sweep.
+    While dispatch is paused after a failure (one broker, so one pause for every task), nothing is tried unless
+    ``probe`` (a sweep, which runs on a worker and is what finds out the broker is back)."""
+    if not ids:
         return 0
-    app = notify_by_email.app
-    if app.conf.task_always_eager:  # delivered in this process; no broker involved
-        for pk in notification_ids:
-            notify_by_email.apply_async((pk,))
-        return len(notification_ids)
+    app = task.app
+    if app.conf.task_always_eager:  # run in this process; no broker involved
+        for pk in ids:
+            task.apply_async((pk,))
+        return len(ids)
     if not probe and _dispatch_paused():
-        logger.debug("Broker recently failed; %d notification(s) left for the sweep.", len(notification_ids))
+        logger.debug("Broker recently failed; %d %s task(s) left for the sweep.", len(ids), task.name)
         return 0
     handed = 0
     try:
@@ -199,16 +205,17 @@ def dispatch_many(notification_ids: list[int], *, probe: bool = False) -> int:
             # One connection attempt (pooled connections are checked too): kombu would otherwise retry for the
             # whole connection timeout, with sleeps in between.
             producer.connection.ensure_connection(max_retries=0)
-            for pk in notification_ids:
-                notify_by_email.apply_async((pk,), producer=producer, retry=False)
+            for pk in ids:
+                task.apply_async((pk,), producer=producer, retry=False)
                 handed += 1
     except Exception:  # the broker is down, unreachable or hung: the rows stay pending for the sweep
         _pause_dispatch()
         logger.warning(
-            "Could not dispatch %d of %d notification(s) (first id %s); the sweep will retry.",
-            len(notification_ids) - handed,
-            len(notification_ids),
-            notification_ids[handed],
+            "Could not hand %d of %d %s task(s) to the broker (first id %s); the sweep will retry.",
+            len(ids) - handed,
+            len(ids),
+            task.name,
+            ids[handed],
             exc_info=True,
         )
     return handed

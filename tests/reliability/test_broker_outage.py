@@ -18,6 +18,8 @@ from django.core import mail
 from django.core.cache import caches
 from django.test import override_settings
 
+from complaints.api.models import WebhookDelivery
+from complaints.api.webhooks.services import webhook_endpoint_create
 from complaints.models import Claim, ClaimItem
 from ipp_portal.accounts import throttle
 from ipp_portal.celery import app as celery_app
@@ -26,7 +28,7 @@ from ipp_portal.notifications import services
 from ipp_portal.notifications.models import Notification
 from ipp_portal.notifications.tasks import sweep_pending_notifications
 from tests.complaints.test_claim_views import form_data
-from tests.factories import ListingFactory, SellerFactory, UserFactory, make_complainant
+from tests.factories import ListingFactory, SellerFactory, UserFactory, make_claim, make_complainant, take_down
 from tests.faults import RedisServer, SilentServer
 
 pytestmark = [pytest.mark.redis, pytest.mark.celery_worker]
@@ -180,6 +182,26 @@ def test_a_batch_stops_at_the_first_broker_failure(broker):
     assert elapsed < BROKER_ALLOWANCE, elapsed
     pending = Notification.objects.filter(pk__in=[row.pk for row in rows], status=Notification.Status.PENDING)
     assert pending.count() == 30
+
+
+@pytest.mark.django_db(transaction=True)
+def test_webhooks_and_notices_share_the_pause_after_a_broker_hangs(broker, settings):
+    """One takedown commits notices and webhook deliveries: a hung broker costs it one timeout, not one per kind, and
+    both wait for their sweeps."""
+    settings.WEBHOOKS_ALLOW_HTTP_LOCAL = True
+    holder = make_complainant()
+    webhook_endpoint_create(user=holder.user, url="http://127.0.0.1:9/hook", events=["claim_item.decided"])
+    claim = make_claim(holder)
+    broker.stop()
+    with SilentServer(lifetime=60, port=broker.port):
+        started = time.monotonic()
+        take_down(claim)
+        elapsed = time.monotonic() - started
+
+    assert elapsed < BROKER_ALLOWANCE, elapsed
+    deliveries = WebhookDelivery.objects.filter(endpoint__owner=holder.user)
+    assert list(deliveries.values_list("status", "attempts")) == [(WebhookDelivery.Status.PENDING, 0)]
+    assert Notification.objects.filter(target_id=str(claim.pk), status=Notification.Status.PENDING).exists()
 
 
 # --- Sign-in while the shared cache (a real Redis) stops or freezes -----------------------------------------------

@@ -17,7 +17,6 @@ import hmac
 import http.client
 import ipaddress
 import json
-import logging
 import secrets
 import socket
 import ssl
@@ -47,7 +46,6 @@ from .models import EventType, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 if TYPE_CHECKING:
     from ipp_portal.accounts.models import User
 
-logger = logging.getLogger(__name__)
 
 SECRET_START = "whsec_"  # noqa: S105 - the public start every signing secret shares, not a secret
 MAX_ENDPOINTS = 10
@@ -270,32 +268,12 @@ def dispatch_after_commit(delivery_ids: list[int]) -> None:
 
 
 def dispatch_many(delivery_ids: list[int], *, probe: bool = False) -> int:
-    """Hand deliveries to Celery over one broker connection; never raises, never stalls the request that committed
-    them (the same guards as ``notifications.services.dispatch_many``, whose pause after a broker failure it
-    shares: one broker). What is not handed over is due and the sweep sends it."""
+    """Hand deliveries to Celery (``notifications.hand_to_broker``: never raises, never stalls the request that
+    committed them, and shares the pause after a broker failure with notices: one broker). What is not handed over
+    is due and the sweep sends it."""
     from .tasks import deliver_webhook
 
-    if not delivery_ids:
-        return 0
-    app = deliver_webhook.app
-    if app.conf.task_always_eager:
-        for pk in delivery_ids:
-            deliver_webhook.apply_async((pk,))
-        return len(delivery_ids)
-    if not probe and notifications._dispatch_paused():
-        return 0
-    handed = 0
-    try:
-        with app.producer_or_acquire() as producer:
-            producer.connection.ensure_connection(max_retries=0)
-            for pk in delivery_ids:
-                deliver_webhook.apply_async((pk,), producer=producer, retry=False)
-                handed += 1
-    except Exception:  # the broker is down, unreachable or hung: the rows stay due for the sweep
-        notifications._pause_dispatch()
-        logger.warning("Could not dispatch %d webhook deliveries; the sweep will retry.",
-                       len(delivery_ids) - handed, exc_info=True)  # fmt: skip
-    return handed
+    return notifications.hand_to_broker(deliver_webhook, delivery_ids, probe=probe)
 
 
 def webhooks_dispatch_due(*, batch_size: int = 500, now: datetime | None = None) -> int:
