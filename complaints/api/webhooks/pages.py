@@ -96,25 +96,18 @@ def endpoint_delete(request, pk: int):
 
 @login_required
 @require_POST
-def endpoint_disable(request, pk: int):
+def endpoint_switch(request, pk: int, *, enable: bool):
+    """Disable (``enable=False``) or enable one of the user's endpoints and say what that means."""
     endpoint = _own(request, pk)
     try:
-        services.webhook_endpoint_disable(user=request.user, endpoint_id=endpoint.pk)
+        if enable:
+            services.webhook_endpoint_enable(user=request.user, endpoint_id=endpoint.pk)
+            messages.success(request, _("The endpoint is enabled: deliveries still pending are sent now."))
+        else:
+            services.webhook_endpoint_disable(user=request.user, endpoint_id=endpoint.pk)
+            messages.success(request, _("The endpoint is disabled: nothing is sent to it until you enable it."))
     except WebhookEndpoint.DoesNotExist as exc:
         raise Http404 from exc
-    messages.success(request, _("The endpoint is disabled: nothing is sent to it until you enable it."))
-    return redirect("webhooks:detail", pk=endpoint.pk)
-
-
-@login_required
-@require_POST
-def endpoint_enable(request, pk: int):
-    endpoint = _own(request, pk)
-    try:
-        services.webhook_endpoint_enable(user=request.user, endpoint_id=endpoint.pk)
-    except WebhookEndpoint.DoesNotExist as exc:
-        raise Http404 from exc
-    messages.success(request, _("The endpoint is enabled: deliveries still pending are sent now."))
     return redirect("webhooks:detail", pk=endpoint.pk)
 
 
