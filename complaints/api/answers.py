@@ -139,99 +139,98 @@ class CounterNoticeDetail(generics.GenericAPIView):
         return Response(self.get_serializer(notice).data)
 
 
-def _answered(request, notice_id: int) -> Response:
-    """The notice as it now stands (after the service's commit)."""
-    notice = counter_notice_get_for_complainant(request.user, notice_id)
-    notice.authorised_history = reseller_history(notice)  # type: ignore[attr-defined]
-    return Response(s.CounterNoticeDetailOut(notice).data)
+def _answer_schema(
+    *, summary: str, description: str, request, refused: OpenApiResponse, answer: str, item: str, examples=()
+):
+    """The schema of an answer to a counter-notice: the notice as it now stands, or why not."""
+    return extend_schema(
+        summary=summary,
+        description=description,
+        request=request,
+        responses={200: s.CounterNoticeDetailOut, 400: refused, 409: NOT_NOW, **COMMON},
+        examples=[
+            *examples,
+            OpenApiExample(
+                answer.capitalize(),
+                {**NOTICE_DETAIL_EXAMPLE, "status": answer, "items": [{**NOTICE_ITEM_EXAMPLE, "status": item}]},
+                response_only=True,
+            ),
+        ],
+    )
 
 
-@extend_schema(
+class _CounterNoticeAnswer(generics.GenericAPIView):
+    """Answer a counter-notice through one service call (``answer``) and return the notice as it now stands."""
+
+    required_scope = ApiToken.Scope.ANSWER
+
+    def answer(self, request, pk: int) -> None:
+        raise NotImplementedError
+
+    def post(self, request, pk: int):
+        self.answer(request, pk)
+        notice = counter_notice_get_for_complainant(request.user, pk)  # after the service's commit
+        notice.authorised_history = reseller_history(notice)  # type: ignore[attr-defined]
+        return Response(s.CounterNoticeDetailOut(notice).data)
+
+
+@_answer_schema(
     summary="Accept a counter-notice",
     description="The listings are reinstated, their violations withdrawn, and both sides told (policy §5). "
     "Refused with 409 once answered or after the deadline, and with 400 (code `held`) while a litigation hold "
     "covers one of the listings.",
     request=None,
-    responses={
-        200: s.CounterNoticeDetailOut,
-        400: OpenApiResponse(
-            description="A litigation hold covers one of the listings: nothing is reinstated (policy §3).",
-            examples=[
-                OpenApiExample(
-                    "Held",
-                    _error("held", "A court case concerning these listings is pending (High Court, IL-2026-7)."),
-                )
-            ],
-        ),
-        409: NOT_NOW,
-        **COMMON,
-    },
-    examples=[
-        OpenApiExample(
-            "Accepted",
-            {
-                **NOTICE_DETAIL_EXAMPLE,
-                "status": "accepted",
-                "items": [{**NOTICE_ITEM_EXAMPLE, "status": "reinstated"}],
-            },
-            response_only=True,
-        )
-    ],
+    refused=OpenApiResponse(
+        description="A litigation hold covers one of the listings: nothing is reinstated (policy §3).",
+        examples=[
+            OpenApiExample(
+                "Held",
+                _error("held", "A court case concerning these listings is pending (High Court, IL-2026-7)."),
+            )
+        ],
+    ),
+    answer="accepted",
+    item="reinstated",
 )
-class CounterNoticeAccept(generics.GenericAPIView):
-    required_scope = ApiToken.Scope.ANSWER
+class CounterNoticeAccept(_CounterNoticeAnswer):
     serializer_class = s.CounterNoticeDetailOut
 
-    def post(self, request, pk: int):
+    def answer(self, request, pk: int) -> None:
         services.counter_notice_accept(notice_id=pk, user=request.user)
-        return _answered(request, pk)
 
 
-@extend_schema(
+@_answer_schema(
     summary="Reject a counter-notice",
     description="With your reasons (and evidence: ids of documents you uploaded); staff decide and tell you both. "
     "Refused with 409 once answered or after the deadline, 400 at `reason` without reasons.",
     request=s.CounterNoticeRejectIn,
-    responses={
-        200: s.CounterNoticeDetailOut,
-        400: OpenApiResponse(
-            description="No reasons, or a document that is not yours.",
-            examples=[
-                OpenApiExample(
-                    "No reasons",
-                    _error(
-                        "reason_required",
-                        "Give your reasons: staff and the seller read them.",
-                        {"reason": ["Give your reasons: staff and the seller read them."]},
-                    ),
-                )
-            ],
-        ),
-        409: NOT_NOW,
-        **COMMON,
-    },
+    refused=OpenApiResponse(
+        description="No reasons, or a document that is not yours.",
+        examples=[
+            OpenApiExample(
+                "No reasons",
+                _error(
+                    "reason_required",
+                    "Give your reasons: staff and the seller read them.",
+                    {"reason": ["Give your reasons: staff and the seller read them."]},
+                ),
+            )
+        ],
+    ),
     examples=[
         OpenApiExample(
             "Reasons",
             {"reason": "Our test buy of this listing was a counterfeit.", "documents": [56]},
             request_only=True,
         ),
-        OpenApiExample(
-            "Rejected",
-            {
-                **NOTICE_DETAIL_EXAMPLE,
-                "status": "rejected",
-                "items": [{**NOTICE_ITEM_EXAMPLE, "status": "staff_review"}],
-            },
-            response_only=True,
-        ),
     ],
+    answer="rejected",
+    item="staff_review",
 )
-class CounterNoticeReject(generics.GenericAPIView):
-    required_scope = ApiToken.Scope.ANSWER
+class CounterNoticeReject(_CounterNoticeAnswer):
     serializer_class = s.CounterNoticeRejectIn
 
-    def post(self, request, pk: int):
+    def answer(self, request, pk: int) -> None:
         data = self.get_serializer(data=request.data)
         data.is_valid(raise_exception=True)
         wanted = set(data.validated_data["documents"])
@@ -248,7 +247,6 @@ class CounterNoticeReject(generics.GenericAPIView):
             if exc.field == "answer":  # the service's name for what this endpoint calls the reason
                 exc.field = "reason"
             raise
-        return _answered(request, pk)
 
 
 # --- Documents -----------------------------------------------------------------------------------------------------
