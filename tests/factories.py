@@ -209,3 +209,19 @@ def file_counter_notice(
     return services.counter_notice_file(
         user=seller.user, item_ids=[item.pk for item in items], reason=reason, statement=statement, **fields
     )
+
+
+def make_removed(complainant=None, *, seller=None, listings=None, count: int = 1, reviewer=None, **claim_fields):
+    """A claim whose listings (``listings``, else ``count`` new ones of ``seller``) a reviewer took down; with its
+    items as they now stand, in order."""
+    if listings is None:
+        listings = [ListingFactory(seller=seller) if seller else ListingFactory() for _ in range(count)]
+    claim = make_claim(complainant, listings=listings, **claim_fields)
+    take_down(claim, reviewer=reviewer)
+    return claim, list(claim.items.order_by("position"))
+
+
+def make_disputed(seller, complainant=None, *, count: int = 1, right=None, **notice_fields):
+    """``seller``'s counter-notice against all the items of a claim that took down ``count`` of its listings."""
+    _claim, items = make_removed(complainant, seller=seller, count=count, right=right)
+    return file_counter_notice(seller, items, **notice_fields)

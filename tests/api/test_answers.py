@@ -17,12 +17,12 @@ from tests.factories import (
     ListingFactory,
     SellerFactory,
     file_counter_notice,
-    make_claim,
     make_complainant,
+    make_disputed,
     make_document,
+    make_removed,
     make_right,
     make_staff,
-    take_down,
 )
 
 pytestmark = pytest.mark.django_db
@@ -36,18 +36,15 @@ def world():
     seller = SellerFactory(store_name="Seller A")
     right = make_right(holder, title="ACME", registration_number="UK00001234567")
     listings = [ListingFactory(seller=seller) for _ in range(3)]
-    claim = make_claim(holder, listings=listings[:2], right=right)
-    items = list(claim.items.order_by("position"))
-    take_down(claim, items)
+    claim, items = make_removed(holder, listings=listings[:2], right=right)
     unshared = make_document(seller.user, "invoice.pdf")
     shared = make_document(seller.user, "shared.pdf")
     notice = file_counter_notice(
         seller, items, statement="Bought from ACME's distributor.", documents=[unshared, shared],
         shared_documents=[shared],
     )  # fmt: skip
-    agent_claim = make_claim(agent, listings=listings[2:], right=agent_right)
-    take_down(agent_claim)
-    agent_notice = file_counter_notice(seller, list(agent_claim.items.all()))
+    agent_claim, agent_items = make_removed(agent, listings=listings[2:], right=agent_right)
+    agent_notice = file_counter_notice(seller, agent_items)
     return {
         "holder": holder, "other": other, "agent": agent, "seller": seller, "claim": claim, "items": items,
         "notice": notice, "shared": shared, "unshared": unshared, "agent_claim": agent_claim,
@@ -140,11 +137,7 @@ def test_the_detail_shows_what_the_answer_page_shows_and_no_more(world):
 
 def test_an_authorised_reseller_notice_shows_the_holders_own_allow_list(world):
     seller, holder = world["seller"], world["holder"]
-    right = world["claim"].right
-    listing = ListingFactory(seller=seller)
-    claim = make_claim(holder, listings=[listing], right=right)
-    take_down(claim)
-    notice = file_counter_notice(seller, list(claim.items.all()), reason="authorized_reseller")
+    notice = make_disputed(seller, holder, right=world["claim"].right, reason="authorized_reseller")
 
     body = token_client(holder.user).get(f"/api/v1/counter-notices/{notice.pk}/").json()
 
@@ -156,9 +149,7 @@ def test_an_authorised_reseller_notice_shows_the_holders_own_allow_list(world):
 def test_the_list_filters_by_status_and_pages_by_cursor(world):
     holder, seller = world["holder"], world["seller"]
     for _ in range(2):
-        claim = make_claim(holder, listings=[ListingFactory(seller=seller)], right=world["claim"].right)
-        take_down(claim)
-        file_counter_notice(seller, list(claim.items.all()))
+        make_disputed(seller, holder, right=world["claim"].right)
     services.counter_notice_accept(notice_id=world["notice"].pk, user=holder.user)
     client = token_client(holder.user)
 
@@ -176,11 +167,7 @@ def test_the_list_filters_by_status_and_pages_by_cursor(world):
 def test_the_list_queries_do_not_grow_with_notices(world, size, django_assert_num_queries):
     holder, seller = world["holder"], world["seller"]
     for _ in range(size - 1):
-        claim = make_claim(
-            holder, listings=[ListingFactory(seller=seller) for _ in range(2)], right=world["claim"].right
-        )
-        take_down(claim)
-        file_counter_notice(seller, list(claim.items.all()))
+        make_disputed(seller, holder, count=2, right=world["claim"].right)
     client = token_client(holder.user)
     client.get("/api/v1/counter-notices/")  # the token's first use is written once
 
@@ -332,9 +319,7 @@ def test_an_agent_sees_nothing_of_claims_it_did_not_file(world):
     """Another agent for the same owner, and the holder's own claims: none of it reaches the first agent."""
     agent = world["agent"]
     rival, rival_right = make_agent_for(legal_name="Other Agency", registration_number="UK00000000002")
-    rival_claim = make_claim(rival, listings=[ListingFactory(seller=world["seller"])], right=rival_right)
-    take_down(rival_claim)
-    rival_notice = file_counter_notice(world["seller"], list(rival_claim.items.all()))
+    rival_notice = make_disputed(world["seller"], rival, right=rival_right)
     client = token_client(agent.user, ["read", "file", "answer"])
     before = state()
 
@@ -347,7 +332,7 @@ def test_an_agent_sees_nothing_of_claims_it_did_not_file(world):
 
     assert claims == {world["agent_claim"].pk}
     assert notices == {world["agent_notice"].pk}
-    for pk in (rival_claim.pk, world["claim"].pk):
+    for pk in (rival_notice.claim_id, world["claim"].pk):
         assert_error(client.get(f"/api/v1/claims/{pk}/"), 404)
     for response in answers:
         assert_error(response, 404, "not_found")

@@ -20,6 +20,7 @@ from tests.factories import (
     make_claim,
     make_complainant,
     make_document,
+    make_removed,
     make_right,
     make_staff,
     take_down,
@@ -38,10 +39,8 @@ def removed(reviewer):
     """A seller with two listings taken down under one claim."""
     seller = SellerFactory(store_name="Bright Audio")
     holder = make_complainant()
-    claim = make_claim(holder, listings=[ListingFactory(seller=seller) for _ in range(2)], explanation="Fakes")
-    items = list(claim.items.order_by("position"))
-    take_down(claim, items, reviewer)
-    return seller, holder, claim, [ClaimItem.objects.get(pk=i.pk) for i in items]
+    claim, items = make_removed(holder, seller=seller, count=2, reviewer=reviewer, explanation="Fakes")
+    return seller, holder, claim, items
 
 
 def test_counter_notice_then_acceptance_reinstates_and_withdraws_violations(removed):
@@ -216,12 +215,10 @@ def test_sweep_query_count_per_batch_does_not_depend_on_the_batch_size(reviewer)
         notices = []
         for _ in range(n):
             seller = SellerFactory()
-            holder = make_complainant()
-            claim = make_claim(
-                holder, listings=[ListingFactory(seller=seller)], reason_code="tm_unauthorized_use", explanation="x"
+            _claim, items = make_removed(
+                seller=seller, reviewer=reviewer, reason_code="tm_unauthorized_use", explanation="x"
             )
-            take_down(claim, reviewer=reviewer)
-            notices.append(file_counter_notice(seller, [claim.items.get()]))
+            notices.append(file_counter_notice(seller, items))
         later = max(n.answer_due_at for n in notices) + timedelta(minutes=1)
         with CaptureQueriesContext(connection) as ctx:
             assert services.counter_notices_sweep_due(now=later) == n
@@ -340,7 +337,7 @@ def _notices_with_claims(count: int):
     """One person's stores, each with a listing taken down (one store each, so no rung removes the others)."""
     user = UserFactory()
     for _ in range(count):
-        take_down(make_claim(listings=[ListingFactory(seller=SellerFactory(user=user))]))
+        make_removed(seller=SellerFactory(user=user))
     return user
 
 

@@ -18,12 +18,11 @@ from tests.factories import (
     ListingFactory,
     SellerFactory,
     file_counter_notice,
-    make_claim,
     make_complainant,
     make_document,
+    make_removed,
     make_right,
     make_staff,
-    take_down,
 )
 
 pytestmark = pytest.mark.django_db
@@ -196,9 +195,8 @@ def test_authorization_with_impossible_validity_is_refused(valid_from, valid_unt
 @pytest.fixture
 def removed():
     seller = SellerFactory(store_name="Bright Audio")
-    claim = make_claim(make_complainant(), listings=[ListingFactory(seller=seller) for _ in range(2)])
-    take_down(claim, list(claim.items.order_by("position")), make_staff())
-    return seller, list(ClaimItem.objects.filter(claim=claim).order_by("position"))
+    _claim, items = make_removed(seller=seller, count=2)
+    return seller, items
 
 
 def test_counter_notice_window_is_a_small_answer_with_a_code(removed):
