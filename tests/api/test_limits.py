@@ -1,6 +1,7 @@
 """The API's limits as data: the daily link quota (race-safe on PostgreSQL) and the request rate shared by every
 token of one complainant, both defaulting to the settings and overridable per complainant (ApiLimits, admin)."""
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import pytest
@@ -11,7 +12,7 @@ from complaints.api.limits import api_limits_save, links_filed_today, seconds_to
 from complaints.api.models import ApiLimits, ApiLinkCount
 from complaints.api.services import api_token_create
 from complaints.api.throttles import PerComplainant
-from complaints.models import Claim, ClaimItem
+from complaints.models import Claim, ClaimItem, Complainant, IPRight
 from ipp_portal.audit.models import AuditEvent
 from ipp_portal.errors import NotPermitted
 from ipp_portal.notifications.models import Notification
@@ -34,12 +35,34 @@ def client_for(user, scopes=("read", "file")) -> APIClient:
     return client
 
 
-def file(client, right, count, **headers):
+def claim_body(right, links: list[str], *, submit: bool = True, sworn: bool = True) -> dict:
     body = {
-        "submit": True, "right": right.pk, "site": "alibaba", "reason_code": "tm_counterfeit",
-        "explanation": "Counterfeit goods.", "links": [x.url for x in ListingFactory.create_batch(count)], **SWORN,
+        "submit": submit, "right": right.pk, "site": "alibaba", "reason_code": "tm_counterfeit",
+        "explanation": "Counterfeit goods.", "links": links,
     }  # fmt: skip
+    return {**body, **SWORN} if sworn else body
+
+
+def file(client, right, count, **headers):
+    body = claim_body(right, [x.url for x in ListingFactory.create_batch(count)])
     return client.post("/api/v1/claims/", body, format="json", **headers)
+
+
+@dataclass
+class Filer:
+    holder: Complainant
+    right: IPRight
+    client: APIClient
+
+    def file(self, count: int, **headers):
+        return file(self.client, self.right, count, **headers)
+
+
+@pytest.fixture
+def filer() -> Filer:
+    """A verified complainant with a verified right and a token that may file."""
+    holder = make_complainant()
+    return Filer(holder, make_right(holder), client_for(holder.user))
 
 
 def filed() -> tuple[int, int, int, int]:
@@ -47,41 +70,35 @@ def filed() -> tuple[int, int, int, int]:
 
 
 @pytest.mark.django_db
-def test_the_quota_at_its_edge(settings):
+def test_the_quota_at_its_edge(settings, filer):
     settings.API_LINKS_PER_DAY = 5
-    holder = make_complainant()
-    right = make_right(holder)
-    client = client_for(holder.user)
 
-    assert file(client, right, 2).status_code == 201
-    assert file(client, right, 3).status_code == 201  # exactly the quota
+    assert filer.file(2).status_code == 201
+    assert filer.file(3).status_code == 201  # exactly the quota
     before = filed()
-    refused = file(client, right, 1)
+    refused = filer.file(1)
 
     assert refused.status_code == 429
     assert refused.json()["code"] == "link_quota_exceeded"
     assert set(refused.json()) == {"code", "message", "fields"}
     assert abs(int(refused["Retry-After"]) - seconds_to_utc_midnight()) <= 2
     assert filed() == before  # nothing filed, no audit row, no notice
-    assert links_filed_today(holder.pk) == 5
+    assert links_filed_today(filer.holder.pk) == 5
 
 
 @pytest.mark.django_db
-def test_a_claim_that_would_go_over_the_quota_is_not_filed_at_all(settings):
+def test_a_claim_that_would_go_over_the_quota_is_not_filed_at_all(settings, filer):
     settings.API_LINKS_PER_DAY = 5
-    holder = make_complainant()
-    right = make_right(holder)
-    client = client_for(holder.user)
-    assert file(client, right, 3).status_code == 201
+    assert filer.file(3).status_code == 201
     before = filed()
 
-    refused = file(client, right, 3)  # 3 + 3 > 5: the links fit no claim today, not even in part
+    refused = filer.file(3)  # 3 + 3 > 5: the links fit no claim today, not even in part
 
     assert refused.status_code == 429
     assert "2 more can be" in refused.json()["message"]
     assert filed() == before
-    assert links_filed_today(holder.pk) == 3
-    assert file(client, right, 2).status_code == 201  # what is left can still be filed
+    assert links_filed_today(filer.holder.pk) == 3
+    assert filer.file(2).status_code == 201  # what is left can still be filed
 
 
 @pytest.mark.django_db
@@ -96,64 +113,42 @@ def test_the_quota_is_the_complainants_whatever_the_token_and_others_have_their_
 
 
 @pytest.mark.django_db
-def test_a_complainants_own_limit_overrides_the_default(settings):
+def test_a_complainants_own_limit_overrides_the_default(settings, filer):
     settings.API_LINKS_PER_DAY = 100
-    holder = make_complainant()
-    right = make_right(holder)
     api_limits_save(
-        actor=UserFactory(is_superuser=True), complainant_id=holder.pk, links_per_day=1, requests_per_minute=None
+        actor=UserFactory(is_superuser=True), complainant_id=filer.holder.pk, links_per_day=1, requests_per_minute=None
     )
-    client = client_for(holder.user)
 
-    assert file(client, right, 2).status_code == 429
-    assert file(client, right, 1).status_code == 201
+    assert filer.file(2).status_code == 429
+    assert filer.file(1).status_code == 201
 
 
 @pytest.mark.django_db
-def test_a_replay_is_not_charged_again(settings):
+def test_a_replay_is_not_charged_again(settings, filer):
     settings.API_LINKS_PER_DAY = 2
-    holder = make_complainant()
-    right = make_right(holder)
-    client = client_for(holder.user)
-    body = {
-        "submit": True, "right": right.pk, "site": "alibaba", "reason_code": "tm_counterfeit",
-        "explanation": "Fakes.", "links": [x.url for x in ListingFactory.create_batch(2)], **SWORN,
-    }  # fmt: skip
+    body = claim_body(filer.right, [x.url for x in ListingFactory.create_batch(2)])
 
-    first = client.post("/api/v1/claims/", body, format="json", HTTP_IDEMPOTENCY_KEY="once")
-    replay = client.post("/api/v1/claims/", body, format="json", HTTP_IDEMPOTENCY_KEY="once")
+    first = filer.client.post("/api/v1/claims/", body, format="json", HTTP_IDEMPOTENCY_KEY="once")
+    replay = filer.client.post("/api/v1/claims/", body, format="json", HTTP_IDEMPOTENCY_KEY="once")
 
     assert first.status_code == replay.status_code == 201
     assert replay.json()["id"] == first.json()["id"]
-    assert links_filed_today(holder.pk) == 2
+    assert links_filed_today(filer.holder.pk) == 2
 
 
 @pytest.mark.django_db
-def test_drafts_and_refused_claims_use_no_quota(settings):
+def test_drafts_and_refused_claims_use_no_quota(settings, filer):
     settings.API_LINKS_PER_DAY = 2
-    holder = make_complainant()
-    right = make_right(holder)
-    client = client_for(holder.user)
-    links = [x.url for x in ListingFactory.create_batch(2)]
+    client, links = filer.client, [x.url for x in ListingFactory.create_batch(2)]
 
-    draft = client.post(
-        "/api/v1/claims/",
-        {"submit": False, "right": right.pk, "site": "alibaba", "reason_code": "tm_counterfeit",
-         "explanation": "Fakes.", "links": links},
-        format="json",
-    )  # fmt: skip
-    unsworn = client.post(
-        "/api/v1/claims/",
-        {"submit": True, "right": right.pk, "site": "alibaba", "reason_code": "tm_counterfeit",
-         "explanation": "Fakes.", "links": links},
-        format="json",
-    )  # fmt: skip
+    draft = client.post("/api/v1/claims/", claim_body(filer.right, links, submit=False, sworn=False), format="json")
+    unsworn = client.post("/api/v1/claims/", claim_body(filer.right, links, sworn=False), format="json")
 
     assert draft.status_code == 201
     assert unsworn.status_code == 400
-    assert links_filed_today(holder.pk) == 0
+    assert links_filed_today(filer.holder.pk) == 0
     assert client.post(f"/api/v1/claims/{draft.json()['id']}/submit/", SWORN, format="json").status_code == 201
-    assert links_filed_today(holder.pk) == 2
+    assert links_filed_today(filer.holder.pk) == 2
 
 
 @pytest.mark.django_db
@@ -176,22 +171,17 @@ def test_seconds_to_midnight_utc():
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("round_", range(3))
-def test_concurrent_submissions_never_exceed_the_quota(settings, round_):
+def test_concurrent_submissions_never_exceed_the_quota(settings, round_, filer):
     settings.API_LINKS_PER_DAY = 7
-    holder = make_complainant()
-    right = make_right(holder)
-    assert file(client_for(holder.user), right, 1).status_code == 201  # today's counter row exists: they race on it
+    holder, right = filer.holder, filer.right
+    assert filer.file(1).status_code == 201  # today's counter row exists: they race on it
     batches = [[x.url for x in ListingFactory.create_batch(3)] for _ in range(4)]
     clients = [client_for(holder.user) for _ in batches]  # several tokens: the quota is the complainant's
     answers: list[int] = []
 
     def submit(client, links):
         def call():
-            body = {
-                "submit": True, "right": right.pk, "site": "alibaba", "reason_code": "tm_counterfeit",
-                "explanation": "Fakes.", "links": links, **SWORN,
-            }  # fmt: skip
-            answers.append(client.post("/api/v1/claims/", body, format="json").status_code)
+            answers.append(client.post("/api/v1/claims/", claim_body(right, links), format="json").status_code)
 
         return call
 
