@@ -143,6 +143,55 @@ def other_sessions() -> int:
         return int(cursor.fetchone()[0])
 
 
+# --- HTTP windows -----------------------------------------------------------------------------------------------
+
+
+def run_filing_window(clients: list, duration: float) -> dict:
+    """Every client files claims (``client.post_claim()``, one request at a time, False once it has no fresh links)
+    for ``duration`` seconds, all starting together. Returns the window's wall time, the claim items stored in it,
+    the clients' answers by status, their request latencies (ms), their first failures and how many ran out of
+    links. Each client keeps ``statuses``, ``latencies``, ``failures`` and ``exhausted``; the first two are cleared."""
+    import threading
+    import time
+
+    from complaints.models import ClaimItem
+
+    for client in clients:
+        client.statuses.clear()
+        client.latencies.clear()
+    before = ClaimItem.objects.count()
+    gate = threading.Barrier(len(clients) + 1)
+    deadline = [0.0]
+    ends: list[float] = []
+
+    def work(client) -> None:
+        gate.wait()
+        while time.perf_counter() < deadline[0] and client.post_claim():
+            pass
+        ends.append(time.perf_counter())
+
+    threads = [threading.Thread(target=work, args=(c,), daemon=True) for c in clients]
+    for thread in threads:
+        thread.start()
+    started = time.perf_counter()
+    deadline[0] = started + duration
+    gate.wait()
+    for thread in threads:
+        thread.join()
+    statuses: dict[str, int] = {}
+    for client in clients:
+        for key, n in client.statuses.items():
+            statuses[key] = statuses.get(key, 0) + n
+    return {
+        "elapsed": max(ends) - started,
+        "stored": ClaimItem.objects.count() - before,
+        "statuses": statuses,
+        "latencies_ms": [t * 1000 for c in clients for t in c.latencies],
+        "failures": [f for c in clients for f in c.failures],
+        "exhausted": sum(c.exhausted for c in clients),
+    }
+
+
 # --- Figures ----------------------------------------------------------------------------------------------------
 
 

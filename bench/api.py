@@ -28,7 +28,6 @@ import shutil
 import signal
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -38,7 +37,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bench._common import HOST, OUT_DIR, other_sessions, write_figures  # noqa: E402
+from bench._common import HOST, OUT_DIR, other_sessions, run_filing_window, write_figures  # noqa: E402
 from bench.claim_submit import (  # noqa: E402
     EXPLANATION,
     LINKS,
@@ -194,46 +193,17 @@ class ApiClient:
 
 def run_window(clients: list, duration: float) -> dict:
     """Every client files claims, one request at a time, for ``duration`` seconds; links stored per second."""
-    from complaints.models import ClaimItem
-
-    for client in clients:
-        client.latencies.clear()
-        client.statuses.clear()
-    before = ClaimItem.objects.count()
-    gate = threading.Barrier(len(clients) + 1)
-    deadline = [0.0]
-    ends: list[float] = []
-
-    def work(client) -> None:
-        gate.wait()
-        while time.perf_counter() < deadline[0] and client.post_claim():
-            pass
-        ends.append(time.perf_counter())
-
-    threads = [threading.Thread(target=work, args=(c,), daemon=True) for c in clients]
-    for thread in threads:
-        thread.start()
-    started = time.perf_counter()
-    deadline[0] = started + duration
-    gate.wait()
-    for thread in threads:
-        thread.join()
-    elapsed = max(ends) - started
-    stored = ClaimItem.objects.count() - before
-    statuses: dict[str, int] = {}
-    for client in clients:
-        for key, n in client.statuses.items():
-            statuses[key] = statuses.get(key, 0) + n
-    latencies = [t * 1000 for c in clients for t in c.latencies]
-    failures = [f for c in clients for f in c.failures][:3]
+    window = run_filing_window(clients, duration)
+    elapsed, stored, latencies = window["elapsed"], window["stored"], window["latencies_ms"]
+    failures = window["failures"][:3]
     if failures:
         print(f"    failures: {failures}")
-    if any(c.exhausted for c in clients):
+    if window["exhausted"]:
         print("    WARNING: a client ran out of fresh listings before the end of the window")
     return {
         "clients": len(clients),
         "elapsed_s": round(elapsed, 3),
-        "statuses": statuses,
+        "statuses": window["statuses"],
         "links_stored": stored,
         "links_per_s": round(stored / elapsed, 1),
         "p50_ms": round(percentile(latencies, 50), 1) if latencies else None,

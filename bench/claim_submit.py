@@ -45,7 +45,6 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -64,6 +63,7 @@ from bench._common import (  # noqa: E402
     ensure_postgres_database,
     is_postgres,
     other_sessions,
+    run_filing_window,
     run_wrk,
     write_figures,
 )
@@ -615,33 +615,14 @@ def phase_http(args, server: BenchServer, clients: list[HttpClient]) -> dict:
             raise RuntimeError(f"warm-up claim was not filed: {client.statuses} {client.failures}\n{server.log_tail()}")
         client.statuses.clear()
         client.latencies.clear()
-    before = ClaimItem.objects.count()
     last_pk_before = ClaimItem.objects.aggregate(last=Max("pk"))["last"] or 0
-    start_gate = threading.Barrier(len(clients) + 1)
-    ends: list[float] = []
-
-    def work(client: HttpClient, deadline_box: list[float]) -> None:
-        start_gate.wait()
-        while time.perf_counter() < deadline_box[0] and client.post_claim():
-            pass
-        ends.append(time.perf_counter())
-
-    deadline_box = [0.0]
-    threads = [threading.Thread(target=work, args=(c, deadline_box), daemon=True) for c in clients]
-    for thread in threads:
-        thread.start()
-    started = time.perf_counter()
-    deadline_box[0] = started + args.duration
-    start_gate.wait()
-    for thread in threads:
-        thread.join()
-    elapsed = max(ends) - started
-    items = ClaimItem.objects.count() - before
-    statuses: dict[str, int] = {}
-    for client in clients:
-        for key, n in client.statuses.items():
-            statuses[key] = statuses.get(key, 0) + n
-    latencies = [t * 1000 for c in clients for t in c.latencies]
+    window = run_filing_window(clients, args.duration)
+    elapsed, items, statuses, latencies = (
+        window["elapsed"],
+        window["stored"],
+        window["statuses"],
+        window["latencies_ms"],
+    )
     filed = statuses.get("302 receipt", 0)
     result = {
         "clients": len(clients),
@@ -655,8 +636,8 @@ def phase_http(args, server: BenchServer, clients: list[HttpClient]) -> dict:
         "claims_per_s": round(filed / elapsed, 2),
         "request_p50_ms": round(percentile(latencies, 50), 1) if latencies else None,
         "request_p95_ms": round(percentile(latencies, 95), 1) if latencies else None,
-        "clients_out_of_listings": sum(c.exhausted for c in clients),
-        "failures": [f for c in clients for f in c.failures][:5],
+        "clients_out_of_listings": window["exhausted"],
+        "failures": window["failures"][:5],
     }
     print(
         f"  {len(clients)} clients for {args.duration:g} s: {filed} claims filed ({statuses}), {items:,} items in "
