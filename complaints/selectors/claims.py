@@ -5,6 +5,7 @@ import contextlib
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -163,14 +164,21 @@ def claim_item_get_for_user(user: "User", *, claim_id: int, item_id: int) -> "Cl
     return ClaimItem.objects.select_related("listing").get(pk=item_id, claim_id=claim_id, claim__complainant__user=user)
 
 
-def claim_items(claim: "Claim", *, status: str | None = None, seller_id: int | None = None) -> "QuerySet[ClaimItem]":
+def claim_items(
+    claim: "Claim", *, status: str | None = None, seller_id: int | None = None, review: bool = False
+) -> "QuerySet[ClaimItem]":
     """The claim's items in their order, optionally of one status or one seller (served by claimitem_claim_status_idx
-    and the claim's own rows: a page of a 300-item claim reads its page)."""
+    and the claim's own rows: a page of a 300-item claim reads its page). ``review``: with what staff see beside
+    each (the listing's state, the snapshot, who decided, the allow-list entry)."""
     items = claim.items.all()
     if status:
         items = items.filter(status=status)
     if seller_id:
         items = items.filter(seller_id=seller_id)
+    if review:
+        return items.select_related("listing", "seller", "snapshot", "decided_by", "authorised_seller").order_by(
+            "position"
+        )
     return (
         items.select_related("listing", "seller")
         .only(
@@ -179,6 +187,33 @@ def claim_items(claim: "Claim", *, status: str | None = None, seller_id: int | N
         )
         .order_by("position")
     )  # fmt: skip
+
+
+def claim_items_page(
+    claim: "Claim", params: Mapping[str, str], *, per_page: int, review: bool = False
+) -> dict[str, Any]:
+    """A claim's listings as its pages show them (the complainant's and the staff review page): ``params`` (the query
+    string) may name a status, a seller and a page; with the count per status and the sellers, for the filters."""
+    from django.core.paginator import Paginator
+
+    from ..models import ClaimItem
+
+    status = params.get("status") or ""
+    if status not in ClaimItem.Status.values:
+        status = ""
+    seller = params.get("seller") or ""
+    seller_id = int(seller) if seller.isdigit() and len(seller) < 12 else None
+    items = claim_items(claim, status=status or None, seller_id=seller_id, review=review)
+    page = Paginator(items, per_page).get_page(params.get("page"))
+    return {
+        "items": page.object_list,
+        "page": page,
+        "query": urlencode({k: v for k, v in (("status", status), ("seller", seller_id or "")) if v}),
+        "status": status,
+        "seller_id": seller_id,
+        "summary": claim_item_summary(claim),
+        "sellers": claim_item_sellers(claim),
+    }
 
 
 def claim_item_summary(claim: "Claim") -> list[dict[str, Any]]:

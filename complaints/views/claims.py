@@ -3,7 +3,6 @@
 import csv
 import uuid
 from typing import Any, cast
-from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -225,22 +224,9 @@ def claim_detail(request, pk: int):
 def _claim_page(request, claim: Claim, *, info_form: ClaimInfoForm | None) -> dict[str, Any]:
     """The claim page: its items a page at a time (50), a count per status that filters, and a filter by seller, so
     that a 300-item claim is read a page at a time, not as one 25,000-pixel table."""
-    status = request.GET.get("status") or ""
-    if status not in ClaimItem.Status.values:
-        status = ""
-    seller = request.GET.get("seller") or ""
-    seller_id = int(seller) if seller.isdigit() and len(seller) < 12 else None
-    items = selectors.claim_items(claim, status=status or None, seller_id=seller_id)
-    page = Paginator(items, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
     return {
         "claim": claim,
-        "items": page.object_list,
-        "page": page,
-        "query": urlencode({k: v for k, v in (("status", status), ("seller", seller_id or "")) if v}),
-        "status": status,
-        "seller_id": seller_id,
-        "summary": selectors.claim_item_summary(claim),
-        "sellers": selectors.claim_item_sellers(claim),
+        **selectors.claim_items_page(claim, request.GET, per_page=ITEMS_PER_PAGE),
         "timeline": selectors.claim_timeline(claim),
         "info_form": info_form,
         "appealable": redress.claim_appealable(claim),
