@@ -874,3 +874,54 @@ class AuthorisedSeller(models.Model):
         if self.authorised_from > day and self.ended_on is None:
             return "scheduled"
         return "ended"
+
+
+class DecisionBatch(TransitionMixin, models.Model):
+    """A reviewer's decision on more listings than a request should wait for (``DECISION_BATCH_ASYNC_ITEMS``): the
+    worker runs the same service as the review page, in one transaction for the whole batch, and the reviewer
+    follows it on a progress page and is told when it is done."""
+
+    class Decision(models.TextChoices):
+        TAKE_DOWN = "take_down", "Take down"
+        TAKE_DOWN_ALL = "take_down_all", "Take down every waiting listing (trusted complainant)"
+        REJECT_ITEMS = "reject_items", "Reject listings"
+        REJECT_CLAIM = "reject_claim", "Reject the whole claim"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+        FAILED = "failed", "Not done"
+
+    TRANSITIONS = {
+        Status.QUEUED: {Status.RUNNING},
+        Status.RUNNING: {Status.DONE, Status.FAILED},
+        Status.DONE: set(),
+        Status.FAILED: set(),
+    }
+
+    claim = models.ForeignKey(Claim, on_delete=models.PROTECT, related_name="decision_batches")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(max_length=20, choices=Decision.choices)
+    item_ids = models.JSONField(default=list, blank=True)
+    code = models.CharField(max_length=40, blank=True)
+    note = models.TextField(blank=True)
+    seen = models.JSONField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    item_count = models.PositiveIntegerField(default=0)
+    decided_count = models.PositiveIntegerField(default=0)
+    outcome = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-id"]
+        indexes = [models.Index(fields=["status", "created_at"], name="decision_batch_status_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.get_decision_display()} — {self.item_count} listing(s) of claim {self.claim_id}"
+
+    @property
+    def finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.FAILED)

@@ -38,3 +38,16 @@ def sweep_complainant_sanctions() -> int:
 def refresh_accuracy_snapshots() -> int:
     """Compute the complainants' accuracy records again for the pages that show them (every ten minutes)."""
     return services.accuracy_snapshots_refresh()
+
+
+@shared_task(name="complaints.run_decision_batch")
+def decision_batch_run_task(batch_id: int) -> str | None:
+    """A reviewer's decision on many listings (``services.decision_batch_run``); a second delivery does nothing."""
+    batch = services.decision_batch_run(batch_id)
+    return batch.status if batch is not None else None
+
+
+@shared_task(name="complaints.sweep_decision_batches")
+def sweep_decision_batches() -> int:
+    """Hand over again the decision batches that a broker failure left queued (every minute)."""
+    return services.decision_batches_redispatch()

@@ -251,6 +251,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "notifications.sweep_pending_notifications",
         "schedule": crontab(minute="*"),
     },
+    "sweep-decision-batches": {
+        "task": "complaints.sweep_decision_batches",
+        "schedule": crontab(minute="*"),
+    },
     "sweep-counter-notice-deadlines": {
         "task": "complaints.sweep_counter_notice_deadlines",
         "schedule": crontab(minute="*"),
@@ -370,6 +374,8 @@ CLAIM_MAX_LINKS = env.int("CLAIM_MAX_LINKS", default=300)
 # Listing links one complainant may file through the API per UTC day (all its tokens together); a complainant's own
 # row of ApiLimits (admin) overrides it.
 API_LINKS_PER_DAY = env.int("API_LINKS_PER_DAY", default=5000)
+# A review decision on more listings than this runs on a worker, followed on a progress page (still one transaction).
+DECISION_BATCH_ASYNC_ITEMS = env.int("DECISION_BATCH_ASYNC_ITEMS", default=100)
 
 # --- Internationalisation -------------------------------------------------------------------------------------
 LANGUAGE_CODE = "en"

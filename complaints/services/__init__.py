@@ -3,6 +3,7 @@
 from ..errors import AlreadyDecided
 from .accuracy import accuracy_snapshots_refresh
 from .allowlist import authorised_seller_declare, authorised_seller_end
+from .batches import decision_batch_queue, decision_batch_run, decision_batches_redispatch, runs_in_background
 from .claims import (
     AuthorisedSellersNotConfirmed,
     LinksNotFileable,
@@ -122,6 +123,9 @@ __all__ = [
     "counter_notice_file",
     "counter_notice_reject",
     "counter_notices_sweep_due",
+    "decision_batch_queue",
+    "decision_batch_run",
+    "decision_batches_redispatch",
     "document_open",
     "ip_right_add_documents",
     "ip_right_expire",
@@ -134,6 +138,7 @@ __all__ = [
     "refuse_held",
     "rights_expire_due",
     "rights_warn_expiring",
+    "runs_in_background",
     "trust_admit",
     "trust_decline",
     "trust_revoke",

@@ -77,6 +77,10 @@ class Verb(models.TextChoices):
     CLAIM_ITEM_NOT_DISPUTED = "claim_item.not_disputed", "The seller chose not to dispute the removal"
     CLAIM_ITEM_REOPENED = "claim_item.reopened", "Listing back in review after an appeal"
     CLAIM_REOPENED = "claim.reopened", "Claim back in review after an appeal"
+    DECISION_BATCH_QUEUED = "decision_batch.queued", "Decision on many listings queued"
+    DECISION_BATCH_RUNNING = "decision_batch.running", "Decision on many listings started"
+    DECISION_BATCH_DONE = "decision_batch.done", "Decision on many listings done"
+    DECISION_BATCH_FAILED = "decision_batch.failed", "Decision on many listings not done"
     # Complainant accountability (DSA Art. 20, 23(2))
     COMPLAINANT_APPEAL_FILED = "complainant_appeal.filed", "Complainant's appeal filed"
     COMPLAINANT_APPEAL_UPHELD = "complainant_appeal.upheld", "Complainant's appeal: decision upheld"
