@@ -9,7 +9,11 @@ from django.http import Http404, HttpResponseNotAllowed, HttpResponseRedirect
 from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils import timezone
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import ngettext
 
 from ipp_portal.admin_readonly import QueueAdminMixin, ReadOnlyAdmin
 from ipp_portal.documents.models import Document
@@ -22,11 +26,12 @@ from . import admin_holds, selectors, services
 from .admin_trust import AccuracyChangeList, accuracy_summary, trusted_mark
 from .forms import DecisionForm
 from .gates import takedown_gate
-from .models import Authorization, Claim, ClaimItem, Complainant, CounterNotice, IPRight, RightDocument
+from .models import Authorization, Claim, ClaimItem, Complainant, CounterNotice, DecisionBatch, IPRight, RightDocument
 from .reasons import CHOICES as REASON_CHOICES
 from .references import typed_number
 from .seen import seen_from_token, seen_token
 from .selectors.accuracy import complainant_accuracy_shown
+from .views.confirm import confirm_first
 
 
 class VerificationAdmin(QueueAdminMixin, admin.ModelAdmin):
@@ -376,42 +381,68 @@ class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
         claim = self.get_object(request, object_id)
         extra = {}
         if claim is not None:
-            decidable = claim.status in (Claim.Status.SUBMITTED, Claim.Status.IN_REVIEW)
-            items = list(
-                claim.items.select_related("listing", "seller", "snapshot", "decided_by", "authorised_seller").order_by(
-                    "position"
-                )
-            )
-            conflicts, conflict_total = selectors.claim_conflicts(claim)
             extra = {
-                "claim": claim,
-                "items": items,
-                "conflicts": conflicts,
-                "conflict_total": conflict_total,
-                "conflicts_shown": sum(len(others) for others in conflicts.values()),
-                "conflicts_url": reverse("admin:complaints_claimitem_changelist") + f"?conflicts_with={claim.pk}",
-                "complainant": claim.complainant,
-                "right_documents": selectors.right_documents(claim.right) if claim.right_id else [],
-                "item_codes": services.ITEM_REJECTION_CODES,
-                "claim_codes": services.CLAIM_REJECTION_CODES,
-                "seen": seen_token(claim),
-                # Asked again at the decision itself; shown first so staff know before they choose.
-                "gate": takedown_gate(claim) if decidable else None,
-                "can_reassign": request.user.has_perm("complaints.reassign_claim"),
-                "can_reverse": request.user.has_perm("complaints.reverse_removal"),
-                "accuracy": complainant_accuracy_shown([claim.complainant_id])[claim.complainant_id],
-                "pending_count": sum(item.status == ClaimItem.Status.PENDING for item in items),
-                **admin_holds.claim_holds_context(claim.pk),
-                "decide_url": reverse("admin:complaints_claim_decide", args=[claim.pk]),
+                **self._review_context(request, claim),
                 "show_save": False,
                 "show_save_and_continue": False,
             }
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
 
+    def _review_context(self, request, claim: Claim) -> dict:
+        """The review page: the claim, its listings 50 a page (a count per status that filters, a filter by seller),
+        conflicts capped, and decisions grouped by what they apply to — shown only while the claim is decidable."""
+        decidable = claim.status in (Claim.Status.SUBMITTED, Claim.Status.IN_REVIEW)
+        listed = selectors.claim_items_page(claim, request.GET, per_page=REVIEW_ITEMS_PER_PAGE, review=True)
+        counts = {row["status"]: row["count"] for row in listed["summary"]}
+        seller_id = listed["seller_id"]
+        chosen = next((s for s in listed["sellers"] if s["id"] == seller_id), None)
+        conflicts, conflict_total = selectors.claim_conflicts(claim)
+        can_reverse = request.user.has_perm("complaints.reverse_removal")
+        return {
+            "claim": claim,
+            **listed,
+            "chosen_seller": chosen,
+            "chosen_seller_pending": (
+                ClaimItem.objects.filter(claim=claim, seller_id=seller_id, status=ClaimItem.Status.PENDING).count()
+                if chosen and seller_id and decidable
+                else 0
+            ),
+            "item_total": sum(counts.values()),
+            "decidable": decidable,
+            "upheld_count": counts.get(ClaimItem.Status.UPHELD, 0),
+            "conflicts": conflicts,
+            "conflict_total": conflict_total,
+            "conflicts_shown": sum(len(others) for others in conflicts.values()),
+            "conflicts_url": reverse("admin:complaints_claimitem_changelist") + f"?conflicts_with={claim.pk}",
+            "complainant": claim.complainant,
+            "right_documents": selectors.right_documents(claim.right) if claim.right is not None else [],
+            "item_codes": services.ITEM_REJECTION_CODES,
+            "claim_codes": services.CLAIM_REJECTION_CODES,
+            "seen": seen_token(claim),
+            # Asked again at the decision itself; shown first so staff know before they choose.
+            "gate": takedown_gate(claim) if decidable else None,
+            "can_reassign": request.user.has_perm("complaints.reassign_claim"),
+            "can_reverse": can_reverse,
+            "accuracy": complainant_accuracy_shown([claim.complainant_id])[claim.complainant_id],
+            "pending_count": counts.get(ClaimItem.Status.PENDING, 0),
+            "batches": list(
+                claim.decision_batches.filter(
+                    status__in=(DecisionBatch.Status.QUEUED, DecisionBatch.Status.RUNNING)
+                ).order_by("id")
+            ),
+            **admin_holds.claim_holds_context(claim.pk),
+            "decide_url": reverse("admin:complaints_claim_decide", args=[claim.pk]),
+        }
+
     def get_urls(self):
         return [
             path("service-levels/", self.admin_site.admin_view(self.service_levels_view), name="complaints_claim_sla"),
             path("<int:pk>/decide/", self.admin_site.admin_view(self.decide_view), name="complaints_claim_decide"),
+            path(
+                "<int:pk>/batches/<int:batch_pk>/",
+                self.admin_site.admin_view(self.batch_view),
+                name="complaints_claim_batch",
+            ),
             *super().get_urls(),
         ]
 
@@ -426,52 +457,235 @@ class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
         }
         return TemplateResponse(request, "admin/complaints/service_levels.html", context)
 
+    def batch_view(self, request, pk: int, batch_pk: int):
+        """A decision on many listings as the worker runs it: refreshed every two seconds until it is done."""
+        if request.method != "GET":
+            return HttpResponseNotAllowed(["GET"])
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        batch = get_object_or_404(
+            DecisionBatch.objects.select_related("claim", "requested_by"), pk=batch_pk, claim_id=pk
+        )
+        context = {
+            **self.admin_site.each_context(request),
+            "title": _("Decision on claim %(reference)s") % {"reference": batch.claim.reference},
+            "opts": self.opts,
+            "batch": batch,
+            "claim_url": reverse("admin:complaints_claim_change", args=[pk]),
+            "elapsed": int(
+                ((batch.finished_at or timezone.now()) - (batch.started_at or batch.created_at)).total_seconds()
+            ),
+        }
+        return TemplateResponse(request, "admin/complaints/decision_batch.html", context)
+
     def decide_view(self, request, pk: int):
         if request.method != "POST":
             return HttpResponseNotAllowed(["POST"])
         if not request.user.has_perm("complaints.change_claim"):
             raise PermissionDenied
+        claim = get_object_or_404(Claim, pk=pk)
+        back = reverse("admin:complaints_claim_change", args=[pk])
         action = request.POST.get("decision", "")
-        item_ids = [int(v) for v in request.POST.getlist("items") if v.isdigit()]
         note = request.POST.get("note", "")
         seen = seen_from_token(request.POST.get("seen", ""))
         try:
             if action == "take":
                 services.claim_take(claim_id=pk, reviewer=request.user, force=bool(request.POST.get("force")))
-                messages.success(request, "The claim is yours.")
-            elif action == "take_down":
-                done = services.claim_items_take_down(claim_id=pk, item_ids=item_ids, reviewer=request.user, seen=seen)
-                messages.success(request, f"{len(done)} listing(s) taken down; sellers and complainant notified.")
-            elif action == "take_down_all" and not request.POST.get("confirm_all"):
-                messages.error(request, "Tick the box to confirm the evidence covers every waiting listing.")
-            elif action == "take_down_all":
-                done = services.claim_take_down_all_pending(claim_id=pk, reviewer=request.user, seen=seen)
-                messages.success(request, f"{len(done)} listing(s) taken down; sellers and complainant notified.")
-            elif action == "reject_items":
-                done = services.claim_items_reject(
-                    claim_id=pk, item_ids=item_ids, reviewer=request.user, code=request.POST.get("code", ""),
-                    note=note, seen=seen,
-                )  # fmt: skip
-                messages.success(request, f"{len(done)} listing(s) rejected; the complainant is told why.")
-            elif action == "request_info":
+                messages.success(request, _("The claim is yours."))
+                return HttpResponseRedirect(back)
+            if action == "request_info":
                 services.claim_request_info(claim_id=pk, reviewer=request.user, message=note)
                 messages.success(
-                    request, "The complainant has been asked; the claim leaves the queue until they answer."
+                    request, _("The complainant has been asked; the claim leaves the queue until they answer.")
                 )
-            elif action == "reinstate_upheld":
-                for item_id in item_ids:
-                    services.claim_item_reinstate_upheld(item_id=item_id, supervisor=request.user, reason=note)
-                messages.success(request, f"{len(item_ids)} listing(s) reinstated; both sides have been told.")
-            elif action == "reject_claim":
-                services.claim_reject(
-                    claim_id=pk, reviewer=request.user, code=request.POST.get("claim_code", ""), note=note, seen=seen
-                )
-                messages.success(request, "The claim is rejected; the complainant is told why.")
-            else:
-                messages.error(request, "Choose a decision.")
+                return HttpResponseRedirect(back)
+            if action == "take_down_all" and not request.POST.get("confirm_all"):
+                messages.error(request, _("Tick the box to confirm the evidence covers every waiting listing."))
+                return HttpResponseRedirect(back)
+            if action not in DECISIONS:
+                messages.error(request, _("Choose a decision."))
+                return HttpResponseRedirect(back)
+            scope = _DecisionScope.read(request, claim, action)
+            if scope.asks_first(action):
+                asked = confirm_first(
+                    request, template="admin/complaints/confirm_decision.html", cancel_url=back,
+                    title=str(DECISIONS[action]), consequences=scope.consequences(action, note, request.POST),
+                    confirm_label=scope.confirm_label(action), keep=DECISION_FIELDS,
+                    context={**self.admin_site.each_context(request), "opts": self.opts, "claim": claim},
+                )  # fmt: skip
+                if asked is not None:
+                    return asked
+            return self._decide(request, claim, scope, action, note=note, seen=seen) or HttpResponseRedirect(back)
         except PortalError as exc:
             messages.error(request, exc.message)
-        return HttpResponseRedirect(reverse("admin:complaints_claim_change", args=[pk]))
+        return HttpResponseRedirect(back)
+
+    def _decide(self, request, claim: Claim, scope: "_DecisionScope", action: str, *, note: str, seen):
+        """Carry out a decision now, or hand it to a worker when it names more listings than a request should wait
+        for (the answer is then the batch's progress page)."""
+        pk, user, code = claim.pk, request.user, request.POST.get("code", "")
+        if action == "reject_claim":
+            code = request.POST.get("claim_code", "")
+        if action == "take_down" and scope.kind == "pending":
+            action = "take_down_all"  # every waiting listing: the trusted programme's one decision (its service checks)
+        if action != "reinstate_upheld" and services.runs_in_background(scope.count):
+            batch = services.decision_batch_queue(
+                claim_id=pk, reviewer=user, decision=action, item_ids=scope.item_ids, seen=seen, code=code, note=note,
+                item_count=scope.count,
+            )  # fmt: skip
+            return HttpResponseRedirect(reverse("admin:complaints_claim_batch", args=[pk, batch.pk]))
+        if action in ("take_down", "take_down_all"):
+            if action == "take_down_all":
+                done = services.claim_take_down_all_pending(claim_id=pk, reviewer=user, seen=seen)
+            else:
+                done = services.claim_items_take_down(claim_id=pk, item_ids=scope.item_ids, reviewer=user, seen=seen)
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d listing taken down; sellers and complainant notified.",
+                    "%(n)d listings taken down; sellers and complainant notified.",
+                    len(done),
+                )
+                % {"n": len(done)},
+            )
+        elif action == "reject_items":
+            done = services.claim_items_reject(
+                claim_id=pk, item_ids=scope.item_ids, reviewer=user, code=code, note=note, seen=seen
+            )
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d listing rejected; the complainant is told why.",
+                    "%(n)d listings rejected; the complainant is told why.",
+                    len(done),
+                )
+                % {"n": len(done)},
+            )
+        elif action == "reject_claim":
+            services.claim_reject(claim_id=pk, reviewer=user, code=code, note=note, seen=seen)
+            messages.success(request, _("The claim is rejected; the complainant is told why."))
+        elif action == "reinstate_upheld":
+            if not scope.item_ids:
+                raise PortalError(_("Select at least one upheld listing of this claim."), code="no_items")
+            for item_id in scope.item_ids:
+                services.claim_item_reinstate_upheld(item_id=item_id, supervisor=user, reason=note)
+            messages.success(
+                request,
+                ngettext(
+                    "%(n)d listing reinstated; both sides have been told.",
+                    "%(n)d listings reinstated; both sides have been told.",
+                    len(scope.item_ids),
+                )
+                % {"n": len(scope.item_ids)},
+            )
+        return None
+
+
+# What the review page's decision buttons do, as the confirmation step names them.
+DECISIONS = {
+    "take_down": _lazy("Take down listings"),
+    "take_down_all": _lazy("Take down every waiting listing"),
+    "reject_items": _lazy("Reject listings"),
+    "reject_claim": _lazy("Reject the whole claim"),
+    "reinstate_upheld": _lazy("Reinstate upheld listings"),
+}
+# The decision form's fields, carried hidden through the confirmation step.
+DECISION_FIELDS = ("decision", "items", "scope", "scope_seller", "code", "claim_code", "note", "seen", "confirm_all")
+REVIEW_ITEMS_PER_PAGE = 50
+
+
+class _DecisionScope:
+    """Which listings a decision applies to: those ticked on the page shown, every waiting listing of one seller,
+    or every waiting listing of the claim (each across all pages)."""
+
+    def __init__(self, kind: str, item_ids: list[int], count: int, seller: Seller | None = None) -> None:
+        self.kind, self.item_ids, self.count, self.seller = kind, item_ids, count, seller
+
+    @classmethod
+    def read(cls, request, claim: Claim, action: str) -> "_DecisionScope":
+        # A reversal is for the listings ticked, one by one: never "every upheld listing".
+        kind = "ticked" if action == "reinstate_upheld" else request.POST.get("scope") or "ticked"
+        if action == "reject_claim" or action == "take_down_all":
+            pending = claim.items.filter(status=ClaimItem.Status.PENDING).count()
+            return cls("pending", [], pending)
+        wanted = ClaimItem.Status.UPHELD if action == "reinstate_upheld" else ClaimItem.Status.PENDING
+        if kind == "seller":
+            raw = request.POST.get("scope_seller", "")
+            seller = Seller.objects.filter(pk=int(raw)).first() if raw.isdigit() and len(raw) < 12 else None
+            if seller is None:
+                raise PortalError(_("Choose the seller whose listings the decision is for."), code="no_items")
+            ids = list(
+                claim.items.filter(seller=seller, status=wanted).order_by("position").values_list("pk", flat=True)
+            )
+            return cls("seller", ids, len(ids), seller)
+        if kind == "pending":
+            ids = list(claim.items.filter(status=wanted).order_by("position").values_list("pk", flat=True))
+            return cls("pending", ids, len(ids))
+        ids = [int(v) for v in request.POST.getlist("items") if v.isdigit() and len(v) < 12]
+        return cls("ticked", ids, len(ids))
+
+    def asks_first(self, action: str) -> bool:
+        """A whole claim's rejection, a reversal, and any decision beyond the ticked boxes show what will happen
+        and ask again (policy §5's removals are not undone by a click)."""
+        if action == "take_down_all":
+            return False  # the trusted programme's one decision: its own box is ticked to confirm
+        return action in ("reject_claim", "reinstate_upheld") or self.kind != "ticked"
+
+    def confirm_label(self, action: str) -> str:
+        return {
+            "take_down": _("Yes, take down %(n)d listing(s)"),
+            "take_down_all": _("Yes, take down %(n)d listing(s)"),
+            "reject_items": _("Yes, reject %(n)d listing(s)"),
+            "reject_claim": _("Yes, reject the claim and its %(n)d waiting listing(s)"),
+            "reinstate_upheld": _("Yes, reinstate %(n)d listing(s)"),
+        }[action] % {"n": self.count}
+
+    def consequences(self, action: str, note: str, post) -> list[str]:
+        upheld = action == "reinstate_upheld"
+        if self.kind == "seller":
+            which = (
+                _("all %(n)d upheld listing(s) of %(seller)s, on every page")
+                if upheld
+                else _("all %(n)d waiting listing(s) of %(seller)s, on every page")
+            ) % {"n": self.count, "seller": self.seller}
+        elif self.kind == "pending":
+            which = (
+                _("all %(n)d upheld listing(s) of this claim, on every page")
+                if upheld
+                else _("all %(n)d waiting listing(s) of this claim, on every page")
+            ) % {"n": self.count}
+        else:
+            which = _("the %(n)d listing(s) you ticked") % {"n": self.count}
+        said = [_("Your note, which they read: “%(note)s”") % {"note": note.strip()}] if note.strip() else []
+        if action == "reinstate_upheld":
+            return [
+                _("The removal of %(which)s is reversed: they go back on sale and their violations are withdrawn.")
+                % {"which": which},
+                _("The seller and the complainant are told, with your note as the reason."),
+                *said,
+            ]
+        if action == "reject_claim":
+            code = services.CLAIM_REJECTION_CODES.get(post.get("claim_code", ""), "")
+            return [
+                _("The claim is rejected (%(reason)s), and with it %(which)s.") % {"reason": code, "which": which},
+                _("The complainant is told why and how to appeal; the sellers are told no action was taken."),
+                *said,
+            ]
+        if action == "reject_items":
+            code = services.ITEM_REJECTION_CODES.get(post.get("code", ""), "")
+            return [
+                _("Rejected (%(reason)s), staying on sale: %(which)s.") % {"which": which, "reason": code},
+                _("The complainant is told why and how to appeal; the sellers are told no action was taken."),
+                *said,
+            ]
+        return [
+            _("Taken down now: %(which)s.") % {"which": which},
+            _(
+                "Each seller is told who complained and why, and may answer with a counter-notice before the deadline; "
+                "a violation is recorded for each listing but counts only if the takedown stands."
+            ),
+            _("The complainant is told of every decision."),
+        ]
 
 
 class ConflictsWithFilter(admin.SimpleListFilter):

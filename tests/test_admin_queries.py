@@ -65,4 +65,13 @@ def test_review_page_does_not_grow_with_items(client):
     assert count(client, f"/admin/complaints/claim/{small.pk}/change/") == count(
         client, f"/admin/complaints/claim/{large.pk}/change/"
     )
+    # A page of one status, and of one seller (the page also counts that seller's waiting listings).
+    for claim in (small, large):
+        claim.seller_id = claim.items.values_list("seller_id", flat=True).first()
+    assert count(client, f"/admin/complaints/claim/{small.pk}/change/?status=pending&page=2") == count(
+        client, f"/admin/complaints/claim/{large.pk}/change/?status=pending&page=2"
+    )
+    assert count(client, f"/admin/complaints/claim/{small.pk}/change/?seller={small.seller_id}") == count(
+        client, f"/admin/complaints/claim/{large.pk}/change/?seller={large.seller_id}"
+    )
     assert ClaimItem.objects.count() == 210

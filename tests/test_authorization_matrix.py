@@ -166,6 +166,10 @@ def build_world() -> World:
         webhook=(webhook := webhook_endpoint_create(user=holder.user, url="https://hooks.example.com/ipp",
                                                     events=["right.expiring"])[0]),
         webhook_delivery=failed_delivery(webhook),
+        decision_batch=services.decision_batch_queue(
+            claim_id=claim.pk, reviewer=setup_staff, decision="reject_items", item_ids=[items[1].pk],
+            seen=_state(claim), code="not_infringing",
+        ),
         # A read token for every signed-in role: the API's entries are requested with it as well as with a session.
         secrets={role: api_token_create(user=user, name="Matrix", scopes=["read"])[1]
                  for role, user in users.items() if user is not None},
@@ -451,6 +455,10 @@ def staff_pages(w: World) -> dict[str, list[Case]]:
         ),
         "admin/(?P<url>.*)$": case(kwargs=lambda w: {"url": "no-such-page/"}, get=NOBODY),
         "admin/complaints/claim/service-levels/": case(get=perm_roles(w, "complaints.view_claim")),
+        "admin/complaints/claim/<int:pk>/batches/<int:batch_pk>/": case(
+            kwargs=lambda w: {"pk": w["claim"].pk, "batch_pk": w["decision_batch"].pk},
+            get=perm_roles(w, "complaints.view_claim"),
+        ),
         "admin/complaints/claim/<int:pk>/decide/": case(
             kwargs=lambda w: {"pk": w["claim"].pk},
             data=lambda w: {"decision": "take_down", "items": [w["items"][1].pk], **seen(w["claim"])},
@@ -458,7 +466,12 @@ def staff_pages(w: World) -> dict[str, list[Case]]:
         )
         + case(
             kwargs=lambda w: {"pk": w["claim"].pk},
-            data=lambda w: {"decision": "reinstate_upheld", "items": [w["items"][0].pk], "note": "Error"},
+            data=lambda w: {
+                "decision": "reinstate_upheld",
+                "items": [w["items"][0].pk],
+                "note": "Error",
+                "confirmed": "yes",
+            },
             post=perm_roles(w, "complaints.change_claim"),
             changes=perm_roles(w, "complaints.reverse_removal"),
             label="reverse a removal",

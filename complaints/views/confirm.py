@@ -2,6 +2,7 @@
 (carrying ``confirmed``) does it. Works without JavaScript; the fields of the first POST ride along hidden."""
 
 from collections.abc import Iterable, Sequence
+from typing import Any
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -18,19 +19,23 @@ def confirm_first(
     cancel_url: str,
     keep: Iterable[str],
     reason_field: tuple[str, str] | None = None,
+    template: str = "includes/confirm_page.html",
+    context: dict[str, Any] | None = None,
 ) -> HttpResponse | None:
     """None when the request is the confirmed second step; otherwise the confirmation page to return.
 
     ``keep`` names the POST fields carried to the second step; ``reason_field`` (name, label) adds an optional
-    text box there (a retraction's reason, for instance) prefilled with what was sent."""
+    text box there (a retraction's reason, for instance) prefilled with what was sent. Staff pages pass the admin's
+    ``template`` and its ``context``."""
     if request.POST.get(CONFIRMED) == "yes":
         return None
     reason_name = reason_field[0] if reason_field else None
     hidden = [(name, value) for name in keep if name != reason_name for value in request.POST.getlist(name)]
     return render(
         request,
-        "includes/confirm_page.html",
+        template,
         {
+            **(context or {}),
             "title": title,
             "consequences": consequences,
             "confirm_label": confirm_label,

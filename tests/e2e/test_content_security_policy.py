@@ -94,7 +94,7 @@ def test_main_pages_raise_no_csp_violation(live_server, page, violations, shot):
     visit(page, f"{url}/admin/listings/listing/")
     visit(page, f"{url}/admin/complaints/claim/{claim.pk}/change/")
     # The "select all" box works from its static script (no inline handler).
-    page.get_by_label("Select all pending").check()
+    page.get_by_label("Select every listing on this page that can be decided").check()
     for position in (1, 2):
         expect(page.get_by_label(f"Select listing {position}")).to_be_checked()
     shot("csp-claim-review")

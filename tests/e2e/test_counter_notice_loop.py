@@ -21,8 +21,8 @@ def take_down_in_admin(page, url, staff, claim):
     sign_in(page, url, staff.email, admin=True)
     page.goto(f"{url}/admin/complaints/claim/{claim.pk}/change/")
     page.get_by_label("Select listing 1").check()
-    page.get_by_role("button", name="Take down selected").click()
-    expect(page.get_by_text("1 listing(s) taken down")).to_be_visible()
+    page.get_by_role("button", name="Take down", exact=True).click()
+    expect(page.get_by_text("1 listing taken down")).to_be_visible()
 
 
 def counter_notify(page, url, seller):

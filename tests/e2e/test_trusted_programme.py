@@ -45,7 +45,7 @@ def test_admit_queue_first_take_down_all_and_accuracy_on_a_phone(live_server, pa
     page.get_by_role("link", name=claim.reference).click()
     page.get_by_label(re.compile("I checked the evidence covers all 2")).check()
     page.get_by_role("button", name=re.compile("Take down all 2 waiting listings")).click()
-    expect(page.get_by_text("2 listing(s) taken down")).to_be_visible()
+    expect(page.get_by_text("2 listings taken down")).to_be_visible()
     assert set(ClaimItem.objects.filter(claim=claim).values_list("status", flat=True)) == {"removed"}
 
     sign_in(page, live_server.url, holder.user.email)
