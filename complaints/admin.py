@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils import timezone
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
@@ -755,13 +755,37 @@ class CounterNoticeAdmin(QueueAdminMixin, admin.ModelAdmin):
     show_full_result_count = False
     change_form_template = "admin/complaints/counter_notice_review.html"
 
+    # What staff weigh, grouped; the listings by name. The submission token and the signer's address hash are
+    # internal (they prove the signature; the audit trail keeps them) and are not shown.
+    fieldsets = [
+        (_lazy("The dispute"), {"fields": ["claim", "seller", "round", "listings", "reason", "statement"]}),
+        (_lazy("Sworn by the seller"), {"fields": [
+            "states_good_faith_mistake", "consents_to_jurisdiction", "signature_name", "signed_by", "signed_at",
+        ]}),
+        (_lazy("The rights holder's answer"), {"fields": ["status", "answer_due_at", "answered_at", "answer"]}),
+        (_lazy("Documents"), {"fields": ["documents", "shared_documents", "answer_documents"]}),
+        (_lazy("Decision"), {"fields": ["decision", "decision_reason", "decided_by", "decided_at"]}),
+    ]  # fmt: skip
+
     def get_readonly_fields(self, request, obj=None):
         return [f.name for f in CounterNotice._meta.fields] + [
-            "items",
+            "listings",
             "documents",
             "shared_documents",
             "answer_documents",
         ]
+
+    @admin.display(description=_lazy("Listings"))
+    def listings(self, obj):
+        items = obj.items.select_related("listing").order_by("position")
+        return format_html(
+            "<ul>{}</ul>",
+            format_html_join(
+                "",
+                '<li><a href="{}" rel="noopener noreferrer">{}</a> ({}, listing {} of the claim) — {}</li>',
+                ((i.url, i.listing.title, i.external_id, i.position, i.get_status_display()) for i in items),
+            ),
+        )
 
     queue_filter = "status__in=rejected,no_answer"
 
@@ -769,20 +793,51 @@ class CounterNoticeAdmin(QueueAdminMixin, admin.ModelAdmin):
         if request.method == "POST":
             if not request.user.has_perm("complaints.change_counternotice"):
                 raise PermissionDenied
+            outcome, reason = request.POST.get("outcome", ""), request.POST.get("reason", "")
+            notice = get_object_or_404(CounterNotice, pk=object_id)
+            if outcome in ("uphold", "reinstate") and reason.strip():
+                asked = confirm_first(
+                    request, template="admin/complaints/confirm_decision.html", cancel_url=request.path,
+                    title=_("Uphold the removal") if outcome == "uphold" else _("Reinstate the listings"),
+                    consequences=_dispute_consequences(notice, outcome, reason),
+                    confirm_label=_("Yes, uphold the removal") if outcome == "uphold" else _("Yes, reinstate them"),
+                    keep=("outcome", "reason"),
+                    context={**self.admin_site.each_context(request), "opts": self.opts, "claim": notice.claim},
+                )  # fmt: skip
+                if asked is not None:
+                    return asked
             decided = self.decide(
                 request,
                 lambda: services.counter_notice_decide(
-                    notice_id=int(object_id), reviewer=request.user, outcome=request.POST.get("outcome", ""),
-                    reason=request.POST.get("reason", ""),
+                    notice_id=int(object_id), reviewer=request.user, outcome=outcome, reason=reason,
                 ),
-                done="Decided; both sides have been told.",
+                done=_("Decided; both sides have been told."),
             )  # fmt: skip
             if decided:
                 return HttpResponseRedirect(reverse("admin:complaints_counternotice_changelist"))
             return HttpResponseRedirect(request.path)
-        notice = self.get_object(request, object_id)
-        extra = {"authorised_history": selectors.reseller_history(notice)} if notice is not None else {}
+        shown = self.get_object(request, object_id)
+        extra = {"authorised_history": selectors.reseller_history(shown)} if shown is not None else {}
         return super().change_view(request, object_id, form_url, {**(extra_context or {}), **extra})
+
+
+def _dispute_consequences(notice: CounterNotice, outcome: str, reason: str) -> list[str]:
+    """What a dispute decision does, said before it is made (policy §5: counter-notices and reinstatement)."""
+    titles = ", ".join(
+        f"“{item.listing.title}”" for item in notice.items.select_related("listing").order_by("position")
+    )
+    told = _("The seller and the rights holder are told, with your reason: “%(reason)s”") % {"reason": reason.strip()}
+    if outcome == "reinstate":
+        return [
+            _("These listings go back on sale: %(titles)s.") % {"titles": titles},
+            _("The violations recorded for them are withdrawn: nothing counts on the seller's record."),
+            told,
+        ]
+    return [
+        _("The removal stands for: %(titles)s.") % {"titles": titles},
+        _("The violations recorded for them are established and count on the seller's record under the policy."),
+        told,
+    ]
 
 
 from . import admin_redress  # noqa: E402,F401  (registers the redress and abuse-control admin)

@@ -96,9 +96,14 @@ def test_silent_rights_holder_and_staff_uphold(live_server, page, shot):
     sign_in(page, live_server.url, staff.email, admin=True)
     page.goto(f"{live_server.url}/admin/complaints/counternotice/")
     page.get_by_role("link", name=re.compile(f"Counter-notice {notice.pk}")).click()
-    page.get_by_label("Outcome").select_option(label="Uphold the removal")
-    page.get_by_label("Reason (both sides read it)").fill("No authorisation from ACME was shown.")
-    page.get_by_role("button", name="Decide").click()
+    expect(page.get_by_role("link", name=listing.title)).to_be_visible()  # the listings by name, not tokens
+    expect(page.get_by_text("Signer ip hash")).to_have_count(0)
+    page.get_by_role("radio", name=re.compile("Uphold the removal")).check()
+    page.get_by_label("Reason").fill("No authorisation from ACME was shown.")
+    page.get_by_role("button", name="Decide…").click()
+    expect(page.get_by_text("The removal stands for:")).to_be_visible()  # asked first, nothing decided yet
+    assert ClaimItem.objects.get().status == "staff_review"
+    page.get_by_role("button", name="Yes, uphold the removal").click()
     expect(page.get_by_text("Decided; both sides have been told.")).to_be_visible()
 
     sign_in(page, live_server.url, seller.user.email)
