@@ -28,4 +28,5 @@ urlpatterns = [
 handler400 = "ipp_portal.views.bad_request"
 handler403 = "ipp_portal.views.permission_denied"
 handler404 = "ipp_portal.views.page_not_found"
-handler500 = "ipp_portal.views.server_error"
+# The API answers its server errors in its error shape; pages get the 500 page.
+handler500 = "complaints.api.errors.server_error"

@@ -4,6 +4,7 @@ import pytest
 from django.test import Client
 from django.urls import path
 
+from ipp_portal.urls import handler500 as portal_handler500
 from ipp_portal.urls import urlpatterns as portal_urls
 
 
@@ -12,7 +13,7 @@ def _boom(request):
 
 
 urlpatterns = [*portal_urls, path("boom/", _boom)]
-handler500 = "ipp_portal.views.server_error"
+handler500 = portal_handler500  # the portal's own: a page for pages, the error shape under /api/
 
 
 @pytest.mark.django_db

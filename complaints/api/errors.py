@@ -10,10 +10,12 @@ from the current state (including a deadline that has passed), 429 later.
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.http import Http404
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 
+from ipp_portal import views as pages
 from ipp_portal.errors import DeadlinePassed, InvalidTransition, NotPermitted, PortalError
 
 
@@ -64,7 +66,7 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
     if isinstance(exc, Http404 | ObjectDoesNotExist):
         exc = exceptions.NotFound()
     if not isinstance(exc, exceptions.APIException):
-        return None  # a bug: Django's 500 handling (logged, reported), never a leaked traceback
+        return None  # a bug: Django's 500 handling (logged, reported; ``server_error`` answers), no traceback leaks
     headers = {}
     if isinstance(exc, exceptions.Throttled) and exc.wait is not None:
         headers["Retry-After"] = str(int(exc.wait) + 1)
@@ -83,3 +85,19 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
         return Response(body(_first_code(exc.get_codes()), " ".join(_messages(detail))), status=exc.status_code)
     code = exc.get_codes() if isinstance(exc.detail, str) else exc.default_code
     return Response(body(str(code), " ".join(_messages(exc.detail))), status=exc.status_code, headers=headers)
+
+
+API_PREFIX = "/api/"
+
+
+def server_error(request: HttpRequest) -> HttpResponse:
+    """The site's 500 handler (``handler500``): under the API, the error shape with the stable code
+    ``server_error``, which a client's tool can read; elsewhere the portal's 500 page. Django has logged and
+    reported the exception before it calls this. Nothing here reads the database: the error may be the database."""
+    if not request.path.startswith(API_PREFIX):
+        return pages.server_error(request)
+    message = _(
+        "Something went wrong on our side. Try again in a few minutes: a write sent again with the same "
+        "Idempotency-Key is not done twice."
+    )
+    return JsonResponse(body("server_error", message), status=status.HTTP_500_INTERNAL_SERVER_ERROR)

@@ -26,7 +26,7 @@ from .limits import api_claim_submit
 from .models import ApiToken
 from .schema import ErrorSerializer
 from .serializers import ClaimDetailOut
-from .views import ClaimList, claim_detail_of
+from .views import ClaimList, claim_detail_filed, claim_detail_of
 
 # Submission tokens derived from (API token, path, Idempotency-Key) live in their own namespace.
 IDEMPOTENCY_NAMESPACE = uuid.UUID("5b0c7f1e-2f1c-4d5e-9a57-4f1f3c0e6a01")
@@ -252,7 +252,8 @@ class ClaimCollection(ClaimList):
                 links_text=links_text, ip=client_ip(request._request), evidence=data["evidence"],
                 order_numbers=order_numbers, **_sworn(data),
             )  # fmt: skip
-        return Response(ClaimDetailOut(claim_detail_of(request.user, claim.pk)).data, status=status.HTTP_201_CREATED)
+        # A claim filed now is answered from what claim_submit wrote, not read back (300 items and the timeline).
+        return Response(ClaimDetailOut(claim_detail_filed(request.user, claim)).data, status=status.HTTP_201_CREATED)
 
 
 class ClaimSubmit(generics.GenericAPIView):

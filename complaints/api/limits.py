@@ -87,7 +87,7 @@ def api_claim_submit(*, complainant: Complainant, token: Any, **fields: Any) -> 
     claim = claim_submit(complainant=complainant, token=token, **fields)
     if claim.submission_token != token:
         return claim  # the draft was filed meanwhile by another submission, which was charged (or was not the API)
-    filed = claim.items.count()
+    filed = len(claim.filed_items) if hasattr(claim, "filed_items") else claim.items.count()
     if counter.links + filed > limit:
         raise LinkQuotaExceeded(limit=limit, used=counter.links, asked=filed)  # rolls the claim back
     counter.links += filed

@@ -82,6 +82,21 @@ def claim_detail_of(user, pk: int) -> serializers.Claim:
     return claim
 
 
+def claim_detail_filed(user, claim: serializers.Claim) -> serializers.Claim:
+    """``claim_detail_of`` for a claim ``claim_submit`` has just filed in this request, built from the rows it wrote
+    (its items with their listings and stores, its one audit event: a new claim has no decisions and no other
+    history) instead of reading up to 300 items and the timeline back. Anything else (a draft, a replay that
+    returns an earlier filing, a claim filed meanwhile) is read as ``claim_detail_of`` reads it."""
+    items, event = getattr(claim, "filed_items", None), getattr(claim, "filed_event", None)
+    if items is None or event is None:
+        return claim_detail_of(user, claim.pk)
+    claim_selectors.claim_item_counts(claim, items)
+    claim.listed_items = items  # type: ignore[attr-defined]
+    claim.decided_items = []  # type: ignore[attr-defined]
+    claim.timeline = [claim_selectors.timeline_row(event, claim_selectors.COMPLAINANT_TIMELINE_VERBS)]  # type: ignore[attr-defined]
+    return claim
+
+
 @extend_schema(summary="Get one of your claims")
 class ClaimDetail(generics.GenericAPIView):
     """One of your claims with its listings, each with its status and the reason for its decision, the decisions,

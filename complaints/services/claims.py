@@ -227,7 +227,7 @@ def claim_submit(
         # Two requests with one token raced past the first lookup: the other one's claim stands.
         return Claim.objects.get(submission_token=token)
     claim.evidence.add(*evidence)
-    ClaimItem.objects.bulk_create(
+    items = ClaimItem.objects.bulk_create(
         [
             ClaimItem(
                 claim=claim,
@@ -237,7 +237,7 @@ def claim_submit(
                 site=site,
                 external_id=line.filed_ref.external_id,
                 listing=line.filed_listing,
-                seller_id=line.filed_listing.seller_id,
+                seller=line.filed_listing.seller,  # loaded with the listing by the link check
                 check_result=ClaimItem.Check.CONFLICT if line.result == "conflict" else ClaimItem.Check.OK,
                 authorised_seller=line.authorised_seller,
             )
@@ -245,7 +245,7 @@ def claim_submit(
         ],
         batch_size=1000,
     )
-    record(
+    event = record(
         actor=user,
         verb=Verb.CLAIM_WAITING_FOR_RIGHT if waiting else Verb.CLAIM_SUBMITTED,
         target=claim,
@@ -259,6 +259,8 @@ def claim_submit(
     )
     _end_authorisations(sorted(authorised), claim=claim, user=user, ended_on=ended_on)
     _notify_receipt(claim, items=len(checked), waiting=waiting)
+    # What this submission wrote, for a caller that answers with the claim without reading it back (the API's 201).
+    claim.filed_items, claim.filed_event = items, event  # type: ignore[attr-defined]
     return claim
 
 

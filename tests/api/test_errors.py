@@ -65,3 +65,32 @@ def test_a_wrong_method_is_405_in_the_same_shape(bearer):
 
 def test_a_bug_is_not_turned_into_a_client_error():
     assert exception_handler(RuntimeError("bug"), {"request": APIRequestFactory().get("/")}) is None
+
+
+@pytest.mark.urls("tests.api.urls_idempotency")
+def test_a_bug_under_the_api_answers_the_error_shape_and_is_still_logged(caplog):
+    """A real unhandled exception in an API view (the test URL conf's echo endpoint, told to fail): a 500 in the
+    one error shape with a stable code, no HTML and no traceback; Django still logs the exception."""
+    from rest_framework.test import APIClient
+
+    from complaints.api.services import api_token_create
+    from tests.api.urls_idempotency import CONTROL
+
+    _token, secret = api_token_create(user=make_complainant().user, name="Client", scopes=["read", "file"])
+    client = APIClient(raise_request_exception=False)
+    client.credentials(HTTP_AUTHORIZATION=f"Bearer {secret}")
+    CONTROL.reset()
+    CONTROL.fail_next = True
+    try:
+        response = client.post("/api/v1/test/echo/", {"name": "echo"}, format="json")
+    finally:
+        CONTROL.reset()
+
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json"
+    body = response.json()
+    assert set(body) == {"code", "message", "fields"}
+    assert (body["code"], body["fields"]) == ("server_error", {})
+    assert "a bug, for the test" not in response.content.decode()
+    logged = [r for r in caplog.records if r.name == "django.request" and r.exc_info]
+    assert [r.exc_info[1].args for r in logged] == [("a bug, for the test",)]

@@ -235,6 +235,31 @@ def test_a_filed_claim_comes_back_in_full(w):
     assert AuditEvent.objects.filter(verb="claim.submitted", target_id=str(claim.pk)).count() == 1
 
 
+def test_the_answer_to_a_filing_is_the_claim_as_it_reads_back_without_reading_it_back(w):
+    """The 201 is built from what the filing wrote: the same JSON as GET /claims/{id}/, and the request reads
+    neither the claim's timeline (the audit table) nor its items with their listings and stores."""
+    from django.db import connection
+
+    client = client_for(w["holder"].user)
+    listings = [*w["fresh"][1:], *ListingFactory.create_batch(2, seller=SellerFactory(store_name="Seller B"))]
+    reads: list[str] = []
+
+    def record_reads(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("SELECT"):
+            reads.append(sql)
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(record_reads):
+        response = client.post("/api/v1/claims/", claim_body(w["right"], listings), format="json")
+
+    assert response.status_code == 201
+    assert response.json() == client.get(f"/api/v1/claims/{response.json()['id']}/").json()
+    assert [item["store_name"] for item in response.json()["items"]] == ["Seller A"] * 2 + ["Seller B"] * 2
+    assert reads  # the filing's own checks were seen
+    assert not [sql for sql in reads if "audit_auditevent" in sql], reads
+    assert not [sql for sql in reads if "complaints_claimitem" in sql and "listings_seller" in sql], reads
+
+
 def test_a_draft_then_filed(w):
     client = client_for(w["holder"].user)
     body = claim_body(w["right"], w["fresh"][1:2], submit=False)

@@ -67,4 +67,4 @@ urlpatterns = [
     path("", include("ipp_portal.urls")),
 ]
 
-handler500 = "ipp_portal.views.server_error"
+handler500 = "complaints.api.errors.server_error"
