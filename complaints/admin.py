@@ -10,7 +10,9 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext_lazy
 
+from ipp_portal.admin_filters import fixed_choices_filter
 from ipp_portal.admin_readonly import QueueAdminMixin, ReadOnlyAdmin
 from ipp_portal.documents.models import Document
 from ipp_portal.documents.responses import document_response
@@ -534,7 +536,11 @@ class CounterNoticeAdmin(QueueAdminMixin, admin.ModelAdmin):
     """Disputed takedowns for staff, oldest first: reinstate (the platform's discretion, policy §5) or uphold."""
 
     list_display = ["__str__", "seller", "status", "answer_due_at", "answered_at", "decision", "created_at"]
-    list_filter = ["status", "decision", "reason"]
+    list_filter = [
+        "status",
+        fixed_choices_filter("decision", gettext_lazy("decision"), CounterNotice.Decision.choices),
+        "reason",
+    ]
     list_select_related = ["claim", "seller"]
     ordering = ["answer_due_at", "id"]
     search_fields = ["=claim__id", "seller__store_name", "statement"]
