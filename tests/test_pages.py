@@ -132,3 +132,41 @@ def test_the_navigation_costs_one_query_whatever_it_shows(client):
     assert len(nav_queries) == 1
     assert 'aria-label="1 unread"' in html
 
+
+def _summary(html: str) -> tuple[str, str]:
+    """The error summary's opening tag and its content."""
+    start = html.index("data-error-summary")
+    opening = html[html.rindex("<div", 0, start) : html.index(">", start) + 1]
+    return opening, html[start : html.index("</div>", start)]
+
+
+@pytest.mark.django_db
+def test_the_error_summary_links_every_error_to_its_field_and_takes_the_focus(client):
+    html = client.post("/accounts/signup/", {"email": "not an address"}).content.decode()
+
+    opening, summary = _summary(html)
+    for attribute in ('role="alert"', 'tabindex="-1"', "autofocus", 'aria-labelledby="form-error-summary-title"'):
+        assert attribute in opening
+    assert 'id="form-error-summary-title"' in summary
+    for field in ("full_name", "email", "password1", "password2"):
+        assert f'href="#id_{field}"' in summary
+        assert f'id="id_{field}"' in html  # the link has somewhere to go
+    assert html.index("data-error-summary") < html.index('id="id_full_name"')
+
+
+@pytest.mark.django_db
+def test_a_problem_of_the_whole_form_links_to_its_first_field(client):
+    UserFactory(email="known@example.com")
+
+    html = client.post(
+        "/accounts/login/", {"username": "known@example.com", "password": "not the password"}
+    ).content.decode()
+
+    _opening, summary = _summary(html)
+    assert 'href="#id_username"' in summary
+    assert "do not match an account" in summary
+
+
+@pytest.mark.django_db
+def test_a_page_without_errors_has_no_summary(client):
+    assert "data-error-summary" not in client.get("/accounts/signup/").content.decode()
