@@ -1,3 +1,4 @@
+import re
 import uuid
 
 import pytest
@@ -399,3 +400,14 @@ def test_a_submission_shows_every_problem_in_one_round(client, holder):
     assert 'role="alert"' in html.split("data-error-summary")[0].rsplit("<div", 1)[1]
     assert not Claim.objects.exists()
 
+
+def test_enter_in_a_text_field_submits_the_claim_rather_than_checking_the_links(client, holder):
+    client.force_login(holder.user)
+
+    html = client.get("/rights/claims/new/").content.decode()
+
+    form = html.split('id="claim-form">')[1].split("</form>")[0]
+    first_button = re.search(r"<button[^>]*>", form).group(0)
+    # A form's default button (pressed by Enter in a text field) is its first submit button, in document order.
+    assert 'type="submit"' in first_button
+    assert 'name="action" value="submit"' in first_button
