@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.utils.translation import ngettext
 
+from ipp_portal.admin_filters import fixed_choices_filter
 from ipp_portal.admin_readonly import QueueAdminMixin, ReadOnlyAdmin
 from ipp_portal.documents.models import Document
 from ipp_portal.documents.responses import document_response
@@ -748,7 +749,11 @@ class CounterNoticeAdmin(QueueAdminMixin, admin.ModelAdmin):
     """Disputed takedowns for staff, oldest first: reinstate (the platform's discretion, policy §5) or uphold."""
 
     list_display = ["__str__", "seller", "status", "answer_due_at", "answered_at", "decision", "created_at"]
-    list_filter = ["status", "decision", "reason"]
+    list_filter = [
+        "status",
+        fixed_choices_filter("decision", _lazy("decision"), CounterNotice.Decision.choices),
+        "reason",
+    ]
     list_select_related = ["claim", "seller"]
     ordering = ["answer_due_at", "id"]
     search_fields = ["=claim__id", "seller__store_name", "statement"]

@@ -3,6 +3,7 @@ from typing import Any, cast
 from django import forms
 from django.utils import timezone
 from django.utils.datastructures import MultiValueDict
+from django.utils.translation import gettext as _
 
 from ipp_portal.documents.forms import DocumentsFormMixin
 from listings.models import Site
@@ -11,6 +12,7 @@ from .errors import RuleBroken
 from .jurisdictions import JURISDICTIONS
 from .models import Authorization, ClaimItem, Complainant, CounterNotice, IPRight, RightDocument
 from .rules import (
+    REQUIRED_BY_KIND,
     RIGHT_FIELD_LABELS,
     authorised_seller_dates_check,
     authorization_dates_check,
@@ -19,6 +21,12 @@ from .rules import (
 )
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"})
+
+
+def required_when(field: forms.Field, condition: str) -> None:
+    """Mark an optional field as required in some case (e.g. "required to reject"): the form shows that instead of
+    calling it optional. The attribute is this project's own, read by templates/includes/field.html."""
+    field.required_when = condition  # type: ignore[attr-defined]
 
 
 class RightChoiceField(forms.ModelChoiceField):
@@ -105,6 +113,26 @@ class ComplainantForm(DocumentsFormMixin, forms.ModelForm):
         return phone
 
 
+def fields_required_by_kind() -> dict[str, list[str]]:
+    """Each field some kinds of right require → those kinds, in the order of the kinds."""
+    fields: dict[str, list[str]] = {}
+    for kind, names in REQUIRED_BY_KIND.items():
+        for name in names:
+            fields.setdefault(name, []).append(kind)
+    return fields
+
+
+def required_for_kinds_text(kinds: list[str]) -> str:
+    """["trademark", "patent", "design"] → "required for a trademark, patent or design"."""
+    labels = [str(IPRight.Kind(kind).label).lower() for kind in kinds]
+    named = (
+        labels[0]
+        if len(labels) == 1
+        else _("%(some)s or %(last)s") % {"some": ", ".join(labels[:-1]), "last": labels[-1]}
+    )
+    return _("required for a %(kinds)s") % {"kinds": named}
+
+
 class NiceClassesField(forms.CharField):
     """ "9, 25, 35" → [9, 25, 35]; each class must be 1–45."""
 
@@ -185,6 +213,10 @@ class IPRightForm(DocumentsFormMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         drop_blank_radio_choices(self)
         self.is_new = is_new
+        # Required for some kinds of right only (the rules the service applies): said so, never "optional".
+        for name, kinds in fields_required_by_kind().items():
+            if name in self.fields and not self.fields[name].required:
+                required_when(self.fields[name], required_for_kinds_text(kinds))
 
     def clean(self):
         cleaned = super().clean()
@@ -424,19 +456,22 @@ class ClaimForm(DocumentsFormMixin, forms.Form):
         return cleaned
 
     def require_submission(self) -> bool:
-        """The extra checks that only submitting needs (a draft may be incomplete)."""
+        """The extra checks that only submitting needs (a draft may be incomplete). Run after validation whatever
+        its outcome, so a submission shows every problem at once; a field that already has an error is not told it
+        is missing as well."""
+        missing = [(name, "Tick this statement to file the claim.") for name in self.STATEMENTS]
+        missing += [
+            ("signature_name", "Type your full name to sign the claim."),
+            ("links", "Paste at least one listing link."),
+        ]
         ok = True
-        for name in self.STATEMENTS:
-            if not self.cleaned_data.get(name):
-                self.add_error(name, "Tick this statement to file the claim.")
-                ok = False
-        if not (self.cleaned_data.get("signature_name") or "").strip():
-            self.add_error("signature_name", "Type your full name to sign the claim.")
+        for name, message in missing:
+            value = self.cleaned_data.get(name)
+            if name in self.errors or (value.strip() if isinstance(value, str) else value):
+                continue
+            self.add_error(name, message)
             ok = False
-        if not (self.cleaned_data.get("links") or "").strip():
-            self.add_error("links", "Paste at least one listing link.")
-            ok = False
-        return ok
+        return ok and not self.errors
 
 
 class ClaimInfoForm(DocumentsFormMixin, forms.Form):
@@ -492,9 +527,19 @@ class NotDisputedForm(forms.Form):
 
 class CounterNoticeAnswerForm(DocumentsFormMixin, forms.Form):
     documents_label = "Your evidence (when rejecting)"
-    answer = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 5}), required=False, label="Your reasons (required to reject)"
-    )
+    answer = forms.CharField(widget=forms.Textarea(attrs={"rows": 5}), required=False, label="Your reasons")
+
+    def __init__(self, *args, rejecting: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.rejecting = rejecting
+        required_when(self.fields["answer"], _("required to reject"))
+
+    def clean(self):
+        cleaned = super().clean()
+        # The service refuses a rejection without reasons; said here too, beside any other problem of the form.
+        if self.rejecting and "answer" not in self.errors and not (cleaned.get("answer") or "").strip():
+            self.add_error("answer", _("Give your reasons: staff and the seller read them."))
+        return cleaned
 
 
 class ComplainantAppealForm(DocumentsFormMixin, forms.Form):

@@ -523,9 +523,16 @@ class CounterNotice(TransitionMixin, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
     )
     decided_at = models.DateTimeField(null=True, blank=True)
+    # Staff's outcome (CounterNotice.Decision), empty until decided.
     decision = models.CharField(max_length=12, blank=True)
     decision_reason = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+
+    class Decision(models.TextChoices):
+        """The values of ``decision``, named for staff (the field itself keeps no choices: no migration for them)."""
+
+        REINSTATE = "reinstate", "Listings reinstated"
+        UPHOLD = "uphold", "Removal upheld"
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -135,7 +135,8 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
-                "ipp_portal.notifications.context_processors.inbox",
+                # The navigation (roles and the unread count, one query); it replaces the inbox's own processor.
+                "complaints.context_processors.navigation",
             ],
         },
     },

@@ -75,3 +75,41 @@ def test_review_page_does_not_grow_with_items(client):
         client, f"/admin/complaints/claim/{large.pk}/change/?seller={large.seller_id}"
     )
     assert ClaimItem.objects.count() == 210
+
+
+# Free text typed by staff (a court's name) is its own label; anything else offered by a filter is a code.
+FREE_TEXT_FILTERS = {("complaints", "litigationhold", "court")}
+
+
+def test_no_admin_filter_of_ours_offers_raw_codes():
+    from django.contrib import admin
+    from django.contrib.admin.filters import AllValuesFieldListFilter, FieldListFilter
+    from django.contrib.admin.utils import get_fields_from_path
+
+    ours = {"complaints", "enforcement", "listings", "accounts", "audit", "notifications", "documents", "api"}
+    offending = []
+    for model, model_admin in admin.site._registry.items():
+        if model._meta.app_label not in ours:
+            continue
+        for spec in model_admin.list_filter:
+            if not isinstance(spec, str):
+                continue
+            field = get_fields_from_path(model, spec)[-1]
+            chosen = next(cls for test, cls in FieldListFilter._field_list_filters if test(field))
+            key = (model._meta.app_label, model._meta.model_name, spec)
+            if issubclass(chosen, AllValuesFieldListFilter) and key not in FREE_TEXT_FILTERS:
+                offending.append(key)
+
+    assert offending == []
+
+
+def test_the_counter_notice_list_filters_decisions_by_their_names(client):
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+
+    html = client.get("/admin/complaints/counternotice/", follow=True).content.decode()
+    upheld = client.get("/admin/complaints/counternotice/?decision=uphold")
+
+    assert "Removal upheld" in html
+    assert "Listings reinstated" in html
+    assert ">uphold<" not in html
+    assert upheld.status_code == 200

@@ -27,10 +27,17 @@ def _own_right(request, pk: int) -> IPRight:
 def authorised_seller_new(request, pk: int):
     right = _own_right(request, pk)
     form = AuthorisedSellerForm(request.POST or None, initial={"authorised_from": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
+    valid = request.method == "POST" and form.is_valid()
+    seller = None
+    if request.method == "POST" and form.cleaned_data.get("site") and form.cleaned_data.get("seller"):
+        # Looked up whatever else is wrong, so an unknown store is said in the same round as a bad date.
+        try:
+            seller = selectors.seller_find(form.cleaned_data["site"], form.cleaned_data["seller"])
+        except PortalError as exc:
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
+    if valid and seller is not None:
         data = form.cleaned_data
         try:
-            seller = selectors.seller_find(data["site"], data["seller"])
             entry = services.authorised_seller_declare(
                 user=request.user, right_id=right.pk, seller=seller, authorised_from=data["authorised_from"],
                 authorised_until=data.get("authorised_until"), note=data.get("note") or "",

@@ -123,7 +123,10 @@ def _claim_form(request, complainant, *, draft: Claim | None):
                 form.data = posted
                 checked = [line for line in checked if line.is_fileable]
                 messages.info(request, f"Dropped {dropped} line{'s' if dropped != 1 else ''} that cannot be filed.")
-        if action == "submit" and valid and form.require_submission():
+        # Submitting checks what only a submission needs even when other fields have errors, so that every
+        # problem shows in one round instead of the statements' only once the rest is right.
+        ready = form.require_submission() if action == "submit" else False
+        if action == "submit" and valid and ready:
             try:
                 claim = services.claim_submit(
                     complainant=complainant,

@@ -139,7 +139,10 @@ def counter_notice_answer(request, pk: int):
         )
         if ask is not None:
             return ask
-    form = CounterNoticeAnswerForm(request.POST or None, request.FILES or None, user=request.user)
+    form = CounterNoticeAnswerForm(
+        request.POST or None, request.FILES or None, user=request.user,
+        rejecting=request.method == "POST" and request.POST.get("decision") != "accept",
+    )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
             if request.POST.get("decision") == "accept":
@@ -152,7 +155,7 @@ def counter_notice_answer(request, pk: int):
                 )  # fmt: skip
                 messages.success(request, "Rejected: staff now decide, and will tell you both.")
         except PortalError as exc:
-            form.add_error(None, exc.message)
+            form.add_error(exc.field if exc.field in form.fields else None, exc.message)
         else:
             return redirect("complaints:counter-notice-list")
     return render(

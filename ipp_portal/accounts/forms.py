@@ -3,15 +3,22 @@ from typing import TYPE_CHECKING
 from django import forms
 from django.contrib.admin.forms import AdminAuthenticationForm
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordResetForm
+from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
 from django.db import transaction
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext as _
 
 from ipp_portal.notifications.services import queue
 
 from . import lockout, throttle
 from .models import User
+
+
+def password_rules_help() -> str:
+    """Every rule the password validators (AUTH_PASSWORD_VALIDATORS) enforce, as a list: the hint beside a new
+    password states exactly what will be checked, no more and no less."""
+    return password_validation.password_validators_help_text_html()
 
 
 class SignUpForm(forms.Form):
@@ -21,13 +28,16 @@ class SignUpForm(forms.Form):
         label="Password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
-        help_text="At least 10 characters; not a common or all-numeric password.",
     )
     password2 = forms.CharField(
         label="Password again",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
     )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["password1"].help_text = password_rules_help()
 
     def clean_email(self) -> str:
         # Whether the address already has an account is not said here (that would tell anyone which addresses
@@ -40,14 +50,15 @@ class SignUpForm(forms.Form):
         if cleaned is None:
             return cleaned
         p1, p2 = cleaned.get("password1"), cleaned.get("password2")
-        if p1 and p2 and p1 != p2:
-            self.add_error("password2", "The two passwords differ. Type the same password twice.")
-        elif p1:
+        # Both checks, whatever the first finds: a weak password typed twice differently shows both problems.
+        if p1:
             candidate = User(email=cleaned.get("email", ""), full_name=cleaned.get("full_name", ""))
             try:
                 password_validation.validate_password(p1, candidate)
             except forms.ValidationError as exc:
                 self.add_error("password1", exc)
+        if p1 and p2 and p1 != p2:
+            self.add_error("password2", "The two passwords differ. Type the same password twice.")
         return cleaned
 
 
@@ -136,3 +147,38 @@ class OutboxPasswordResetForm(PasswordResetForm):
                 target=user,
                 is_sensitive=True,
             )
+
+
+if TYPE_CHECKING:
+    _NewPasswordFormBase = SetPasswordForm
+else:
+    _NewPasswordFormBase = object
+
+
+class NewPasswordRulesMixin(_NewPasswordFormBase):
+    """A new password (reset or change): the hint lists every rule, and a weak password typed twice differently is
+    told both at once, each at its own field (Django's form checks the rules only once the two match, and reports
+    them at the confirmation)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["new_password1"].help_text = password_rules_help()
+
+    def clean(self):
+        p1, p2 = self.cleaned_data.get("new_password1"), self.cleaned_data.get("new_password2")
+        if p1:
+            try:
+                password_validation.validate_password(p1, self.user)
+            except forms.ValidationError as exc:
+                self.add_error("new_password1", exc)
+        if p1 and p2 and p1 != p2:
+            self.add_error("new_password2", _("The two passwords differ. Type the same password twice."))
+        return self.cleaned_data
+
+
+class PortalSetPasswordForm(NewPasswordRulesMixin, SetPasswordForm):
+    """The new password after a reset link."""
+
+
+class PortalPasswordChangeForm(NewPasswordRulesMixin, PasswordChangeForm):
+    """The signed-in person's password change."""

@@ -5,7 +5,14 @@ from django.urls import reverse_lazy
 from django.views.decorators.http import require_http_methods
 
 from . import services, throttle
-from .forms import LoginForm, OutboxPasswordResetForm, ResendVerificationForm, SignUpForm
+from .forms import (
+    LoginForm,
+    OutboxPasswordResetForm,
+    PortalPasswordChangeForm,
+    PortalSetPasswordForm,
+    ResendVerificationForm,
+    SignUpForm,
+)
 
 LIMITED_MESSAGE = "Too many requests from you or for this email address. Try again in {minutes} minutes."
 
@@ -85,6 +92,7 @@ class PasswordResetDoneView(auth_views.PasswordResetDoneView):
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    form_class = PortalSetPasswordForm
     template_name = "accounts/password_reset_confirm.html"
     success_url = reverse_lazy("accounts:password-reset-complete")
 
@@ -94,6 +102,7 @@ class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
+    form_class = PortalPasswordChangeForm
     template_name = "accounts/password_change_form.html"
     success_url = reverse_lazy("accounts:password-change-done")
 

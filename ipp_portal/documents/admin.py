@@ -1,8 +1,11 @@
 from django.contrib import admin
+from django.utils.translation import gettext_lazy
 
+from ipp_portal.admin_filters import fixed_choices_filter
 from ipp_portal.admin_readonly import ReadOnlyAdmin
 
 from .models import Document
+from .services import ACCEPTED_TYPE_NAMES
 
 
 @admin.register(Document)
@@ -10,7 +13,8 @@ class DocumentAdmin(ReadOnlyAdmin):
     """Read-only: documents are immutable; each higher app offers its own download view that checks access."""
 
     list_display = ["created_at", "original_name", "content_type", "size", "uploaded_by", "sha256"]
-    list_filter = ["content_type"]
+    # The types the upload pipeline accepts (nothing else is ever stored), by name.
+    list_filter = [fixed_choices_filter("content_type", gettext_lazy("type"), ACCEPTED_TYPE_NAMES.items())]
     search_fields = ["original_name", "sha256", "uploaded_by__email"]
     date_hierarchy = "created_at"
     list_select_related = ["uploaded_by"]

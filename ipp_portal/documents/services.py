@@ -48,6 +48,8 @@ _KINDS = {
     "image/jpeg": ((".jpg", ".jpeg"), "a JPEG image"),
     "image/webp": ((".webp",), "a WebP image"),
 }
+# The accepted types by name, without the article ("PDF", "PNG image"): how staff lists name them.
+ACCEPTED_TYPE_NAMES = {sniffed: label.split(" ", 1)[1] for sniffed, (_, label) in _KINDS.items()}
 _EXPECTED_BY_EXTENSION = {ext: label for exts, label in _KINDS.values() for ext in exts}
 _EXECUTABLE = "a program (an executable file)"
 # How to name what a rejected file really is, in words its uploader knows.

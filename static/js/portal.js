@@ -2,6 +2,7 @@
 // - A form being sent disables its submit buttons and says so, so that nobody clicks twice or wonders. A button
 //   that fetches something without leaving the page (a download) carries data-no-wait and is left alone; if the
 //   page is somehow still here after WAIT_MS, the buttons come back.
+// - A form's error summary gets the focus when the page loads, so it is read first.
 // - Deadlines counted down in the markup (<span data-countdown="ISO time">) tick.
 // Labels come from data attributes on <body> (translated in the template); numbers and units from Intl in the
 // page's language. Loaded as a file: the Content-Security-Policy refuses inline scripts.
@@ -46,6 +47,10 @@
   window.addEventListener("pageshow", (event) => {
     if (event.persisted) release(document);
   });
+
+  // --- Error summary: focused on load (autofocus does it where the browser honours it on a non-field element) ---
+  const summary = document.querySelector("[data-error-summary]");
+  if (summary && document.activeElement !== summary) summary.focus();
 
   // --- Countdowns -------------------------------------------------------------------------------------------------
   const unit = (value, name) =>

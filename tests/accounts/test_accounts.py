@@ -206,3 +206,70 @@ def test_error_pages_are_the_portals_own(client):
     assert response.status_code == 404
     assert b"Page not found" in response.content
     assert b"IPP Portal" in response.content
+
+
+def _error_at(html: str, field: str) -> str:
+    """The errors shown at one field (the paragraphs after its input)."""
+    return " ".join(re.findall(rf'<p class="error" id="id_{field}_error">(.*?)</p>', html))
+
+
+RULES = (
+    "can’t be too similar to your other personal information",
+    "must contain at least 10 characters",
+    "can’t be a commonly used password",
+    "can’t be entirely numeric",
+)
+
+
+def test_a_weak_password_typed_twice_differently_shows_both_problems_at_once(
+    client, django_capture_on_commit_callbacks
+):
+    html = _sign_up(
+        client, django_capture_on_commit_callbacks, password1="12345678", password2="12345679"
+    ).content.decode()
+
+    assert "too short" in _error_at(html, "password1")
+    assert "entirely numeric" in _error_at(html, "password1")
+    assert "The two passwords differ" in _error_at(html, "password2")
+    assert not User.objects.exists()
+
+
+def test_the_password_change_shows_the_rules_broken_and_the_mismatch_at_once(client):
+    user = UserFactory()
+    client.force_login(user)
+
+    html = client.post(
+        "/accounts/password/change/",
+        {"old_password": "wrong", "new_password1": "12345678", "new_password2": "87654321"},
+    ).content.decode()
+
+    assert "incorrectly" in _error_at(html, "old_password")
+    assert "too short" in _error_at(html, "new_password1")
+    assert "The two passwords differ" in _error_at(html, "new_password2")
+    user.refresh_from_db()
+    assert user.check_password(PASSWORD)
+
+
+@pytest.mark.parametrize("page", ["signup", "change", "reset"])
+def test_every_new_password_field_lists_every_rule_of_the_validators(
+    client, page, django_capture_on_commit_callbacks, mailoutbox
+):
+    user = UserFactory(email="rules@example.com")
+    if page == "signup":
+        html = client.get("/accounts/signup/").content.decode()
+        field = "password1"
+    elif page == "change":
+        client.force_login(user)
+        html = client.get("/accounts/password/change/").content.decode()
+        field = "new_password1"
+    else:
+        with django_capture_on_commit_callbacks(execute=True):
+            client.post("/accounts/password/reset/", {"email": "rules@example.com"})
+        link = re.search(r"https?://[^/\s]+(/accounts/password/reset/\S+/)", mailoutbox[0].body).group(1)
+        html = client.get(link, follow=True).content.decode()
+        field = "new_password1"
+
+    hint = html.split(f'id="id_{field}_helptext">')[1].split("</div>")[0]
+    for rule in RULES:
+        assert rule in hint
+    assert hint.count("<li>") == len(RULES)

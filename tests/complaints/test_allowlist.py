@@ -334,3 +334,18 @@ def test_a_counter_notice_for_another_reason_shows_no_history(client, holder, ri
     page = client.get(f"/rights/counter-notices/{notice.pk}/").content.decode()
 
     assert 'id="reseller-history"' not in page
+
+
+def test_an_unknown_store_and_a_bad_date_are_said_in_the_same_round(client, holder, right):
+    listing = ListingFactory()
+    client.force_login(holder.user)
+
+    html = client.post(f"/rights/rights/{right.pk}/resellers/new/", {
+        "site": listing.site_id, "seller": "nobody-here", "authorised_from": "not a date",
+    }).content.decode()  # fmt: skip
+
+    summary = html.split("data-error-summary>")[1].split("</div>")[0]
+    assert 'href="#id_seller"' in summary
+    assert "No store on" in summary
+    assert 'href="#id_authorised_from"' in summary
+    assert not AuthorisedSeller.objects.exists()

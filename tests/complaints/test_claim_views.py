@@ -1,3 +1,4 @@
+import re
 import uuid
 
 import pytest
@@ -380,3 +381,33 @@ def test_a_300_item_claim_is_read_a_page_at_a_time_by_status_and_by_seller(clien
     assert listings[6].title not in one_seller
     assert nonsense.status_code == 200
     assert rows(nonsense.content.decode()) == 50
+
+
+def test_a_submission_shows_every_problem_in_one_round(client, holder):
+    client.force_login(holder.user)
+    data = form_data(holder, [], explanation="", signature_name="")
+    for name in ("states_good_faith", "states_accuracy", "states_authority_under_perjury", "agrees_to_indemnify"):
+        del data[name]
+
+    html = client.post("/rights/claims/new/", data).content.decode()
+
+    summary = html.split("data-error-summary>")[1].split("</div>")[0]
+    for field in (
+        "explanation", "links", "signature_name",
+        "states_good_faith", "states_accuracy", "states_authority_under_perjury", "agrees_to_indemnify",
+    ):  # fmt: skip
+        assert f'href="#id_{field}"' in summary, field
+    assert 'role="alert"' in html.split("data-error-summary")[0].rsplit("<div", 1)[1]
+    assert not Claim.objects.exists()
+
+
+def test_enter_in_a_text_field_submits_the_claim_rather_than_checking_the_links(client, holder):
+    client.force_login(holder.user)
+
+    html = client.get("/rights/claims/new/").content.decode()
+
+    form = html.split('id="claim-form">')[1].split("</form>")[0]
+    first_button = re.search(r"<button[^>]*>", form).group(0)
+    # A form's default button (pressed by Enter in a text field) is its first submit button, in document order.
+    assert 'type="submit"' in first_button
+    assert 'name="action" value="submit"' in first_button

@@ -396,3 +396,40 @@ def test_the_sellers_notices_put_the_claim_with_the_nearest_open_deadline_first(
 
     order = [page.index(claim.reference) for claim in (soon, later, closed)]
     assert order == sorted(order)
+
+
+def test_the_counter_notice_form_reports_every_problem_in_one_round(client, removed):
+    seller, _holder, claim, items = removed
+    client.force_login(seller.user)
+
+    response = client.post(
+        f"/seller/notices/claims/{claim.pk}/counter-notice/",
+        {"items": [items[0].pk], "reason": "genuine_goods", "statement": "", "token": str(uuid.uuid4())},
+    )
+    html = response.content.decode()
+
+    assert response.status_code == 200
+    summary = html.split("data-error-summary>")[1].split("</div>")[0]
+    for field in ("statement", "states_good_faith_mistake", "consents_to_jurisdiction", "signature_name"):
+        assert f'href="#id_{field}"' in summary
+    assert ClaimItem.objects.get(pk=items[0].pk).status == "removed"
+    assert not CounterNotice.objects.exists()
+
+
+def test_rejecting_without_reasons_is_an_error_at_the_reasons_beside_the_other_problems(client, removed):
+    seller, holder, _claim, items = removed
+    notice = file_counter_notice(seller, items[:1])
+    client.force_login(holder.user)
+    url = f"/rights/counter-notices/{notice.pk}/"
+
+    page = client.get(url).content.decode()
+    html = client.post(url, {"decision": "reject", "answer": " ", "documents": ["x"]}).content.decode()
+
+    label = page.split('<label for="id_answer">')[1].split("</label>")[0]
+    assert "(required to reject)" in label
+    assert "(optional)" not in label
+    summary = html.split("data-error-summary>")[1].split("</div>")[0]
+    assert 'href="#id_answer"' in summary
+    assert "Give your reasons" in summary
+    assert 'href="#id_documents"' in summary
+    assert CounterNotice.objects.get(pk=notice.pk).status == "awaiting_answer"

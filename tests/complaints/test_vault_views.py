@@ -362,3 +362,22 @@ def test_radio_groups_are_fieldsets_with_a_legend_and_no_blank_choice(client):
     )
     assert "This field is required." in refused.split("<legend>You are")[1].split("</fieldset>")[0]
     assert not Complainant.objects.exists()
+
+
+def _label(page: str, field: str) -> str:
+    return page.split(f'<label for="id_{field}">')[1].split("</label>")[0]
+
+
+def test_the_right_form_says_which_kinds_require_a_field_and_calls_nothing_optional_that_is_required(client):
+    complainant = make_complainant(status="pending")
+    client.force_login(complainant.user)
+
+    page = client.get("/rights/rights/new/").content.decode()
+
+    assert "(required for a trademark, patent or design)" in _label(page, "registration_number")
+    assert "(required for a trademark, patent or design)" in _label(page, "expires_on")
+    assert "(required for a trademark)" in _label(page, "nice_classes")
+    for field in ("registration_number", "expires_on", "nice_classes"):
+        assert "(optional)" not in _label(page, field)
+    assert "(optional)" in _label(page, "registered_on")  # no kind requires it
+    assert "(optional)" not in _label(page, "title")  # every right has one

@@ -54,7 +54,7 @@ def test_authorised_reseller_flagged_and_confirmed(live_server, page, shot):
     page.get_by_label("Signature: type your full name").fill("Ada Lovelace")
     page.get_by_role("button", name="Submit the claim").click()
 
-    expect(page.get_by_text(re.compile("which you declared authorised"))).to_be_visible()
+    expect(page.locator("#id_states_authorisation_ended_error")).to_contain_text("which you declared authorised")
     expect(page.get_by_label("Explanation")).to_have_value("Sold after the agreement ended.")
     assert not Claim.objects.exists()
     shot("62-claim-refused-authorised")

@@ -39,7 +39,8 @@ def test_pending_violations_are_shown_then_not_disputed(live_server, page, shot)
     page.get_by_role("link", name="I will not dispute…").click()
     page.get_by_label("#1 Sport shoe model 0", exact=False).check()
     page.get_by_role("button", name="Confirm: I do not dispute these removals").click()
-    expect(page.get_by_text("This field is required.")).to_be_visible()  # asked first: the box is not ticked
+    # Asked first: the box is not ticked.
+    expect(page.locator("#id_confirm_error")).to_have_text("This field is required.")
     expect(page.get_by_label("#1 Sport shoe model 0", exact=False)).to_be_checked()  # what was chosen is kept
     page.get_by_label("I understand", exact=False).check()
     shot("42-not-disputed-form")

@@ -49,7 +49,9 @@ def test_sign_up_verify_sign_in_and_post_a_listing(live_server, page, shot):
     page.get_by_label("Price").fill("")  # an empty price is allowed; a bad one is refused next to the field
     page.get_by_label("Price").fill("-1")
     page.get_by_role("button", name="Post listing").click()
-    expect(page.get_by_text("Ensure this value is greater than or equal to 0.01.")).to_be_visible()
+    # Next to the field, and in the summary at the top as a link to it.
+    expect(page.locator("#id_price_error")).to_have_text("Ensure this value is greater than or equal to 0.01.")
+    expect(page.get_by_role("link", name="Price: Ensure this value is greater than or equal to 0.01.")).to_be_visible()
     expect(page.get_by_label("Title")).to_have_value("Wireless earbuds, Bluetooth 5.3")
     page.get_by_label("Price").fill("19.99")
     page.get_by_role("button", name="Post listing").click()
