@@ -17,7 +17,7 @@ from ipp_portal.errors import PortalError
 
 from .. import selectors, services
 from ..forms import ClaimForm, ClaimInfoForm
-from ..link_check import check_links, split_lines
+from ..link_check import Result, check_links, split_lines
 from ..models import Claim, ClaimItem
 from ..reasons import REASONS
 from ..selectors import redress
@@ -164,6 +164,7 @@ def _claim_form(request, complainant, *, draft: Claim | None):
             "form": form,
             "draft": draft,
             "checked": checked,
+            **_check_groups(checked),
             "fileable": fileable,
             "unfileable": (len(checked) - fileable) if checked else 0,
             # The sworn statement that an authorisation ended is asked only when it is needed (or was answered).
@@ -214,6 +215,22 @@ def claim_list(request):
             "query": query,
         },
     )
+
+
+def _check_groups(checked: list | None) -> dict[str, Any]:
+    """The link check as people read it: a count per result first, then the lines that need something (with the
+    fix for each), then the lines that can be filed as they are (collapsed on the page)."""
+    if not checked:
+        return {}
+    counts: dict[str, int] = {}
+    for line in checked:
+        counts[line.label] = counts.get(line.label, 0) + 1
+    attention = [line for line in checked if line.result != Result.OK or line.authorised_seller is not None]
+    return {
+        "check_counts": sorted(counts.items(), key=lambda kv: -kv[1]),
+        "check_attention": attention,
+        "check_fine": [line for line in checked if line.result == Result.OK and line.authorised_seller is None],
+    }
 
 
 @login_required

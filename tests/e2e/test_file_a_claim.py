@@ -44,8 +44,12 @@ def test_file_a_claim_with_the_pre_submit_check(live_server, page, shot):
     page.get_by_role("button", name="Check the links").click()
 
     expect(page.get_by_role("heading", name="Link check: 3 can be filed, 2 cannot")).to_be_visible()
-    expect(page.get_by_text("Not a listing link")).to_be_visible()
+    expect(page.get_by_role("heading", name="2 lines to look at, with what to do")).to_be_visible()
+    expect(page.get_by_text("Not a listing link", exact=True)).to_be_visible()
     expect(page.get_by_text("The same listing as line 1")).to_be_visible()
+    # The lines that can be filed as they are come last, folded away until asked for.
+    expect(page.get_by_text("ACME earbuds copy 2 — sold by Shenzhen Knockoffs")).to_be_hidden()
+    page.get_by_text("3 links can be filed as they are").click()
     expect(page.get_by_text("ACME earbuds copy 2 — sold by Shenzhen Knockoffs")).to_be_visible()
     expect(page.get_by_label("Explanation")).to_have_value("Counterfeit ACME earbuds: wrong logo, no serial number.")
     shot("20-claim-check")
