@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.html import format_html
+from django.utils.translation import gettext
 
 from ipp_portal.admin_readonly import QueueAdminMixin, ReadOnlyAdmin
 from ipp_portal.documents.models import Document
@@ -529,12 +530,22 @@ class ClaimItemAdmin(ReadOnlyAdmin):
         return [f.name for f in ClaimItem._meta.fields]
 
 
+class CounterNoticeDecisionFilter(admin.AllValuesFieldListFilter):
+    """The decisions taken so far, with "Not decided yet" for the empty one (a link needs words to be followed)."""
+
+    def choices(self, changelist):
+        for choice in super().choices(changelist):
+            if choice["display"] == "":
+                choice["display"] = gettext("Not decided yet")
+            yield choice
+
+
 @admin.register(CounterNotice)
 class CounterNoticeAdmin(QueueAdminMixin, admin.ModelAdmin):
     """Disputed takedowns for staff, oldest first: reinstate (the platform's discretion, policy §5) or uphold."""
 
     list_display = ["__str__", "seller", "status", "answer_due_at", "answered_at", "decision", "created_at"]
-    list_filter = ["status", "decision", "reason"]
+    list_filter = ["status", ("decision", CounterNoticeDecisionFilter), "reason"]
     list_select_related = ["claim", "seller"]
     ordering = ["answer_due_at", "id"]
     search_fields = ["=claim__id", "seller__store_name", "statement"]
