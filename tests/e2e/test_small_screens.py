@@ -88,19 +88,26 @@ WIDEST_OFFENDER = """
     }
     return parts.join(" > ");
   };
+  // Inside a box that clips or scrolls its overflow (a table's scroller, visually hidden text) it is not the cause.
+  const contained = (el, self) => {
+    for (let box = self ? el : el.parentElement; box && box !== document.body; box = box.parentElement) {
+      if (getComputedStyle(box).overflowX !== "visible") return true;
+    }
+    return false;
+  };
   let worst = null;
-  const consider = (el, box) => {
-    if (box.width === 0 || box.right <= limit) return;
+  const consider = (el, box, isText) => {
+    if (box.width === 0 || box.right <= limit || contained(el, isText)) return;
     // The furthest right edge; on a tie the innermost element (later in document order), which is the cause.
     if (!worst || box.right >= worst.right) worst = {right: box.right, width: box.width, el};
   };
-  for (const el of document.body.querySelectorAll("*")) consider(el, el.getBoundingClientRect());
+  for (const el of document.body.querySelectorAll("*")) consider(el, el.getBoundingClientRect(), false);
   // Text that does not wrap sticks out of a box that itself fits: name the element holding it.
   const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
   const range = document.createRange();
   for (let node = walker.nextNode(); node; node = walker.nextNode()) {
     range.selectNodeContents(node);
-    consider(node.parentElement, range.getBoundingClientRect());
+    consider(node.parentElement, range.getBoundingClientRect(), true);
   }
   return {
     scrollWidth: root.scrollWidth,
