@@ -183,9 +183,7 @@ def pages_to_open(w) -> list[tuple[str, str, str]]:
                 continue
             role = viewer_for(route, entry.get)
             if role is not None:
-                # The admin's app index is a regular expression route: drop its anchors from the path.
-                url = url_for(route, entry.kwargs(w)).replace("^", "").replace("$", "")
-                pages.append((route, url, role))
+                pages.append((route, url_for(route, entry.kwargs(w)), role))
     return pages
 
 
