@@ -72,6 +72,8 @@ KNOWN = {
 PORTAL_VIEWERS = ("anonymous", "complainant", "agent", "seller", "supervisor", "reviewer", "auditor")
 SELLER_VIEWERS = ("anonymous", "seller", "complainant", "agent", "supervisor")
 STAFF_VIEWERS = ("anonymous", "supervisor", "reviewer", "auditor")
+# Pages that show signed-in people something else than visitors: opened as these roles too.
+ALSO_AS = {"": ("complainant", "seller")}
 
 # The element sticking out furthest to the right, named so that a person can find it in the template.
 WIDEST_OFFENDER = """
@@ -183,7 +185,8 @@ def pages_to_open(w) -> list[tuple[str, str, str]]:
                 continue
             role = viewer_for(route, entry.get)
             if role is not None:
-                pages.append((route, url_for(route, entry.kwargs(w)), role))
+                also = [extra for extra in ALSO_AS.get(route, ()) if extra in entry.get]
+                pages.extend((route, url_for(route, entry.kwargs(w)), viewer) for viewer in [role, *also])
     return pages
 
 
