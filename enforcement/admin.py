@@ -35,7 +35,9 @@ class LadderFormSet(BaseInlineFormSet):
             raise ValidationError(problems)
 
 
-class PolicyStepInline(admin.TabularInline):
+class PolicyStepInline(admin.StackedInline):
+    """One block per step, each field with its own label (a table's column headers name nothing on a phone)."""
+
     model = PolicyStep
     formset = LadderFormSet
     extra = 0

@@ -629,7 +629,8 @@ def walk(patterns, prefix=""):
 
 def url_for(route: str, kwargs: dict) -> str:
     """The path for a route with its arguments filled in (routes, not names: two admin pages share a name)."""
-    path = route.lstrip("^").rstrip("$")
+    # A regular-expression route joined under a prefix keeps its anchors in the middle ("admin/^(?P<app_label>…)/$").
+    path = route.replace("^", "").replace("$", "")
     path = re.sub(r"\(\?P<(\w+)>[^)]*\)", lambda m: str(kwargs[m.group(1)]), path)
     path = re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(kwargs[m.group(1)]), path)
     return "/" + path
