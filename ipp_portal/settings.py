@@ -62,6 +62,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "ipp_portal.observability.RequestIDMiddleware",  # first: every later log record carries the id
     "django.middleware.security.SecurityMiddleware",
+    "ipp_portal.cache_headers.PrivatePagesMiddleware",  # pages and JSON: private, revalidated
     # Pages and JSON compressed (static files come precompressed from WhiteNoise). BREACH needs a secret and text
     # the attacker chooses in one compressed response: Django masks the CSRF token anew in every response, and the
     # one page that shows another secret (a new API token, once) reflects nothing from the request.

@@ -30,3 +30,19 @@ def test_the_csrf_token_in_a_compressed_page_is_masked_anew_on_every_response(cl
         tokens.add(re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1))
 
     assert len(tokens) == 3
+
+
+def test_pages_and_json_are_private_and_revalidated_downloads_keep_their_own(client):
+    from tests.factories import make_complainant, make_document
+
+    page = client.get("/")
+    login = client.get("/accounts/login/")  # Django's own never_cache
+    holder = make_complainant()
+    document = make_document(holder.user)
+    client.force_login(holder.user)
+    download = client.get(f"/rights/documents/{document.pk}/")
+
+    assert sorted(page.headers["Cache-Control"].split(", ")) == ["no-cache", "private"]
+    assert "no-store" in login.headers["Cache-Control"]
+    assert download.status_code == 200
+    assert download.headers["Cache-Control"] == "private, no-store"
