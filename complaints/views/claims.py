@@ -241,7 +241,7 @@ def _claim_page(request, claim: Claim, *, info_form: ClaimInfoForm | None) -> di
         "seller_id": seller_id,
         "summary": selectors.claim_item_summary(claim),
         "sellers": selectors.claim_item_sellers(claim),
-        "timeline": selectors.claim_timeline(claim),
+        "timeline": selectors.claim_timeline_folded(claim),
         "info_form": info_form,
         "appealable": redress.claim_appealable(claim),
         "appeals": redress.appeals_for_claim(claim),
