@@ -66,3 +66,29 @@ def test_review_page_does_not_grow_with_items(client):
         client, f"/admin/complaints/claim/{large.pk}/change/"
     )
     assert ClaimItem.objects.count() == 210
+
+
+def test_the_review_queue_reads_its_size_from_the_planner_above_the_threshold(client, monkeypatch):
+    """The queue is always filtered (its open claims), so the table's estimate does not apply: above the
+    paginator's threshold it reads the planner's estimate of the open claims instead of counting them all, with
+    the same queries at both sizes. The threshold (50,000) is lowered so that a test table crosses it."""
+    from ipp_portal.paginators import PlannedCountPaginator
+
+    monkeypatch.setattr(PlannedCountPaginator, "exact_below", 5)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    path = "/admin/complaints/claim/?status__in=submitted,in_review"
+
+    def queries(n: int) -> list[str]:
+        grow("claims", n)
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE complaints_claim")
+        client.get(path)  # warm caches (content types, sessions)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(path).status_code == 200
+        return [q["sql"] for q in ctx.captured_queries]
+
+    few, many = queries(10), queries(190)
+
+    assert len(few) == len(many)
+    counts = [sql for sql in few + many if sql.startswith('SELECT COUNT(*) AS "__count" FROM "complaints_claim"')]
+    assert counts == []
