@@ -30,7 +30,7 @@ JSON to bench/out/pages.json (quick: pages-quick.json).
 
     python bench/pages.py [--quick] [--reps 25] [--queue-reps 31] [--takedown-reps 5] [--keep]
 
-On 2 shared cores a quick run takes about 2 minutes, a full one (1 M claims) about 7.
+On 2 shared cores a quick run takes about 2 minutes, a full one (1 M claims) 3 to 6.
 """
 
 import argparse
