@@ -156,6 +156,29 @@ def setup_django() -> None:
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]  # the test Client's host
 
 
+def run_on_own_database(args, prefix: str, run) -> int:
+    """``run(args)`` on the benchmark's own database ``args.db_name``: dropped and re-created first, Django set up
+    on it, and dropped at the end unless ``args.keep``; a scratch directory for the run's files."""
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    created = False
+    try:
+        recreate_database(args.db_name)
+        created = True
+        configure(args.db_name, tmp)
+        setup_django()
+        return run(args)
+    finally:
+        if "django.db" in sys.modules:
+            from django.db import connections
+
+            connections.close_all()
+        if created and not args.keep:
+            started = time.perf_counter()
+            if drop_database(args.db_name):
+                print(f"  dropped {args.db_name} ({time.perf_counter() - started:.1f} s)")
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
 # --- Helpers ----------------------------------------------------------------------------------------------------
 
 
@@ -421,22 +444,40 @@ def generate_listings(world: World, lo: int, hi: int, open_from: int) -> int:
 
 
 def generate_claims(world: World, lo_claim: int, hi_claim: int, open_from: int) -> int:
-    from complaints.models import Claim
 
     seconds = max(1, 365 * 86_400 // world.claims_total)
     submitted = f"now() - ({world.claims_total} - g.c) * interval '{seconds} seconds'"
-    n = len(world.complainants)
+    site = (
+        f"CASE WHEN mod(g.c, {ALIEXPRESS_EVERY}) = {ALIEXPRESS_EVERY - 1} THEN {world.aliexpress} "
+        f"ELSE {world.alibaba} END"
+    )
+    status = (
+        f"CASE WHEN g.c >= {open_from} THEN (CASE WHEN mod(g.c, 2) = 0 THEN 'submitted' "
+        "ELSE 'in_review' END) WHEN mod(g.c, 3) = 0 THEN 'closed' ELSE 'decided' END"
+    )
+    people = (world.complainants, world.rights, world.users)
+    return insert_claims(f"{world.claim0} + g.c", lo_claim, hi_claim, people, site=site, status=status,
+                         submitted=submitted, uuid_sql="md5('review-bench-' || g.c::text)::uuid")  # fmt: skip
+
+
+def insert_claims(ids: str, lo: int, hi: int, people: tuple[list[int], list[int], list[int]], *, site: str,
+                  status: str, submitted: str, uuid_sql: str, extra: dict[str, str] | None = None) -> int:  # fmt: skip
+    """Claims ``g.c`` in [lo, hi) with the id ``ids`` (SQL over ``g.c``), filed and signed by complainant,
+    right and user ``c mod len`` of ``people`` (three lists); ``site``, ``status``, ``submitted``, ``uuid_sql``
+    (the submission token) and the ``extra`` columns are SQL over ``g.c``; signed and sworn as a real
+    submission is."""
+    from complaints.models import Claim
+
+    n = len(people[0])
     exprs = {
-        "id": f"{world.claim0} + g.c",
+        "id": ids,
         "complainant_id": f"p.comp[1 + mod(g.c, {n})]",
         "right_id": f"p.rights[1 + mod(g.c, {n})]",
-        "site_id": f"CASE WHEN mod(g.c, {ALIEXPRESS_EVERY}) = {ALIEXPRESS_EVERY - 1} THEN {world.aliexpress} "
-        f"ELSE {world.alibaba} END",
+        "site_id": site,
         "reason_code": "(ARRAY['tm_counterfeit', 'tm_unauthorized_use', 'tm_confusingly_similar'])[1 + mod(g.c, 3)]",
         "explanation": f"'{EXPLANATION}'",
-        "status": f"CASE WHEN g.c >= {open_from} THEN (CASE WHEN mod(g.c, 2) = 0 THEN 'submitted' "
-        "ELSE 'in_review' END) WHEN mod(g.c, 3) = 0 THEN 'closed' ELSE 'decided' END",
-        "submission_token": "md5('review-bench-' || g.c::text)::uuid",
+        "status": status,
+        "submission_token": uuid_sql,
         "states_good_faith": "true",
         "states_accuracy": "true",
         "states_authority_under_perjury": "true",
@@ -448,13 +489,24 @@ def generate_claims(world: World, lo_claim: int, hi_claim: int, open_from: int) 
         "submitted_at": submitted,
         "created_at": f"{submitted} - interval '10 minutes'",
         "updated_at": submitted,
+        **(extra or {}),
     }
     source = (
         "generate_series(%s::bigint, %s::bigint) AS g(c) "
         "CROSS JOIN (SELECT %s::bigint[] AS comp, %s::bigint[] AS rights, %s::bigint[] AS users) AS p"
     )
-    params = [lo_claim, hi_claim - 1, world.complainants, world.rights, world.users]
-    return insert_select(Claim, exprs, source, params)
+    return insert_select(Claim, exprs, source, [lo, hi - 1, *(list(x) for x in people)])
+
+
+# A claim item's columns copied from its listing ``l`` (as the link check resolves it).
+ITEM_FROM_LISTING = {
+    "url": "l.url",
+    "submitted_url": "l.url || '?spm=a2700.galleryofferlist.normal_offer.d_title'",
+    "site_id": "l.site_id",
+    "external_id": "l.external_id",
+    "listing_id": "l.id",
+    "seller_id": "l.seller_id",
+}
 
 
 def generate_items(world: World, lo: int, hi: int, open_from: int) -> int:
@@ -469,12 +521,7 @@ def generate_items(world: World, lo: int, hi: int, open_from: int) -> int:
         "id": f"{world.item0} + {i}",
         "claim_id": f"{world.claim0} + {i} / {CLAIM_SIZE}",
         "position": f"mod({i}, {CLAIM_SIZE}) + 1",
-        "url": "l.url",
-        "submitted_url": "l.url || '?spm=a2700.galleryofferlist.normal_offer.d_title'",
-        "site_id": "l.site_id",
-        "external_id": "l.external_id",
-        "listing_id": "l.id",
-        "seller_id": "l.seller_id",
+        **ITEM_FROM_LISTING,
         "check_result": f"CASE WHEN mod({i}, 97) = 0 THEN 'conflict' ELSE 'ok' END",
         "status": status,
         "decided_at": f"CASE WHEN {decided} THEN l.created_at + interval '1 day' END",
@@ -1211,24 +1258,7 @@ def main() -> int:
     if args.db_name in FORBIDDEN_DBS or "bench" not in args.db_name:
         parser.error(f"{args.db_name}: use a database of this benchmark's own (with 'bench' in its name)")
 
-    tmp = Path(tempfile.mkdtemp(prefix="ipp-review-bench-"))
-    created = False
-    try:
-        recreate_database(args.db_name)
-        created = True
-        configure(args.db_name, tmp)
-        setup_django()
-        return run(args)
-    finally:
-        if "django.db" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        if created and not args.keep:
-            started = time.perf_counter()
-            if drop_database(args.db_name):
-                print(f"  dropped {args.db_name} ({time.perf_counter() - started:.1f} s)")
-        shutil.rmtree(tmp, ignore_errors=True)
+    return run_on_own_database(args, "ipp-review-bench-", run)
 
 
 def run(args: argparse.Namespace) -> int:

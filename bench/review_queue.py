@@ -36,9 +36,7 @@ import json
 import os
 import platform
 import re
-import shutil
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
@@ -53,14 +51,11 @@ from bench.review import (  # noqa: E402
     SMALL_ITEMS,
     QueryLog,
     World,
-    configure,
-    drop_database,
     explain,
     generate_stage,
     one_line,
-    recreate_database,
     result_rows,
-    setup_django,
+    run_on_own_database,
     verify_integrity,
 )
 
@@ -418,24 +413,7 @@ def main() -> int:
         parser.error(f"--items >= {20 * SMALL_ITEMS}; --reps >= 2; --complainants >= {HEAVY_EVERY}")
     if args.db_name in FORBIDDEN_DBS or not args.db_name.startswith("ipp_bench_"):
         parser.error(f"{args.db_name}: use a database of this benchmark's own (ipp_bench_…)")
-    tmp = Path(tempfile.mkdtemp(prefix="ipp-queue-bench-"))
-    created = False
-    try:
-        recreate_database(args.db_name)
-        created = True
-        configure(args.db_name, tmp)
-        setup_django()
-        return run(args)
-    finally:
-        if "django.db" in sys.modules:
-            from django.db import connections
-
-            connections.close_all()
-        if created and not args.keep:
-            started = time.perf_counter()
-            if drop_database(args.db_name):
-                print(f"  dropped {args.db_name} ({time.perf_counter() - started:.1f} s)")
-        shutil.rmtree(tmp, ignore_errors=True)
+    return run_on_own_database(args, "ipp-queue-bench-", run)
 
 
 def refresh_snapshots() -> dict:

@@ -16,8 +16,8 @@ BENCH_DIR = Path(__file__).resolve().parent
 ROOT = BENCH_DIR.parent
 
 # Quick ones first, so a slow database benchmark does not delay the figures a developer usually wants.
-# review.py, review_queue.py, deadlines.py and establish.py need PostgreSQL on 127.0.0.1, webhooks.py also Redis and
-# starts a Celery worker (see their docstrings).
+# review.py, review_queue.py, pages.py, deadlines.py and establish.py need PostgreSQL on 127.0.0.1, webhooks.py also
+# Redis and starts a Celery worker (see their docstrings).
 BENCHMARKS = [
     "parse_urls.py",
     "import_listings.py",
@@ -28,6 +28,7 @@ BENCHMARKS = [
     "standing.py",
     "review.py",
     "review_queue.py",
+    "pages.py",
     "deadlines.py",
     "establish.py",
     "webhooks.py",

@@ -20,7 +20,7 @@ from ipp_portal.admin_readonly import QueueAdminMixin, ReadOnlyAdmin
 from ipp_portal.documents.models import Document
 from ipp_portal.documents.responses import document_response
 from ipp_portal.errors import PortalError
-from ipp_portal.paginators import EstimatedCountPaginator
+from ipp_portal.paginators import EstimatedCountPaginator, PlannedCountPaginator
 from listings.models import Seller
 
 from . import admin_holds, selectors, services
@@ -298,7 +298,7 @@ class ClaimAdmin(QueueAdminMixin, admin.ModelAdmin):
     search_fields = ["=id", "complainant__legal_name", "items__url", "items__seller__store_name"]
     list_select_related = ["complainant", "site", "right", "assigned_to"]
     show_full_result_count = False
-    paginator = EstimatedCountPaginator
+    paginator = PlannedCountPaginator  # the queue is always filtered (open claims): no COUNT of them all
     change_form_template = "admin/complaints/claim_review.html"
     change_list_template = "admin/complaints/claim_queue.html"
 

@@ -113,3 +113,27 @@ def test_the_counter_notice_list_filters_decisions_by_their_names(client):
     assert "Listings reinstated" in html
     assert ">uphold<" not in html
     assert upheld.status_code == 200
+
+
+def test_the_review_queue_reads_its_size_from_the_planner_above_the_threshold(client, monkeypatch):
+    """The queue is always filtered (its open claims), so the table's estimate does not apply: above the
+    paginator's threshold it reads the planner's estimate of the open claims instead of counting them all, with
+    the same queries at both sizes. The threshold (50,000 rows) is set to 0 so that a test table is above it."""
+    from ipp_portal.paginators import PlannedCountPaginator
+
+    monkeypatch.setattr(PlannedCountPaginator, "exact_below", 0)
+    client.force_login(UserFactory(is_staff=True, is_superuser=True))
+    path = "/admin/complaints/claim/?status__in=submitted,in_review"
+
+    def queries(n: int) -> list[str]:
+        grow("claims", n)
+        client.get(path)  # warm caches (content types, sessions)
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(path).status_code == 200
+        return [q["sql"] for q in ctx.captured_queries]
+
+    few, many = queries(10), queries(190)
+
+    assert len(few) == len(many)
+    counts = [sql for sql in few + many if sql.startswith('SELECT COUNT(*) AS "__count" FROM "complaints_claim"')]
+    assert counts == []

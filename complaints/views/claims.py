@@ -247,7 +247,7 @@ def _claim_page(request, claim: Claim, *, info_form: ClaimInfoForm | None) -> di
     return {
         "claim": claim,
         **selectors.claim_items_page(claim, request.GET, per_page=ITEMS_PER_PAGE),
-        "timeline": selectors.claim_timeline(claim),
+        "timeline": selectors.claim_timeline_folded(claim),
         "info_form": info_form,
         "appealable": redress.claim_appealable(claim),
         "appeals": redress.appeals_for_claim(claim),

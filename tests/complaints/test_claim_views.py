@@ -411,3 +411,38 @@ def test_enter_in_a_text_field_submits_the_claim_rather_than_checking_the_links(
     # A form's default button (pressed by Enter in a text field) is its first submit button, in document order.
     assert 'type="submit"' in first_button
     assert 'name="action" value="submit"' in first_button
+
+
+def test_a_batch_decision_is_one_timeline_line_and_the_claim_page_queries_stay_flat(client):
+    """A takedown of every listing of a claim writes one audit row per listing; the claim page shows it as one
+    line that counts them, with the same queries for a 3-item and a 40-item claim."""
+    from django.db import transaction
+
+    from ipp_portal.audit.services import record_many
+
+    def claim_page(n: int) -> tuple[int, str]:
+        complainant = make_complainant()
+        client.force_login(complainant.user)
+        site = Site.objects.get(code="alibaba")
+        claim = Claim.objects.create(complainant=complainant, right=make_right(complainant), site=site,
+                                     status="decided")  # fmt: skip
+        items = [
+            ClaimItem.objects.create(
+                claim=claim, position=listing.pk, url=listing.url, submitted_url=listing.url, site=site,
+                external_id=listing.external_id, listing=listing, seller=listing.seller, status="removed",
+            )
+            for listing in ListingFactory.create_batch(n)
+        ]  # fmt: skip
+        with transaction.atomic():
+            record_many(actor=None, verb="claim_item.removed", targets=items, before="pending", after="removed")
+        with CaptureQueriesContext(connection) as ctx:
+            page = client.get(f"/rights/claims/{claim.pk}/").content.decode()
+        return len(ctx.captured_queries), page
+
+    claim_page(1)  # warm the content-type cache the timeline uses
+    (few, small), (many, large) = claim_page(3), claim_page(40)
+
+    assert few == many
+    assert "— Listing removed (3 listings)" in small
+    assert "— Listing removed (40 listings)" in large
+    assert large.count("— Listing removed") == 1  # the timeline's line, not one per listing
