@@ -16,10 +16,12 @@ database before it commits (notices and tasks go through ``transaction.on_commit
 rollback).
 """
 
+import contextlib
 import functools
 import logging
 import random
 import time
+from collections.abc import Iterator
 
 from django.db import DEFAULT_DB_ALIAS, DatabaseError, transaction
 
@@ -74,3 +76,22 @@ def retry_on_conflict(func=None, *, attempts: int = 3, backoff: float = 0.05, us
         return wrapper
 
     return decorate(func) if func is not None else decorate
+
+
+@contextlib.contextmanager
+def serial_plan(using: str = DEFAULT_DB_ALIAS) -> Iterator[None]:
+    """Run the block's queries without parallel workers (PostgreSQL): for a short indexed lookup the planner may
+    choose a parallel plan on a big table, whose worker start-up (tens of milliseconds) costs far more than the
+    lookup (under a millisecond). The setting lasts to the end of the block only; elsewhere this does nothing."""
+    connection = transaction.get_connection(using)
+    if connection.vendor != "postgresql":
+        yield
+        return
+    nested = connection.in_atomic_block  # else the setting ends with the transaction opened here
+    with transaction.atomic(using=using, savepoint=False), connection.cursor() as cursor:
+        cursor.execute("SELECT set_config('max_parallel_workers_per_gather', '0', true)")
+        try:
+            yield
+        finally:
+            if nested and not connection.needs_rollback:
+                cursor.execute("RESET max_parallel_workers_per_gather")
