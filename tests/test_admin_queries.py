@@ -6,7 +6,15 @@ from django.test.utils import CaptureQueriesContext
 
 from complaints.models import ClaimItem
 from enforcement import services as enforcement_services
-from tests.factories import ListingFactory, SellerFactory, UserFactory, make_claim
+from tests.factories import (
+    ListingFactory,
+    SellerFactory,
+    UserFactory,
+    make_claim,
+    make_complainant,
+    make_document,
+    make_right,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -19,6 +27,18 @@ def grow(kind: str, n: int):
         return make_claim(listings=ListingFactory.create_batch(n))
     elif kind == "listings":
         ListingFactory.create_batch(n)
+    elif kind == "complainants":
+        for _ in range(n):
+            make_complainant()
+    elif kind == "rights":
+        for _ in range(n):
+            make_right(make_complainant())
+    elif kind == "sellers":
+        SellerFactory.create_batch(n)
+    elif kind == "documents":
+        owner = UserFactory()
+        for _ in range(n):
+            make_document(owner)
     elif kind in ("violations", "actions"):
         for _ in range(n):
             enforcement_services.violation_record(seller=SellerFactory(), severity="serious", reference="R")
@@ -42,6 +62,13 @@ def count(client, path: str) -> int:
         ("listings", "/admin/listings/listing/"),
         ("violations", "/admin/enforcement/violation/"),
         ("actions", "/admin/enforcement/action/"),
+        ("complainants", "/admin/complaints/complainant/"),
+        ("complainants", "/admin/complaints/complainant/?status__exact=pending"),
+        ("rights", "/admin/complaints/ipright/"),
+        ("sellers", "/admin/listings/seller/"),
+        ("documents", "/admin/documents/document/"),
+        ("claims", "/admin/notifications/notification/"),
+        ("claims", "/admin/audit/auditevent/"),
     ],
 )
 def test_admin_lists_do_not_grow_with_rows(client, kind, path):
