@@ -55,6 +55,25 @@ def pytest_runtest_setup(item):
                 pytest.skip(f"[{marker}] {problem}")
 
 
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Database tests first, transactional ones (live server, real worker, threads) after them, the rest last —
+    pytest-django sorts so, but pytest's own grouping of items by parametrized session fixtures (the browser
+    tests' ``browser_name``) runs after it and can move browser tests ahead of ordinary ones; a transactional
+    test's flush would then leave them without the seeded sites and roles. Sorted again here, stably, last."""
+
+    def order(item) -> int:
+        marker = item.get_closest_marker("django_db")
+        names = getattr(item, "fixturenames", ())
+        if (marker and (marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences"))) or (
+            "transactional_db" in names or "live_server" in names
+        ):
+            return 1
+        return 0 if marker or "db" in names else 2
+
+    items.sort(key=order)
+
+
 @pytest.fixture(autouse=True)
 def _private_storage(settings, tmp_path):
     """Uploaded files of each test land in a fresh folder (local-disk storage)."""
