@@ -27,7 +27,8 @@ class Section:
 @dataclass(frozen=True)
 class PolicyText:
     title: str
-    html: SafeString
+    preamble: SafeString  # what comes before the first section (in our file: a note on where the text comes from)
+    html: SafeString  # the sections
     sections: list[Section]
 
 
@@ -53,10 +54,10 @@ def _list(lines: list[str], ordered: bool, links: dict[str, str]) -> str:
 
 
 def render(text: str, *, links: dict[str, str] | None = None) -> PolicyText:
-    """The title, the body as HTML (headings carry anchors) and the sections for a table of contents. ``links``:
-    exact phrases of the text to link, to their addresses."""
+    """The title, what precedes the first section, the sections as HTML (headings carry anchors) and their list
+    for a table of contents. ``links``: exact phrases of the text to link, to their addresses."""
     links = links or {}
-    title, parts, sections = "", list[str](), list[Section]()
+    title, preamble, parts, sections = "", list[str](), list[str](), list[Section]()
     for block in re.split(r"\n\s*\n", text.strip()):
         lines = block.splitlines()
         first = lines[0]
@@ -76,13 +77,15 @@ def render(text: str, *, links: dict[str, str] | None = None) -> PolicyText:
             if not lines:
                 continue
             first = lines[0]
+        into = parts if sections else preamble
         if first.startswith("- "):
-            parts.append(_list(lines, False, links))
+            into.append(_list(lines, False, links))
         elif _ORDERED.match(first):
-            parts.append(_list(lines, True, links))
+            into.append(_list(lines, True, links))
         else:
-            parts.append(f"<p>{_inline(' '.join(line.strip() for line in lines), links)}</p>")
-    return PolicyText(title, mark_safe("\n".join(parts)), sections)  # noqa: S308 (every text escaped above)
+            into.append(f"<p>{_inline(' '.join(line.strip() for line in lines), links)}</p>")
+    # Every piece of text was escaped above; only our own tags are added.
+    return PolicyText(title, mark_safe("\n".join(preamble)), mark_safe("\n".join(parts)), sections)  # noqa: S308
 
 
 @cache

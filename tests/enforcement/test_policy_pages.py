@@ -9,7 +9,7 @@ from enforcement import services
 from enforcement.models import Policy, PolicyStep
 from enforcement.policy_rules import FIELD_LABELS, compared_fields
 from enforcement.policy_text import render
-from tests.factories import SellerFactory, UserFactory, site
+from tests.factories import SellerFactory, UserFactory, make_removed, site
 
 pytestmark = pytest.mark.django_db
 
@@ -51,6 +51,7 @@ def test_policy_text_escapes_what_the_file_says():
     assert '<h2 id="section-1">1. A &lt;b&gt;</h2>' in text.html
     assert "<li>one &lt;i&gt;</li><li>two</li>" in text.html
     assert [s.anchor for s in text.sections] == ["section-1"]
+    assert text.title == "T"
 
 
 def test_site_rules_need_no_sign_in_and_show_the_current_versions_numbers(client):
@@ -176,3 +177,16 @@ def test_standing_links_each_violation_to_the_version_it_was_judged_under(client
     assert f'href="/policy/alibaba/v{old.version}/"' in old_row
     assert f'href="/policy/alibaba/v{new.version}/"' in new_row
     assert 'href="/policy/alibaba/"' in html
+
+
+def test_the_sellers_notices_link_each_removal_to_the_rules_it_is_judged_under(client):
+    seller = SellerFactory()
+    _claim, items = make_removed(seller=seller)
+    violation = items[0].violation
+    client.force_login(seller.user)
+
+    html = client.get("/seller/notices/").content.decode()
+
+    assert violation.policy.version == Policy.objects.get(site=seller.site, is_current=True).version
+    row = html.split(items[0].listing.title)[1].split("</tr>")[0]
+    assert f'href="/policy/alibaba/v{violation.policy.version}/"' in row
