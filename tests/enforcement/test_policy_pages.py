@@ -190,3 +190,20 @@ def test_the_sellers_notices_link_each_removal_to_the_rules_it_is_judged_under(c
     assert violation.policy.version == Policy.objects.get(site=seller.site, is_current=True).version
     row = html.split(items[0].listing.title)[1].split("</tr>")[0]
     assert f'href="/policy/alibaba/v{violation.policy.version}/"' in row
+
+
+def test_the_takedown_notice_and_an_automated_actions_notice_link_the_rules_applied(admin_user):
+    from ipp_portal.notifications.models import Notification
+
+    seller = SellerFactory()
+    make_removed(seller=seller)
+    new = new_version(admin_user, general_points=3)
+    services.violation_record(seller=seller, severity="serious", reference="R1")
+
+    takedown = Notification.objects.get(recipient=seller.user, template="complaints/takedown_notice")
+    action = Notification.objects.get(recipient=seller.user, template="enforcement/violations_established")
+    old_rules, new_rules = f"/policy/alibaba/v{new.version - 1}/", f"/policy/alibaba/v{new.version}/"
+    assert old_rules in takedown.body_text
+    assert old_rules in takedown.body_html
+    assert new_rules in action.body_text
+    assert new_rules in action.body_html
