@@ -207,3 +207,25 @@ def test_the_takedown_notice_and_an_automated_actions_notice_link_the_rules_appl
     assert old_rules in takedown.body_html
     assert new_rules in action.body_text
     assert new_rules in action.body_html
+
+
+def test_periods_follow_the_audit_trail_and_a_version_made_current_again_has_two():
+    from datetime import UTC, datetime, timedelta
+    from types import SimpleNamespace
+
+    from enforcement.policy_rules import Activation, Period, policy_periods
+
+    t = datetime(2026, 1, 1, tzinfo=UTC)
+    v1, v2, v3, v4 = (
+        SimpleNamespace(pk=10 + n, version=n, created_at=t + timedelta(days=n), is_current=n == 2) for n in range(1, 5)
+    )  # v1 and v2 seeded by migrations; staff made v3 current, then v2 again; v4 is a draft
+    activations = [Activation(t + timedelta(days=30), v3.pk, 2), Activation(t + timedelta(days=60), v2.pk, 3)]
+
+    periods = policy_periods([v4, v3, v2, v1], activations)
+
+    day = timedelta(days=1)
+    assert periods == {
+        v1.pk: [Period(t + day, t + 2 * day)],
+        v2.pk: [Period(t + 2 * day, t + 30 * day), Period(t + 60 * day, None)],
+        v3.pk: [Period(t + 30 * day, t + 60 * day)],
+    }
