@@ -7,6 +7,8 @@ from datetime import datetime, timedelta
 from django.db.models import F, Prefetch, QuerySet
 from django.utils import timezone
 
+from ipp_portal.audit.models import AuditEvent
+from ipp_portal.audit.verbs import Verb
 from listings.models import Seller, Site
 
 from .ledger import (
@@ -257,7 +259,8 @@ PENDING_SHOWN = 300
 
 
 def violation_list_for_seller(seller: Seller) -> QuerySet[Violation]:
-    return Violation.objects.filter(seller=seller).order_by("-occurred_at", "-id")
+    # The version each was judged under: the standing page links its published rules.
+    return Violation.objects.filter(seller=seller).select_related("policy").order_by("-occurred_at", "-id")
 
 
 def action_list_for_seller(seller: Seller) -> QuerySet[Action]:
@@ -266,3 +269,27 @@ def action_list_for_seller(seller: Seller) -> QuerySet[Action]:
 
 def appeal_open_for(action: Action) -> Appeal | None:
     return action.appeals.filter(status=Appeal.Status.OPEN).first()
+
+
+def policy_list_for_site(site: Site) -> list[Policy]:
+    """Every version of a site's policy with its ladder, newest first (two queries however many versions)."""
+    return list(
+        Policy.objects.filter(site=site)
+        .prefetch_related(Prefetch("steps", queryset=PolicyStep.objects.order_by("measure", "threshold")))
+        .order_by("-version")
+    )
+
+
+def policy_activation_list(policies: Iterable[Policy]) -> list[tuple[datetime, int, str]]:
+    """When staff made each of these versions current, from the audit trail: (time, policy id, the version it
+    replaced), oldest first. One query; nothing about who did it."""
+    return list(
+        AuditEvent.objects.filter(
+            verb=Verb.POLICY_ACTIVATED,
+            target_type__app_label="enforcement",
+            target_type__model="policy",
+            target_id__in=[str(p.pk) for p in policies],
+        )
+        .order_by("created_at", "id")
+        .values_list("created_at", "target_id", "from_state")
+    )

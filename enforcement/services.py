@@ -84,6 +84,11 @@ def _notify_seller(seller: Seller, template: str, action: Action, **extra: Any) 
     )
 
 
+def _rules_path(seller: Seller, policy: Policy) -> str:
+    """The published rules of the version an automated action applied (the statement of reasons links them)."""
+    return reverse("policy:version", args=[seller.site.code, policy.version])
+
+
 def _facts(seller: Seller, violations: list[Violation], step: PolicyStep, measures: "Measures", policy: Policy) -> str:
     """The facts of an automated action, truthfully: what the ledger adds up to, and how each violation behind it
     was established (only established violations count)."""
@@ -163,7 +168,7 @@ def _apply_step(
     if action.status == Action.Status.ACTIVE and removes:
         listings_remove_all_for_seller(seller=seller, actor=actor, reason=str(step))
     if action.status == Action.Status.ACTIVE and notify:
-        _notify_seller(seller, "enforcement/action_taken", action)
+        _notify_seller(seller, "enforcement/action_taken", action, rules_path=_rules_path(seller, policy))
     return action
 
 
@@ -392,7 +397,8 @@ def _establish(
                 ],
                 "actions": [
                     {"kind": a.get_kind_display(), "status": a.get_status_display(), "duration": a.duration_label,
-                     "ground": a.ground, "facts": a.facts, "redress": a.redress}
+                     "ground": a.ground, "facts": a.facts, "redress": a.redress,
+                     "rules_path": _rules_path(seller, a.step.policy) if a.step else ""}
                     for a in created
                 ],
                 "path": reverse("enforcement:standing"),
@@ -534,7 +540,9 @@ def action_impose(
 def action_approve(*, action_id: int, approver: "User") -> Action:
     """The second staff approval that puts a termination into force."""
     require_perm(approver, "enforcement.change_action")
-    action = Action.objects.select_for_update(of=("self",)).select_related("seller").get(pk=action_id)
+    action = (
+        Action.objects.select_for_update(of=("self",)).select_related("seller__site", "step__policy").get(pk=action_id)
+    )
     if action.status != Action.Status.PENDING_APPROVAL:
         raise InvalidTransition(f"This action is {action.get_status_display().lower()}; there is nothing to approve.")
     if action.imposed_by_id is not None and action.imposed_by_id == approver.pk:
@@ -547,7 +555,8 @@ def action_approve(*, action_id: int, approver: "User") -> Action:
     action.save(update_fields=["status", "approved_by", "approved_at", "starts_at", "removes_all_listings"])
     record(actor=approver, verb=Verb.ACTION_APPROVED, target=action, before="pending_approval", after=action.status)
     listings_remove_all_for_seller(seller=seller, actor=approver, reason="membership terminated")
-    _notify_seller(seller, "enforcement/action_taken", action)
+    rules = {"rules_path": _rules_path(seller, action.step.policy)} if action.step else {}
+    _notify_seller(seller, "enforcement/action_taken", action, **rules)
     _recompute(seller, at=now, actor=approver)
     return action
 

@@ -31,7 +31,9 @@ def standing(request):
 
 
 def _own_action(request, pk: int) -> Action:
-    action = Action.objects.select_related("seller__site").filter(pk=pk, seller__user=request.user).first()
+    action = (
+        Action.objects.select_related("seller__site", "step__policy").filter(pk=pk, seller__user=request.user).first()
+    )
     if action is None:
         raise Http404
     return action

@@ -18,6 +18,7 @@ urlpatterns = [
     path("accounts/", include("ipp_portal.accounts.urls")),
     path("api/v1/", include("complaints.api.urls")),
     path("inbox/", include("ipp_portal.notifications.urls")),
+    path("policy/", include("enforcement.urls_policy")),
     path("seller/standing/", include("enforcement.urls")),
     path("seller/notices/", include("complaints.urls_seller")),
     path("seller/", include("listings.urls")),

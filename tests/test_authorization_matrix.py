@@ -261,6 +261,10 @@ PUBLIC_PAGES = {
         kwargs=lambda w: {"uidb64": "MQ", "token": "bad-token"}, get=EVERYONE, post=EVERYONE
     ),
     "accounts/password/reset/complete/": case(get=EVERYONE),
+    # The published policy and each site's enforcement rules, every version in force at some time: read-only.
+    "policy/": case(get=EVERYONE),
+    "policy/<slug:code>/": case(kwargs=lambda w: {"code": "alibaba"}, get=EVERYONE),
+    "policy/<slug:code>/v<int:version>/": case(kwargs=lambda w: {"code": "alibaba", "version": 1}, get=EVERYONE),
 }
 # Pages every signed-in person may open: each shows only the person's own things (or says they have none).
 OWN_PAGES = {

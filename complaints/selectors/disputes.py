@@ -69,6 +69,8 @@ def seller_notice_list(user: "User", now: datetime, *, claim_ids: list[int]) -> 
         claim_item_list_for_seller(user)
         .filter(claim_id__in=claim_ids)
         .select_related("claim__complainant", "claim__right", "claim__authorization", "listing", "seller__site")
+        # The policy version its violation was judged under: the page links those published rules.
+        .annotate(policy_version=F("violation__policy__version"))
         .order_by("claim_id", "position")
     )
     policies = {

@@ -261,6 +261,10 @@ def _notify_seller_of_takedown(claim: Claim, items: list[ClaimItem], due_at: dat
             # Nothing is imposed yet: the violations count only once established.
             "severity": items[0].violation.get_severity_display() if items[0].violation else "",
             "path": reverse("enforcement:standing"),
+            # The published rules of the version the violations are judged under.
+            "rules_path": reverse("policy:version", args=[seller.site.code, items[0].violation.policy.version])
+            if items[0].violation
+            else "",
         },
         target=claim,
     )

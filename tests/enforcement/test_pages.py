@@ -32,6 +32,7 @@ def test_action_page_has_the_statement_of_reasons_and_appeal_form(client):
 
     for fragment in ("Statement of reasons", "Scope", "Ground", "Redress", "automated means"):
         assert fragment in page
+    assert f'href="/policy/alibaba/v{action.step.policy.version}/"' in page  # the rules it was judged under
     assert Appeal.objects.get().statement == "These were genuine goods."
 
 
