@@ -14,6 +14,7 @@ from tests.factories import (
     make_complainant,
     make_document,
     make_right,
+    make_staff,
 )
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +40,16 @@ def grow(kind: str, n: int):
         owner = UserFactory()
         for _ in range(n):
             make_document(owner)
+    elif kind == "users":
+        UserFactory.create_batch(n)
+    elif kind == "holds":
+        from complaints import services
+
+        supervisor = make_staff("Supervisor")
+        for listing in ListingFactory.create_batch(n):
+            services.litigation_hold_place(
+                actor=supervisor, listing_id=listing.pk, court="High Court", case_reference="IL-1", reason="Sued."
+            )
     elif kind in ("violations", "actions"):
         for _ in range(n):
             enforcement_services.violation_record(seller=SellerFactory(), severity="serious", reference="R")
@@ -66,6 +77,8 @@ def count(client, path: str) -> int:
         ("rights", "/admin/complaints/ipright/?status__exact=verified"),
         ("sellers", "/admin/listings/seller/"),
         ("documents", "/admin/documents/document/"),
+        ("users", "/admin/accounts/user/"),
+        ("holds", "/admin/complaints/litigationhold/"),
         ("claims", "/admin/notifications/notification/"),
         ("claims", "/admin/audit/auditevent/"),
     ],
