@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from ipp_portal.audit.services import record
 from ipp_portal.audit.verbs import Verb
 from ipp_portal.errors import PortalError
 from ipp_portal.notifications.services import hand_to_broker, queue
@@ -61,8 +62,6 @@ def decision_batch_queue(
         claim=claim, requested_by=reviewer, decision=decision, item_ids=sorted(set(item_ids)), seen=seen,
         code=code, note=note, item_count=item_count if item_count is not None else len(set(item_ids)),
     )  # fmt: skip
-    from ipp_portal.audit.services import record
-
     record(actor=reviewer, verb=Verb.DECISION_BATCH_QUEUED, target=batch, after=batch.status,
            data={"claim": claim.pk, "decision": decision, "items": batch.item_count})  # fmt: skip
     transaction.on_commit(partial(_hand_over, [batch.pk]), robust=True)
